@@ -1,0 +1,153 @@
+"""The measure catalog: initiatives, measures, categories and their relations, read from data."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .months import parse_month
+
+KINDS = ("cumulative", "stock", "flow")
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+CATALOG_PATH = DATA_DIR / "catalog.toml"
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    label_da: str
+    label_en: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    id: str
+    initiative: str
+    label_da: str
+    label_en: str
+    kind: str
+    definition_da: str
+    definition_en: str
+    categories: tuple[Category, ...] = ()
+    key: bool = False
+
+    @property
+    def category_ids(self) -> tuple[str, ...]:
+        return tuple(c.id for c in self.categories)
+
+    def label(self, lang: str = "da") -> str:
+        return self.label_en if lang == "en" else self.label_da
+
+    def definition(self, lang: str = "da") -> str:
+        return self.definition_en if lang == "en" else self.definition_da
+
+
+@dataclass(frozen=True)
+class Initiative:
+    id: str
+    name_da: str
+    name_en: str
+    started: date | None
+    description_da: str
+    description_en: str
+
+    def name(self, lang: str = "da") -> str:
+        return self.name_en if lang == "en" else self.name_da
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A rule between measures in the same month: `not_above` or `sum_equals`."""
+
+    kind: str
+    measures: tuple[str, ...]  # not_above: (measure, limit); sum_equals: (*parts, total)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    initiatives: tuple[Initiative, ...]
+    measures: tuple[Measure, ...]
+    relations: tuple[Relation, ...] = ()
+    _by_id: dict[str, Measure] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({m.id: m for m in self.measures})
+
+    def measure(self, measure_id: str) -> Measure | None:
+        return self._by_id.get(measure_id)
+
+    def initiative(self, initiative_id: str) -> Initiative | None:
+        return next((i for i in self.initiatives if i.id == initiative_id), None)
+
+    def measures_of(self, initiative_id: str) -> list[Measure]:
+        return [m for m in self.measures if m.initiative == initiative_id]
+
+
+class CatalogError(ValueError):
+    """The catalog file breaks its own rules (unknown kind, duplicate id, dangling reference)."""
+
+
+def load_catalog(path: Path | str = CATALOG_PATH) -> Catalog:
+    """Read and check the catalog file."""
+    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    initiatives = tuple(
+        Initiative(
+            id=i["id"],
+            name_da=i["name_da"],
+            name_en=i.get("name_en", i["name_da"]),
+            started=parse_month(i["started"]) if i.get("started") else None,
+            description_da=i.get("description_da", ""),
+            description_en=i.get("description_en", ""),
+        )
+        for i in raw.get("initiatives", [])
+    )
+    measures = tuple(
+        Measure(
+            id=m["id"],
+            initiative=m["initiative"],
+            label_da=m["label_da"],
+            label_en=m.get("label_en", m["label_da"]),
+            kind=m["kind"],
+            definition_da=m.get("definition_da", ""),
+            definition_en=m.get("definition_en", ""),
+            categories=tuple(
+                Category(str(c["id"]), c["label_da"], c.get("label_en", c["label_da"]))
+                for c in m.get("categories", [])
+            ),
+            key=bool(m.get("key", False)),
+        )
+        for m in raw.get("measures", [])
+    )
+    relations = []
+    for r in raw.get("relations", []):
+        if r["kind"] == "not_above":
+            relations.append(Relation("not_above", (r["measure"], r["limit"])))
+        elif r["kind"] == "sum_equals":
+            relations.append(Relation("sum_equals", (*r["parts"], r["total"])))
+        else:
+            raise CatalogError(f"unknown relation kind {r['kind']!r}")
+    catalog = Catalog(initiatives, measures, tuple(relations))
+    _check(catalog)
+    return catalog
+
+
+def _check(catalog: Catalog) -> None:
+    initiative_ids = [i.id for i in catalog.initiatives]
+    measure_ids = [m.id for m in catalog.measures]
+    for ids, what in ((initiative_ids, "initiative"), (measure_ids, "measure")):
+        dupes = {x for x in ids if ids.count(x) > 1}
+        if dupes:
+            raise CatalogError(f"duplicate {what} id(s): {sorted(dupes)}")
+    for m in catalog.measures:
+        if m.kind not in KINDS:
+            raise CatalogError(f"{m.id}: kind must be one of {KINDS}, not {m.kind!r}")
+        if m.initiative not in initiative_ids:
+            raise CatalogError(f"{m.id}: unknown initiative {m.initiative!r}")
+        if "" in m.category_ids or len(set(m.category_ids)) != len(m.category_ids):
+            raise CatalogError(f"{m.id}: categories must be unique and non-empty")
+    for r in catalog.relations:
+        for mid in r.measures:
+            if mid not in measure_ids:
+                raise CatalogError(f"relation {r.kind} names unknown measure {mid!r}")

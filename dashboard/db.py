@@ -1,0 +1,224 @@
+"""The one module that opens the database: short-lived connections and the single write path.
+
+DuckDB lets one process hold a file open for writing, and no other process may open it
+meanwhile. So every connection here is short-lived: readers open read-only, query and close;
+the writer opens, commits one batch in one transaction, and closes. A busy file is retried
+for a while and then reported in plain Danish, never as a raw lock error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = ROOT / "queries"
+MIGRATIONS = QUERIES / "migrations"
+DEFAULT_DB = ROOT / "data" / "krimdash.duckdb"
+LOCK_TIMEOUT_S = float(os.environ.get("KRIMDASH_LOCK_TIMEOUT", "20"))
+
+
+class DatabaseBusy(RuntimeError):
+    """Another process held the database for longer than we wait."""
+
+
+class DatabaseMissing(RuntimeError):
+    """There is no database at the path; `krimdash init` makes one."""
+
+
+def default_db_path() -> Path:
+    """--db overrides KRIMDASH_DB, which overrides data/krimdash.duckdb."""
+    return Path(os.environ.get("KRIMDASH_DB") or DEFAULT_DB)
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of queries/<name>.sql; SQL lives in files, one query per file."""
+    return (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every numbered file in queries/migrations, in order."""
+    found = []
+    for path in sorted(MIGRATIONS.glob("*.sql")):
+        if m := re.match(r"^(\d+)_(.+)\.sql$", path.name):
+            found.append((int(m.group(1)), m.group(2), path.read_text(encoding="utf-8")))
+    return found
+
+
+def utc_now() -> datetime:
+    """Naive UTC, as stored in batches.created_at."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    return "lock" in str(exc).lower()
+
+
+@dataclass
+class Store:
+    """A DuckDB file with krimdash's schema."""
+
+    path: Path
+
+    def __init__(self, path: Path | str | None = None):
+        self.path = Path(path) if path else default_db_path()
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def data_version(self) -> tuple[int, int, int, int]:
+        """Changes whenever a write lands: the size and mtime of the file and its WAL.
+
+        Pages key their caches on it, so new figures show on the next run without a restart,
+        and an unchanged database costs no connection at all.
+        """
+        out = []
+        for p in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                st = p.stat()
+                out += [st.st_mtime_ns, st.st_size]
+            except FileNotFoundError:
+                out += [0, 0]
+        return tuple(out)  # type: ignore[return-value]
+
+    def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if read_only and not self.exists():
+            raise DatabaseMissing(
+                f"Der er ingen database i {self.path}. Opret den med: krimdash init --demo"
+            )
+        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        delay = 0.02
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.IOException as exc:
+                if not _is_lock_error(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(
+                        f"Databasen {self.path} er optaget af en anden proces (fx en import), "
+                        f"også efter {LOCK_TIMEOUT_S:.0f} sekunders ventetid. Prøv igen om lidt."
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.25)
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection, closed on exit so writers are not held up."""
+        conn = self._connect(read_only=True)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The single write path: one transaction, committed on success, rolled back on error."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._connect(read_only=False)
+        try:
+            _migrate(conn)
+            conn.execute("begin transaction")
+            try:
+                yield conn
+                conn.execute("commit")
+            except BaseException:
+                conn.execute("rollback")
+                raise
+        finally:
+            conn.close()
+
+    def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run queries/<name>.sql read-only and return a DataFrame."""
+        with self.reader() as conn:
+            return conn.execute(sql(name), params or {}).df()
+
+    def rows(self, name: str, params: dict[str, Any] | None = None) -> list[tuple]:
+        """Run queries/<name>.sql read-only and return plain tuples (no pandas needed)."""
+        with self.reader() as conn:
+            return conn.execute(sql(name), params or {}).fetchall()
+
+    def upgrade(self) -> int:
+        """Create or upgrade the schema; returns the schema version."""
+        with self.writer() as conn:
+            return conn.execute(sql("schema_version")).fetchone()[0]
+
+
+def _migrate(conn: duckdb.DuckDBPyConnection, upto: int | None = None) -> None:
+    """Apply the migrations the database has not seen yet, each in its own transaction."""
+    conn.execute(
+        "create table if not exists schema_version "
+        "(version integer primary key, name varchar not null, applied_at timestamp not null)"
+    )
+    current = conn.execute(sql("schema_version")).fetchone()[0]
+    for version, name, text in migrations():
+        if version <= current or (upto is not None and version > upto):
+            continue
+        conn.execute("begin transaction")
+        try:
+            conn.execute(text)
+            conn.execute(
+                "insert into schema_version values ($v, $n, $t)",
+                {"v": version, "n": name, "t": utc_now()},
+            )
+            conn.execute("commit")
+        except BaseException:
+            conn.execute("rollback")
+            raise
+
+
+def insert_batch(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    action: str,
+    user: str,
+    revisions: pd.DataFrame | None = None,
+    file_name: str | None = None,
+    file_sha256: str | None = None,
+    counts: dict[str, int] | None = None,
+    warnings: list[dict[str, str]] | None = None,
+    note: str = "",
+    is_demo: bool = False,
+) -> int:
+    """Write one audit row and its revisions inside the caller's `Store.writer()` transaction.
+
+    `revisions` has columns month, measure, category, value (None retracts), note.
+    """
+    counts = counts or {}
+    batch_id = conn.execute(
+        sql("insert_batch"),
+        {
+            "created_at": utc_now(),
+            "user_name": user,
+            "action": action,
+            "file_name": file_name,
+            "file_sha256": file_sha256,
+            "n_new": counts.get("new", 0),
+            "n_changed": counts.get("changed", 0),
+            "n_unchanged": counts.get("unchanged", 0),
+            "n_retracted": counts.get("retracted", 0),
+            "warnings": json.dumps(warnings or [], ensure_ascii=False),
+            "note": note,
+            "is_demo": is_demo,
+        },
+    ).fetchone()[0]
+    if revisions is not None and len(revisions):
+        conn.register("incoming", revisions)
+        try:
+            conn.execute(sql("insert_revisions"), {"batch_id": batch_id})
+        finally:
+            conn.unregister("incoming")
+    return batch_id

@@ -1,0 +1,107 @@
+"""Exports: the figures CSV of DOMAIN.md (current or as of a moment) and the wide XLSX template."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .catalog import Catalog, load_catalog
+from .db import Store, sql
+from .months import format_month, month_label, month_range
+
+EXPORT_COLUMNS = ["month", "measure", "category", "value", "note"]
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+
+
+def parse_as_of(text: str) -> datetime:
+    """An ISO date or timestamp as naive UTC; without a zone it is Danish local time."""
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(
+            f"«{text}» er ikke et tidspunkt; brug fx 2025-02-01 eller 2025-02-01T14:30"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=LOCAL_TZ)
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def export_csv(store: Store, as_of: datetime | None = None) -> bytes:
+    """UTF-8 CSV with the columns month,measure,category,value,note, sorted by the first three.
+
+    Deterministic: the same figures give the same bytes, so export → import → export round-trips.
+    """
+    with store.reader() as conn:
+        if as_of is None:
+            rows = conn.execute(sql("figures_current")).fetchall()
+        else:
+            rows = conn.execute(sql("figures_as_of"), {"as_of": as_of}).fetchall()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for month, measure, category, value, note in rows:
+        writer.writerow([format_month(month), measure, category, value, note])
+    return out.getvalue().encode("utf-8")
+
+
+def write_template(
+    store: Store, first: date, last: date, path: Path | str, catalog: Catalog | None = None
+) -> int:
+    """Write the wide template for first..last, pre-filled with current values; returns its rows."""
+    catalog = catalog or load_catalog()
+    months = month_range(first, last)
+    with store.reader() as conn:
+        current = {
+            (m, meas, cat): v
+            for m, meas, cat, v, _ in conn.execute(sql("figures_current")).fetchall()
+            if first <= m <= last
+        }
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tal"
+    header = ["måling", "kategori", "betegnelse", *(format_month(m) for m in months)]
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    fill = PatternFill("solid", fgColor="EEEEEE")
+    n = 0
+    for measure in catalog.measures:
+        for category, label in [("", measure.label_da)] + [
+            (c.id, f"{measure.label_da}: {c.label_da}") for c in measure.categories
+        ]:
+            ws.append(
+                [
+                    measure.id,
+                    category,
+                    label,
+                    *(current.get((m, measure.id, category)) for m in months),
+                ]
+            )
+            n += 1
+            for col in (1, 2, 3):
+                ws.cell(row=ws.max_row, column=col).fill = fill
+    ws.freeze_panes = "D2"
+    ws.column_dimensions["A"].width = 34
+    ws.column_dimensions["B"].width = 12
+    ws.column_dimensions["C"].width = 60
+    for i in range(len(months)):
+        ws.column_dimensions[get_column_letter(4 + i)].width = 10
+    guide = wb.create_sheet("Vejledning")
+    for line in [
+        f"krimdash-skabelon for {month_label(first)} til {month_label(last)}.",
+        "Skriv ét helt tal pr. celle på arket «Tal». En tom celle betyder «ikke opgjort».",
+        "Ret ikke kolonnerne måling og kategori; kategori tom er målingens total.",
+        "Tallene er udfyldt med de nuværende værdier; ændrede celler gemmes som rettelser.",
+        "Indlæs filen med: krimdash import FIL.xlsx",
+    ]:
+        guide.append([line])
+    guide.column_dimensions["A"].width = 100
+    wb.save(path)
+    return n

@@ -1,0 +1,216 @@
+"""Importing figures: file → rows → validation → plan against the store → one batch.
+
+A rejected file (file-level problem or any row error) changes nothing; warnings change
+nothing unless acknowledged with a note. The plan is made inside the write transaction,
+so what is saved is exactly what was checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from .catalog import Catalog, load_catalog
+from .db import Store, insert_batch, sql
+from .files import MAX_FILE_BYTES, ParsedFile, read_figures
+from .records import Figure, FileRejected, Problem, RawRow
+from .rules import FigureWarning, State, new_warnings, validate_rows
+
+
+@dataclass
+class ImportResult:
+    """What an import did or would do. `status` is saved, dry_run, rejected, needs_ack or no_change."""
+
+    status: str
+    file_name: str = ""
+    parsed: ParsedFile | None = None
+    figures: list[Figure] = field(default_factory=list)
+    new: list[Figure] = field(default_factory=list)
+    changed: list[tuple[Figure, int]] = field(default_factory=list)
+    unchanged: list[Figure] = field(default_factory=list)
+    warnings: list[FigureWarning] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    batch_id: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("saved", "dry_run", "no_change")
+
+
+def current_state(conn: duckdb.DuckDBPyConnection) -> dict[tuple[date, str, str], tuple[int, str]]:
+    """(value, note) of every current figure, keyed by (month, measure, category)."""
+    rows = conn.execute(sql("figures_current")).fetchall()
+    return {(m, meas, cat): (v, note) for m, meas, cat, v, note in rows}
+
+
+def import_file(
+    store: Store,
+    path: Path | str,
+    *,
+    user: str,
+    dry_run: bool = False,
+    accept_warnings: bool = False,
+    note: str = "",
+    catalog: Catalog | None = None,
+    today: date | None = None,
+    action: str = "import",
+    is_demo: bool = False,
+) -> ImportResult:
+    """Read, check and (unless dry_run) save a figures file; see `import_rows`."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FileRejected(
+                [
+                    Problem(
+                        f"filen fylder {size / 1024 / 1024:.1f} MB; grænsen er "
+                        f"{MAX_FILE_BYTES // 1024 // 1024} MB"
+                    )
+                ]
+            )
+        data = path.read_bytes()
+        parsed = read_figures(data, path.name)
+    except FileRejected as exc:
+        return ImportResult("rejected", path.name, errors=exc.problems)
+    except OSError as exc:
+        return ImportResult(
+            "rejected", path.name, errors=[Problem(f"filen kan ikke læses: {exc.strerror}")]
+        )
+    result = import_rows(
+        store,
+        parsed.rows,
+        file_name=path.name,
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        user=user,
+        dry_run=dry_run,
+        accept_warnings=accept_warnings,
+        note=note,
+        catalog=catalog,
+        today=today,
+        action=action,
+        is_demo=is_demo,
+    )
+    result.parsed = parsed
+    return result
+
+
+def import_rows(
+    store: Store,
+    rows: list[RawRow],
+    *,
+    user: str,
+    file_name: str | None = None,
+    file_sha256: str | None = None,
+    dry_run: bool = False,
+    accept_warnings: bool = False,
+    note: str = "",
+    catalog: Catalog | None = None,
+    today: date | None = None,
+    action: str = "import",
+    is_demo: bool = False,
+) -> ImportResult:
+    """Validate rows and save them as one batch, or report why not.
+
+    Warnings new to the store block the save unless `accept_warnings` and a non-empty note.
+    """
+    catalog = catalog or load_catalog()
+    figures, errors = validate_rows(rows, catalog, today)
+    result = ImportResult("rejected", file_name or "", figures=figures, errors=errors)
+    if errors:
+        return result
+    if accept_warnings and not note.strip():
+        result.errors = [
+            Problem("en godkendelse af advarsler kræver en note, der forklarer hvorfor")
+        ]
+        return result
+    if dry_run:
+        with store.reader() as conn:
+            _plan(result, current_state(conn), catalog)
+        result.status = "dry_run"
+        return result
+    with store.writer() as conn:
+        _plan(result, current_state(conn), catalog)
+        if result.warnings and not accept_warnings:
+            result.status = "needs_ack"
+            return result
+        if not result.new and not result.changed:
+            result.status = "no_change"
+            return result
+        revisions = pd.DataFrame(
+            [
+                {
+                    "month": f.month,
+                    "measure": f.measure,
+                    "category": f.category,
+                    "value": f.value,
+                    "note": f.note,
+                }
+                for f in result.new + [f for f, _ in result.changed]
+            ]
+        )
+        result.batch_id = insert_batch(
+            conn,
+            action=action,
+            user=user,
+            revisions=revisions,
+            file_name=file_name,
+            file_sha256=file_sha256,
+            counts={
+                "new": len(result.new),
+                "changed": len(result.changed),
+                "unchanged": len(result.unchanged),
+            },
+            warnings=[w.as_dict() for w in result.warnings],
+            note=note.strip(),
+            is_demo=is_demo,
+        )
+    result.status = "saved"
+    return result
+
+
+def _plan(result: ImportResult, current: dict, catalog: Catalog) -> None:
+    """Sort incoming figures into new / changed / unchanged and find the warnings a save adds."""
+    for f in result.figures:
+        old = current.get(f.key)
+        if old is None:
+            result.new.append(f)
+        elif old[0] != f.value or (f.note and f.note != old[1]):
+            result.changed.append((f, old[0]))
+        else:
+            result.unchanged.append(f)
+    before: State = {k: v for k, (v, _) in current.items()}
+    after: State = dict(before)
+    after.update({f.key: f.value for f in result.figures})
+    result.warnings = new_warnings(before, after, catalog)
+
+
+def retract(store: Store, keys: list[tuple[date, str, str]], *, user: str, note: str) -> int:
+    """Withdraw figures (a revision with no value); earlier values stay in the history."""
+    if not note.strip():
+        raise ValueError("en tilbagetrækning kræver en note, der forklarer hvorfor")
+    with store.writer() as conn:
+        current = current_state(conn)
+        missing = [k for k in keys if k not in current]
+        if missing:
+            m, meas, cat = missing[0]
+            raise ValueError(f"der er intet tal for {m:%Y-%m} / {meas} / «{cat}» at trække tilbage")
+        revisions = pd.DataFrame(
+            [
+                {"month": m, "measure": meas, "category": cat, "value": None, "note": ""}
+                for m, meas, cat in keys
+            ]
+        ).astype({"value": "Int64"})
+        return insert_batch(
+            conn,
+            action="retraction",
+            user=user,
+            revisions=revisions,
+            counts={"retracted": len(keys)},
+            note=note.strip(),
+        )

@@ -1,0 +1,128 @@
+"""Reference data, loaded from data/: the catalog, the events and the targets."""
+
+from __future__ import annotations
+
+import csv
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+
+from .catalog import DATA_DIR, Catalog, load_catalog
+from .db import Store, insert_batch, sql
+from .months import parse_month
+
+EVENTS_PATH = DATA_DIR / "events.toml"
+TARGETS_PATH = DATA_DIR / "targets.csv"
+
+
+def events_frame(path: Path = EVENTS_PATH) -> pd.DataFrame:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    rows = [
+        {
+            "id": e["id"],
+            "event_date": pd.Timestamp(e["date"]).date(),
+            "date_text_da": e["date_text_da"],
+            "date_text_en": e.get("date_text_en", e["date_text_da"]),
+            "initiative_id": e.get("initiative"),
+            "title_da": e["title_da"],
+            "title_en": e.get("title_en", e["title_da"]),
+            "text_da": e.get("text_da", ""),
+            "text_en": e.get("text_en", ""),
+        }
+        for e in raw.get("events", [])
+    ]
+    return pd.DataFrame(rows, columns=list(rows[0]) if rows else ["id"])
+
+
+def targets_frame(path: Path = TARGETS_PATH) -> pd.DataFrame:
+    """Targets: measure, category, month, value, label_da, label_en, source."""
+    columns = ["measure_id", "category", "target_month", "value", "label_da", "label_en", "source"]
+    if not path.exists():
+        return pd.DataFrame(columns=columns)
+    with path.open(encoding="utf-8") as fh:
+        rows = [
+            {
+                "measure_id": r["measure"],
+                "category": r.get("category") or "",
+                "target_month": parse_month(r["month"]),
+                "value": int(r["value"]),
+                "label_da": r["label_da"],
+                "label_en": r.get("label_en") or r["label_da"],
+                "source": r.get("source") or "",
+            }
+            for r in csv.DictReader(fh)
+        ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def catalog_frames(catalog: Catalog) -> dict[str, pd.DataFrame]:
+    initiatives = pd.DataFrame(
+        [
+            {
+                "id": i.id,
+                "name_da": i.name_da,
+                "name_en": i.name_en,
+                "started": i.started,
+                "description_da": i.description_da,
+                "description_en": i.description_en,
+                "sort_order": n,
+            }
+            for n, i in enumerate(catalog.initiatives)
+        ]
+    )
+    measures = pd.DataFrame(
+        [
+            {
+                "id": m.id,
+                "initiative_id": m.initiative,
+                "label_da": m.label_da,
+                "label_en": m.label_en,
+                "kind": m.kind,
+                "definition_da": m.definition_da,
+                "definition_en": m.definition_en,
+                "is_key": m.key,
+                "sort_order": n,
+            }
+            for n, m in enumerate(catalog.measures)
+        ]
+    )
+    categories = pd.DataFrame(
+        [
+            {
+                "measure_id": m.id,
+                "category": c.id,
+                "label_da": c.label_da,
+                "label_en": c.label_en,
+                "sort_order": n,
+            }
+            for m in catalog.measures
+            for n, c in enumerate(m.categories)
+        ],
+        columns=["measure_id", "category", "label_da", "label_en", "sort_order"],
+    )
+    return {"initiatives_in": initiatives, "measures_in": measures, "categories_in": categories}
+
+
+def load_reference(store: Store, *, user: str, catalog: Catalog | None = None) -> dict[str, int]:
+    """Replace the catalog, events and targets in one batch; figures are untouched."""
+    catalog = catalog or load_catalog()
+    frames = catalog_frames(catalog)
+    frames["events_in"] = events_frame()
+    frames["targets_in"] = targets_frame()
+    with store.writer() as conn:
+        for name, frame in frames.items():
+            conn.register(name, frame)
+        try:
+            conn.execute(sql("load_reference"))
+        finally:
+            for name in frames:
+                conn.unregister(name)
+        insert_batch(
+            conn,
+            action="reference",
+            user=user,
+            note=f"{len(catalog.initiatives)} indsatser, {len(catalog.measures)} målinger, "
+            f"{len(frames['events_in'])} begivenheder, {len(frames['targets_in'])} mål",
+        )
+    return {name: len(frame) for name, frame in frames.items()}

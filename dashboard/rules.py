@@ -1,0 +1,231 @@
+"""The rules of DOMAIN.md as pure functions: errors reject a file, warnings need an acknowledgement.
+
+Errors are about single rows (and duplicate keys); warnings are about the state the
+figures would be in after a save, so they compare measures, categories and months.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from .catalog import Catalog
+from .months import current_month, month_label, parse_month
+from .records import MAX_VALUE, Figure, Problem, RawRow
+
+EARLIEST_MONTH = date(2000, 1, 1)
+_WHOLE = re.compile(r"^[+-]?\d+$")
+
+# State: the value of every figure that exists, keyed by (month, measure, category).
+State = dict[tuple[date, str, str], int]
+
+
+@dataclass(frozen=True)
+class FigureWarning:
+    """A figure that may be right but looks wrong; `rule` names the DOMAIN.md rule."""
+
+    rule: str
+    month: date
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "month": self.month.isoformat(), "message": self.message}
+
+
+def parse_value(raw: object) -> int:
+    """Return the whole number in `raw`, or raise ValueError with a Danish reason."""
+    if isinstance(raw, bool):
+        raise ValueError(f"«{raw}» er ikke et helt tal")
+    if isinstance(raw, int):
+        number = raw
+    elif isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueError(f"«{raw:g}» er ikke et helt tal".replace(".", ","))
+        number = int(raw)
+    else:
+        text = str(raw).strip()
+        if not _WHOLE.match(text):
+            raise ValueError(f"«{text}» er ikke et helt tal")
+        number = int(text)
+    if number < 0:
+        raise ValueError(f"{number} er negativ; tal kan ikke være under 0")
+    if number > MAX_VALUE:
+        raise ValueError(f"{number} er over grænsen på 1.000.000")
+    return number
+
+
+def _text(raw: object) -> str:
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)  # Excel stores category 1 as 1.0
+    return str(raw).strip()
+
+
+def validate_rows(
+    rows: list[RawRow], catalog: Catalog, today: date | None = None
+) -> tuple[list[Figure], list[Problem]]:
+    """Turn raw rows into figures; every row error is reported, with its line and column.
+
+    Duplicate keys with the same value are kept once; with different values they are an error.
+    """
+    latest = current_month(today)
+    figures: dict[tuple[date, str, str], Figure] = {}
+    errors: list[Problem] = []
+    for row in rows:
+        col = row.columns.get
+        row_errors: list[Problem] = []
+        measure_id = _text(row.measure)
+        category = _text(row.category)
+        measure = catalog.measure(measure_id)
+        if not measure_id:
+            row_errors.append(Problem("måling mangler", row.line, col("measure")))
+        elif measure is None:
+            row_errors.append(Problem(f"ukendt måling «{measure_id}»", row.line, col("measure")))
+        elif category and category not in measure.category_ids:
+            allowed = ", ".join(measure.category_ids) or "ingen (kun total)"
+            row_errors.append(
+                Problem(
+                    f"måling «{measure_id}» har ikke kategorien «{category}» (tilladt: {allowed})",
+                    row.line,
+                    col("category"),
+                )
+            )
+        month = None
+        try:
+            month = parse_month(row.month)
+            if month < EARLIEST_MONTH:
+                raise ValueError(f"{month_label(month)} er før januar 2000")
+            if month > latest:
+                raise ValueError(f"{month_label(month)} ligger i fremtiden")
+        except ValueError as exc:
+            row_errors.append(Problem(str(exc), row.line, col("month")))
+        value = None
+        try:
+            value = parse_value(row.value)
+        except ValueError as exc:
+            row_errors.append(Problem(str(exc), row.line, col("value")))
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        assert month is not None and value is not None
+        figure = Figure(month, measure_id, category, value, _text(row.note), row.line)
+        earlier = figures.get(figure.key)
+        if earlier is None:
+            figures[figure.key] = figure
+        elif earlier.value != value:
+            errors.append(
+                Problem(
+                    f"{month_label(month)} / {measure_id}"
+                    + (f" / kategori {category}" if category else "")
+                    + f" står to gange med forskellige værdier ({earlier.value} i linje "
+                    f"{earlier.line} og {value} her)",
+                    row.line,
+                    col("value"),
+                )
+            )
+    return list(figures.values()), errors
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def find_warnings(state: State, catalog: Catalog) -> list[FigureWarning]:
+    """Every warning rule of DOMAIN.md over `state`, sorted by month and rule."""
+    warnings: list[FigureWarning] = []
+    by_month: dict[date, dict[tuple[str, str], int]] = defaultdict(dict)
+    for (month, measure_id, category), value in state.items():
+        by_month[month][(measure_id, category)] = value
+
+    def label(measure_id: str, category: str = "") -> str:
+        m = catalog.measure(measure_id)
+        text = m.label_da if m else measure_id
+        return f"{text}, kategori {category}" if category else text
+
+    for month, values in by_month.items():
+        when = month_label(month)
+        # Parts of a measure against its total.
+        for measure in catalog.measures:
+            if not measure.categories or (measure.id, "") not in values:
+                continue
+            total = values[(measure.id, "")]
+            parts = [
+                values[(measure.id, c)] for c in measure.category_ids if (measure.id, c) in values
+            ]
+            complete = len(parts) == len(measure.categories)
+            if sum(parts) > total or (complete and sum(parts) != total):
+                warnings.append(
+                    FigureWarning(
+                        "categories_vs_total",
+                        month,
+                        f"{when}: kategorierne for {label(measure.id)} summerer til "
+                        f"{_fmt(sum(parts))}, men totalen er {_fmt(total)}",
+                    )
+                )
+        for relation in catalog.relations:
+            present = [(mid, values.get((mid, ""))) for mid in relation.measures]
+            if relation.kind == "not_above":
+                (mid, value), (limit_id, limit) = present
+                if value is not None and limit is not None and value > limit:
+                    warnings.append(
+                        FigureWarning(
+                            "not_above",
+                            month,
+                            f"{when}: {label(mid)} ({_fmt(value)}) er flere end "
+                            f"{label(limit_id)} ({_fmt(limit)})",
+                        )
+                    )
+            elif relation.kind == "sum_equals" and all(v is not None for _, v in present):
+                *parts, (total_id, total) = present
+                parts_sum = sum(v for _, v in parts)  # type: ignore[misc]
+                if parts_sum != total:
+                    terms = " + ".join(f"{label(mid)} ({_fmt(v)})" for mid, v in parts)  # type: ignore[arg-type]
+                    warnings.append(
+                        FigureWarning(
+                            "sum_equals",
+                            month,
+                            f"{when}: {terms} = {_fmt(parts_sum)}, men {label(total_id)} "
+                            f"er {_fmt(total)}",  # type: ignore[arg-type]
+                        )
+                    )
+        for measure_id, category in values:
+            measure = catalog.measure(measure_id)
+            initiative = catalog.initiative(measure.initiative) if measure else None
+            if initiative and initiative.started and month < initiative.started:
+                warnings.append(
+                    FigureWarning(
+                        "before_start",
+                        month,
+                        f"{when}: {label(measure_id, category)} har et tal før "
+                        f"{initiative.name_da} startede ({month_label(initiative.started)})",
+                    )
+                )
+    # A running total should never fall: compare with the latest earlier month that has a figure.
+    series: dict[tuple[str, str], list[tuple[date, int]]] = defaultdict(list)
+    for (month, measure_id, category), value in state.items():
+        measure = catalog.measure(measure_id)
+        if measure and measure.kind == "cumulative":
+            series[(measure_id, category)].append((month, value))
+    for (measure_id, category), points in series.items():
+        points.sort()
+        for (before, old), (month, new) in zip(points, points[1:], strict=False):
+            if new < old:
+                warnings.append(
+                    FigureWarning(
+                        "cumulative_decrease",
+                        month,
+                        f"{month_label(month)}: {label(measure_id, category)} er {_fmt(new)}, lavere "
+                        f"end {_fmt(old)} i {month_label(before)}; et løbende total bør ikke falde",
+                    )
+                )
+    warnings.sort(key=lambda w: (w.month, w.rule, w.message))
+    return warnings
+
+
+def new_warnings(before: State, after: State, catalog: Catalog) -> list[FigureWarning]:
+    """Warnings that `after` has and `before` did not: what a save would add."""
+    existing = set(find_warnings(before, catalog))
+    return [w for w in find_warnings(after, catalog) if w not in existing]
