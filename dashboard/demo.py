@@ -28,8 +28,9 @@ FIRST = date(2024, 6, 1)  # TOP100, Knæk Kurven, and (not given in the catalog)
 UNGESPORET_FIRST = date(2024, 10, 1)  # Ungesporet opened October 2024
 SPLIT_FIRST = date(2025, 2, 1)  # categories are reported from February 2025 on
 
-# One value per month from the series' first month to December 2025.
-#                    2024: jun jul aug sep okt nov dec  2025: jan feb mar apr maj jun jul aug sep okt nov dec
+# One value per month, June 2024 to December 2025 (19 months); totals only (category "").
+# One series a line, so the tables stay readable (the formatter would spread them out).
+# fmt: off
 _FROM_JUNE_2024: dict[str, list[int]] = {
     # TOP100: a handful screened at the start, 68 in January (real), steady growth after.
     "top100.screened": [6, 11, 20, 31, 42, 52, 60, 68, 73, 78, 84, 89, 94, 96, 101, 107, 113, 119, 125],
@@ -49,13 +50,14 @@ _FROM_JUNE_2024: dict[str, list[int]] = {
     "ungeteam.cases": [42, 44, 46, 47, 43, 38, 41, 45, 46, 47, 48, 48, 49, 47, 48, 49, 50, 49, 50],
     "ungeteam.outreach_contacts": [34, 26, 38, 41, 30, 22, 25, 36, 40, 44, 47, 50, 46, 29, 45, 52, 54, 51, 42],
 }
-#                    2024: okt nov dec  2025: jan feb mar apr maj jun jul aug sep okt nov dec
+# One value per month, October 2024 to December 2025 (15 months).
 _FROM_OCTOBER_2024: dict[str, list[int]] = {
     # Opened October 2024, closed in November (no guards), reopened early December.
     "ungesporet.visits": [35, 0, 48, 92, 110, 128, 141, 156, 168, 97, 176, 194, 205, 212, 183],
     # Job events and the open house on 27 January 2025 make January and February busy.
     "ungesporet.activities": [2, 0, 3, 7, 6, 4, 4, 5, 4, 2, 4, 5, 5, 5, 4],
 }
+# fmt: on
 
 # Category shares from February 2025: most TOP100 cases in category 2.
 _TOP100_SHARES = {"1": 0.15, "3": 0.22}  # category 2 is the rest
