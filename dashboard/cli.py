@@ -226,6 +226,7 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.port", str(args.port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.address", args.address,
+        "--client.toolbarMode", "viewer",
     ]  # fmt: skip
     return subprocess.call(command, env=env)
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .catalog import Catalog, load_catalog
 from .db import Store, insert_batch, sql
-from .files import MAX_FILE_BYTES, ParsedFile, read_figures
+from .files import MAX_FILE_BYTES, ParsedFile, _too_large, read_figures
 from .records import Figure, FileRejected, Problem, RawRow
 from .rules import FigureWarning, State, new_warnings, validate_rows
 
@@ -66,14 +66,8 @@ def import_file(
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise FileRejected(
-                [
-                    Problem(
-                        f"filen fylder {size / 1024 / 1024:.1f} MB; grænsen er "
-                        f"{MAX_FILE_BYTES // 1024 // 1024} MB"
-                    )
-                ]
-            )
+            # The reader's wording: Danish decimal comma, rounded up so 20.01 MB never reads "20".
+            raise FileRejected([Problem(_too_large(size))])
         data = path.read_bytes()
         parsed = read_figures(data, path.name)
     except FileRejected as exc:

@@ -46,4 +46,4 @@ def render() -> None:
                 text("col_value", lang),
                 text("col_kind", lang),
             ]
-            st.dataframe(table, hide_index=True, width="stretch")
+            st.table(table.set_index(table.columns[0]))
