@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +20,9 @@ class Category:
     id: str
     label_da: str
     label_en: str
+
+    def label(self, lang: str = "da") -> str:
+        return self.label_en if lang == "en" else self.label_da
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,12 @@ class Measure:
     def definition(self, lang: str = "da") -> str:
         return self.definition_en if lang == "en" else self.definition_da
 
+    def category_label(self, category: str, lang: str = "da") -> str:
+        """The category's label, or the measure's own for the total ('')."""
+        if not category:
+            return self.label(lang)
+        return next((c.label(lang) for c in self.categories if c.id == category), category)
+
 
 @dataclass(frozen=True)
 class Initiative:
@@ -66,10 +76,20 @@ class Relation:
 
 
 @dataclass(frozen=True)
+class Funnel:
+    """Stages a case passes through (widest first) and the outcomes of the last stage."""
+
+    initiative: str
+    stages: tuple[str, ...]
+    outcomes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Catalog:
     initiatives: tuple[Initiative, ...]
     measures: tuple[Measure, ...]
     relations: tuple[Relation, ...] = ()
+    funnels: tuple[Funnel, ...] = ()
     _by_id: dict[str, Measure] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -84,14 +104,31 @@ class Catalog:
     def measures_of(self, initiative_id: str) -> list[Measure]:
         return [m for m in self.measures if m.initiative == initiative_id]
 
+    def funnel_of(self, initiative_id: str) -> Funnel | None:
+        return next((f for f in self.funnels if f.initiative == initiative_id), None)
+
+    def ratios_of(self, initiative_id: str) -> list[tuple[str, str]]:
+        """(part, whole) pairs from `not_above` relations: shares and conversion rates."""
+        ids = {m.id for m in self.measures_of(initiative_id)}
+        return [
+            (r.measures[0], r.measures[1])
+            for r in self.relations
+            if r.kind == "not_above" and r.measures[0] in ids
+        ]
+
 
 class CatalogError(ValueError):
     """The catalog file breaks its own rules (unknown kind, duplicate id, dangling reference)."""
 
 
-def load_catalog(path: Path | str = CATALOG_PATH) -> Catalog:
+def catalog_path() -> Path:
+    """KRIMDASH_CATALOG overrides data/catalog.toml (used for large synthetic catalogs)."""
+    return Path(os.environ.get("KRIMDASH_CATALOG") or CATALOG_PATH)
+
+
+def load_catalog(path: Path | str | None = None) -> Catalog:
     """Read and check the catalog file."""
-    raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    raw = tomllib.loads(Path(path or catalog_path()).read_text(encoding="utf-8"))
     initiatives = tuple(
         Initiative(
             id=i["id"],
@@ -128,7 +165,11 @@ def load_catalog(path: Path | str = CATALOG_PATH) -> Catalog:
             relations.append(Relation("sum_equals", (*r["parts"], r["total"])))
         else:
             raise CatalogError(f"unknown relation kind {r['kind']!r}")
-    catalog = Catalog(initiatives, measures, tuple(relations))
+    funnels = tuple(
+        Funnel(f["initiative"], tuple(f["stages"]), tuple(f.get("outcomes", [])))
+        for f in raw.get("funnels", [])
+    )
+    catalog = Catalog(initiatives, measures, tuple(relations), funnels)
     _check(catalog)
     return catalog
 
@@ -151,3 +192,7 @@ def _check(catalog: Catalog) -> None:
         for mid in r.measures:
             if mid not in measure_ids:
                 raise CatalogError(f"relation {r.kind} names unknown measure {mid!r}")
+    for f in catalog.funnels:
+        for mid in f.stages + f.outcomes:
+            if mid not in measure_ids:
+                raise CatalogError(f"funnel of {f.initiative} names unknown measure {mid!r}")

@@ -40,7 +40,8 @@ def cmd_init(args: argparse.Namespace, store: Store) -> int:
 
     existed = store.exists()
     version = store.upgrade()
-    counts = load_reference(store, user=_user(args))
+    has_demo = bool(store.rows("demo_status")[0][0])
+    counts = load_reference(store, user=_user(args), demo=args.demo or has_demo)
     _say(
         f"Database {'opgraderet' if existed else 'oprettet'}: {store.path} (skemaversion {version})"
     )
@@ -301,6 +302,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_DATABASE
     except ValueError as exc:
         _err(f"Fejl: {exc}")
+        return EXIT_USAGE
+    except OSError as exc:
+        # e.g. -o into a folder that does not exist, or a file without write access
+        _err(f"Fejl: kan ikke skrive eller læse {exc.filename or ''}: {exc.strerror or exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -73,9 +73,13 @@ def import_file(
     except FileRejected as exc:
         return ImportResult("rejected", path.name, errors=exc.problems)
     except OSError as exc:
-        return ImportResult(
-            "rejected", path.name, errors=[Problem(f"filen kan ikke læses: {exc.strerror}")]
-        )
+        # strerror is the system's English text; the common cases get a Danish reason.
+        reason = {
+            FileNotFoundError: f"filen {path} findes ikke",
+            IsADirectoryError: f"{path} er en mappe, ikke en fil",
+            PermissionError: f"der er ikke adgang til at læse filen {path}",
+        }.get(type(exc), f"filen kan ikke læses ({exc.strerror})")
+        return ImportResult("rejected", path.name, errors=[Problem(reason)])
     result = import_rows(
         store,
         parsed.rows,

@@ -14,6 +14,7 @@ from .months import parse_month
 
 EVENTS_PATH = DATA_DIR / "events.toml"
 TARGETS_PATH = DATA_DIR / "targets.csv"
+DEMO_TARGETS_PATH = DATA_DIR / "demo_targets.csv"
 
 
 def events_frame(path: Path = EVENTS_PATH) -> pd.DataFrame:
@@ -104,12 +105,20 @@ def catalog_frames(catalog: Catalog) -> dict[str, pd.DataFrame]:
     return {"initiatives_in": initiatives, "measures_in": measures, "categories_in": categories}
 
 
-def load_reference(store: Store, *, user: str, catalog: Catalog | None = None) -> dict[str, int]:
-    """Replace the catalog, events and targets in one batch; figures are untouched."""
+def load_reference(
+    store: Store, *, user: str, catalog: Catalog | None = None, demo: bool = False
+) -> dict[str, int]:
+    """Replace the catalog, events and targets in one batch; figures are untouched.
+
+    `demo` adds the fictive demo targets, which belong only beside demo figures.
+    """
     catalog = catalog or load_catalog()
     frames = catalog_frames(catalog)
     frames["events_in"] = events_frame()
-    frames["targets_in"] = targets_frame()
+    targets = [targets_frame()] + ([targets_frame(DEMO_TARGETS_PATH)] if demo else [])
+    frames["targets_in"] = pd.concat(
+        [t for t in targets if len(t)] or targets[:1], ignore_index=True
+    )
     with store.writer() as conn:
         for name, frame in frames.items():
             conn.register(name, frame)

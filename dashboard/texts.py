@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 DA: dict[str, str] = {
     "app_title": "krimdash: det kriminalpræventive område",
     "page_overview": "Overblik",
@@ -25,6 +27,50 @@ DA: dict[str, str] = {
     "kind_stock": "status ved månedens udgang",
     "kind_flow": "i måneden",
     "language": "Sprog",
+    "page_compare": "Sammenlign perioder",
+    "period": "Periode",
+    "mode": "Vis",
+    "mode_level": "Niveau",
+    "mode_change": "Månedlig ændring",
+    "overview_title": "Overblik",
+    "freshness": "Seneste måned med tal: **{month}**. Senest ændret {when} af {who}.",
+    "missing": "Mangler for {month}: {measures}",
+    "nothing_missing": "Alle målinger har tal for {month}.",
+    "tile_change": "siden {month}",
+    "tile_since_start": "siden start ({month})",
+    "news_title": "Nyt siden sidst",
+    "news_none": "Ingen tal er ændret siden måneden før.",
+    "news_events": "Begivenheder i {month}",
+    "targets_title": "Mål",
+    "target_line": "{label}: {value} af {target} ({share}) pr. {month}",
+    "no_targets": "Der er ingen mål registreret endnu.",
+    "started": "Startede {month}.",
+    "show_numbers": "Vis tal",
+    "about_numbers": "Om tallene",
+    "events_in_chart": "Begivenheder (stiplede linjer i grafen)",
+    "col_month": "Måned",
+    "col_change": "Ændring",
+    "col_share": "Andel",
+    "uncategorised": "uden kategori",
+    "level_title": "Antal",
+    "change_title": "Ændring fra måneden før",
+    "new_title": "Nye i måneden",
+    "funnel_title": "Tragten for {month}",
+    "funnel_month": "Måned for tragten",
+    "funnel_over_time": "Trinene over tid",
+    "conversion_title": "Andele mellem trinene",
+    "share_title": "Andele",
+    "share_of": "{part} af {whole}",
+    "kind_explained_cumulative": "Løbende total siden indsatsens start; ændringen er nye i måneden. Et fald er mistænkeligt.",
+    "kind_explained_stock": "Niveau ved månedens udgang (fx en sagsstamme).",
+    "kind_explained_flow": "Antal i løbet af måneden.",
+    "month_a": "Første måned",
+    "month_b": "Anden måned",
+    "col_difference": "Forskel",
+    "col_relative": "Forskel i %",
+    "compare_intro": "Forskellen på hver måling mellem to måneder. Tomme felter er ikke opgjort.",
+    "gap_note": "En måned uden tal vises som et hul, ikke som 0.",
+    "demo_chip": "DEMO",
 }
 
 EN: dict[str, str] = {
@@ -50,6 +96,50 @@ EN: dict[str, str] = {
     "kind_stock": "at the end of the month",
     "kind_flow": "during the month",
     "language": "Language",
+    "page_compare": "Compare periods",
+    "period": "Period",
+    "mode": "Show",
+    "mode_level": "Level",
+    "mode_change": "Monthly change",
+    "overview_title": "Overview",
+    "freshness": "Latest month with figures: **{month}**. Last changed {when} by {who}.",
+    "missing": "Missing for {month}: {measures}",
+    "nothing_missing": "Every measure has figures for {month}.",
+    "tile_change": "since {month}",
+    "tile_since_start": "since start ({month})",
+    "news_title": "New since last month",
+    "news_none": "No figure changed since the month before.",
+    "news_events": "Events in {month}",
+    "targets_title": "Targets",
+    "target_line": "{label}: {value} of {target} ({share}) by {month}",
+    "no_targets": "No targets are recorded yet.",
+    "started": "Started {month}.",
+    "show_numbers": "Show figures",
+    "about_numbers": "About the figures",
+    "events_in_chart": "Events (dashed lines in the chart)",
+    "col_month": "Month",
+    "col_change": "Change",
+    "col_share": "Share",
+    "uncategorised": "no category",
+    "level_title": "Count",
+    "change_title": "Change from the month before",
+    "new_title": "New in the month",
+    "funnel_title": "The funnel for {month}",
+    "funnel_month": "Month for the funnel",
+    "funnel_over_time": "The stages over time",
+    "conversion_title": "Shares between the stages",
+    "share_title": "Shares",
+    "share_of": "{part} of {whole}",
+    "kind_explained_cumulative": "Running total since the start; the change is the month's new ones. A fall is suspicious.",
+    "kind_explained_stock": "Level at the end of the month (e.g. a caseload).",
+    "kind_explained_flow": "Count during the month.",
+    "month_a": "First month",
+    "month_b": "Second month",
+    "col_difference": "Difference",
+    "col_relative": "Difference in %",
+    "compare_intro": "The difference in each measure between two months. Empty cells were not reported.",
+    "gap_note": "A month without a figure is shown as a gap, not as 0.",
+    "demo_chip": "DEMO",
 }
 
 LANGUAGES = {"da": DA, "en": EN}
@@ -58,3 +148,28 @@ LANGUAGES = {"da": DA, "en": EN}
 def text(key: str, lang: str = "da") -> str:
     """The text for `key` in `lang`, falling back to Danish."""
     return LANGUAGES.get(lang, DA).get(key) or DA[key]
+
+
+def fmt_int(value: float | int | None, lang: str = "da") -> str:
+    """1.234 in Danish, 1,234 in English; '–' for a missing value."""
+    if pd.isna(value):
+        return "–"
+    text = f"{int(round(value)):,}"
+    return text.replace(",", ".") if lang == "da" else text
+
+
+def fmt_signed(value: float | int | None, lang: str = "da") -> str:
+    """A change with its sign: +5, −3 (a real minus sign), ±0."""
+    if pd.isna(value):
+        return "–"
+    if value == 0:
+        return "±0"
+    return ("+" if value > 0 else "−") + fmt_int(abs(value), lang)
+
+
+def fmt_pct(share: float | None, lang: str = "da", decimals: int = 1) -> str:
+    """12,5 % in Danish, 12.5% in English."""
+    if pd.isna(share):
+        return "–"
+    number = f"{share * 100:.{decimals}f}"
+    return f"{number.replace('.', ',')} %" if lang == "da" else f"{number}%"

@@ -243,7 +243,7 @@ EXTRA = (
 
 
 def test_export_import_into_an_empty_database_export_gives_the_same_bytes(
-    empty_db: Path, tmp_path: Path, krimdash: Krimdash
+    initialised: Path, empty_db: Path, tmp_path: Path, krimdash: Krimdash
 ) -> None:
     extra = tmp_path / "ekstra.csv"
     extra.write_text(EXTRA, encoding="utf-8")
@@ -256,9 +256,10 @@ def test_export_import_into_an_empty_database_export_gives_the_same_bytes(
     assert '"Opgjort pr. 31.01, ""foreløbigt"""' in text
 
     other = tmp_path / "anden.duckdb"
-    shutil.copy(empty_db, other)
-    code, _, err = krimdash("import", first, *ACK, db=other)
+    shutil.copy(initialised, other)
+    code, out, err = krimdash("import", first, *ACK, db=other)
     assert code == 0, err
+    assert "Nye: 14, ændrede: 0, uændrede: 0" in out
     assert export(krimdash, db=other).encode("utf-8") == first.read_bytes()
 
 

@@ -277,3 +277,20 @@ def test_a_dry_run_saves_nothing(store: Store) -> None:
     assert result.status == "dry_run"
     assert len(result.new) == 9 and len(result.warnings) == 1
     assert exported(store) == [HEADER.strip()]
+
+
+def test_a_file_that_cannot_be_read_is_reported_in_danish(store: Store, tmp_path: Path) -> None:
+    missing = import_file(store, tmp_path / "findes-ikke.csv", user="FAS")
+    folder = import_file(store, tmp_path, user="FAS")
+    assert missing.status == folder.status == "rejected"
+    assert "findes-ikke.csv findes ikke" in str(missing.errors[0])
+    assert "er en mappe, ikke en fil" in str(folder.errors[0])
+    assert exported(store) == [HEADER.strip()]
+
+
+def test_a_file_just_over_20_mb_is_not_called_20_mb(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "stor.csv"
+    path.write_bytes(HEADER.encode() + b"x" * (20 * 1024 * 1024))
+    result = import_file(store, path, user="FAS")
+    assert result.status == "rejected"
+    assert str(result.errors[0]) == "filen er for stor (20,1 MB); den må højst fylde 20 MB"

@@ -1,0 +1,305 @@
+"""Chart builders: a DataFrame in, an Altair chart out. Pure; no Streamlit, no database.
+
+Every time chart shares the same frame: months on the x axis with Danish labels ("jan. 2025"),
+the events as dashed vertical rules whose title shows on hover, targets as goal lines, a
+description per mark (rendered as its hover title and for screen readers), and a gap, never a
+zero, for a month without a figure. Colours are the Okabe-Ito palette, safe for colour-blind
+readers, and every series also differs by dash or shape, so colour never carries meaning alone.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from .months import month_label
+from .texts import fmt_int, fmt_pct
+
+# Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+UNCATEGORISED_COLOUR = "#999999"
+DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3]]
+SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
+EVENT_COLOUR = "#555555"
+TARGET_COLOUR = "#D55E00"
+WIDTH, HEIGHT = 620, 240
+
+_MONTHS_DA_SHORT = (
+    "['jan.','feb.','mar.','apr.','maj','jun.','jul.','aug.','sep.','okt.','nov.','dec.']"
+)
+_MONTHS_EN_SHORT = "['Jan','Feb','Mar','Apr','May','Jun','Jul','Aug','Sep','Oct','Nov','Dec']"
+
+
+def month_axis_label_expr(lang: str = "da") -> str:
+    """A Vega expression that labels a month tick 'jan. 2025' (Danish) or 'Jan 2025'."""
+    names = _MONTHS_EN_SHORT if lang == "en" else _MONTHS_DA_SHORT
+    return f"{names}[month(datum.value)] + ' ' + year(datum.value)"
+
+
+def _x(months: list[pd.Timestamp], lang: str, title: str | None = None) -> alt.X:
+    # Half a month of room at each end, so the first and last bars are not cut in half.
+    pad = pd.Timedelta(days=16)
+    domain = (
+        [(months[0] - pad).strftime("%Y-%m-%d"), (months[-1] + pad).strftime("%Y-%m-%d")]
+        if months
+        else alt.Undefined
+    )
+    return alt.X(
+        "month:T",
+        title=title,
+        scale=alt.Scale(domain=domain, nice=False),
+        axis=alt.Axis(
+            labelExpr=month_axis_label_expr(lang),
+            tickCount={"interval": "month", "step": 3 if len(months) > 12 else 1},
+            labelAngle=0,
+            labelOverlap=True,
+            grid=False,
+        ),
+    )
+
+
+def _gap_segments(data: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """Drop months without a figure and number the unbroken runs, so lines break at gaps."""
+    data = data.sort_values([c for c in (by, "month") if c])
+    missing = data["value"].isna()
+    groups = data[by] if by else pd.Series(0, index=data.index)
+    data = data.assign(segment=missing.groupby(groups).cumsum().astype(str))
+    if by:
+        data["segment"] = data[by].astype(str) + "/" + data["segment"]
+    return data[~missing]
+
+
+def describe(month: pd.Timestamp, value: float, label: str, lang: str, extra: str = "") -> str:
+    text = f"{month_label(month.date(), lang)}: {fmt_int(value, lang)} – {label}"
+    return f"{text}. {extra}" if extra else text
+
+
+def event_layer(events: pd.DataFrame, months: list[pd.Timestamp], lang: str) -> alt.Chart | None:
+    """Dashed rules at the events inside the period; hover shows date and title."""
+    if events is None or events.empty or not months:
+        return None
+    dates = pd.to_datetime(events["event_date"])
+    inside = events[(dates >= months[0]) & (dates <= months[-1] + pd.offsets.MonthEnd(0))]
+    if inside.empty:
+        return None
+    title = "title_en" if lang == "en" else "title_da"
+    when = "date_text_en" if lang == "en" else "date_text_da"
+    data = pd.DataFrame(
+        {
+            "month": pd.to_datetime(inside["event_date"]),
+            "description": inside[when] + ": " + inside[title],
+        }
+    )
+    return (
+        alt.Chart(data)
+        .mark_rule(color=EVENT_COLOUR, strokeDash=[3, 3], strokeWidth=1.5, opacity=0.8)
+        .encode(x="month:T", description="description:N")
+    )
+
+
+def target_layer(targets: pd.DataFrame, lang: str) -> alt.Chart | None:
+    """Goal lines: a dashed horizontal rule at each target value, labelled with the target."""
+    if targets is None or targets.empty:
+        return None
+    label = "label_en" if lang == "en" else "label_da"
+    data = pd.DataFrame(
+        {
+            "value": targets["value"].astype(float),
+            "description": targets[label]
+            + " ("
+            + [month_label(pd.Timestamp(m).date(), lang) for m in targets["target_month"]]
+            + ")",
+        }
+    )
+    rule = (
+        alt.Chart(data)
+        .mark_rule(color=TARGET_COLOUR, strokeDash=[8, 4], strokeWidth=2)
+        .encode(y="value:Q", description="description:N")
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", baseline="bottom", dx=4, dy=-2, color=TARGET_COLOUR, fontSize=11)
+        .encode(y="value:Q", x=alt.value(0), text="description:N")
+    )
+    return rule + text
+
+
+def time_chart(
+    data: pd.DataFrame,
+    *,
+    months: list[pd.Timestamp],
+    value_title: str,
+    lang: str = "da",
+    bars: bool = False,
+    series: str | None = None,
+    events: pd.DataFrame | None = None,
+    targets: pd.DataFrame | None = None,
+    percent: bool = False,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> alt.LayerChart:
+    """Months on x, `value` on y; lines (levels) or bars (monthly counts and changes).
+
+    `data` has month, value, description, and a `series` column when there are several.
+    """
+    y = alt.Y(
+        "value:Q",
+        title=value_title,
+        axis=alt.Axis(format=".0%" if percent else ",d", tickMinStep=0.01 if percent else 1),
+    )
+    layers: list[alt.Chart] = []
+    colour = alt.Undefined
+    if series:
+        names = list(dict.fromkeys(data[series]))
+        scale = alt.Scale(domain=names, range=PALETTE[: len(names)])
+        colour = alt.Color(
+            f"{series}:N", scale=scale, legend=alt.Legend(title=None, orient="bottom")
+        )
+    if bars:
+        present = data[data["value"].notna()]
+        base = alt.Chart(present).encode(x=_x(months, lang), y=y, description="description:N")
+        if series:
+            base = base.encode(color=colour, xOffset=f"{series}:N")
+        layers.append(
+            base.mark_bar(color=PALETTE[0], width={"band": 0.8} if not series else alt.Undefined)
+        )
+        if not series and len(months) <= 24:
+            labels = present.assign(
+                label=[
+                    fmt_pct(v, lang, 0) if percent else fmt_int(v, lang) for v in present["value"]
+                ]
+            )
+            layers.append(
+                alt.Chart(labels)
+                .mark_text(dy=-6, fontSize=10, color="#333333")
+                .encode(x="month:T", y="value:Q", text="label:N")
+            )
+    else:
+        lines = _gap_segments(data, series)
+        base = alt.Chart(lines).encode(x=_x(months, lang), y=y)
+        line = base.mark_line(strokeWidth=2.5, color=PALETTE[0]).encode(detail="segment:N")
+        points = base.mark_point(filled=True, size=45, color=PALETTE[0]).encode(
+            description="description:N"
+        )
+        if series:
+            names = list(dict.fromkeys(data[series]))
+            line = line.encode(
+                color=colour,
+                strokeDash=alt.StrokeDash(
+                    f"{series}:N",
+                    scale=alt.Scale(domain=names, range=DASHES[: len(names)]),
+                    legend=None,
+                ),
+            )
+            points = points.encode(
+                color=colour,
+                shape=alt.Shape(
+                    f"{series}:N",
+                    scale=alt.Scale(domain=names, range=SHAPES[: len(names)]),
+                    legend=None,
+                ),
+            )
+        layers += [line, points]
+    for extra in (event_layer(events, months, lang), target_layer(targets, lang)):
+        if extra is not None:
+            layers.append(extra)
+    return alt.layer(*layers).properties(width=width, height=height)
+
+
+def stacked_chart(
+    data: pd.DataFrame,
+    *,
+    months: list[pd.Timestamp],
+    value_title: str,
+    part_labels: dict[str, str],
+    lang: str = "da",
+    events: pd.DataFrame | None = None,
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> alt.LayerChart:
+    """Bars per month stacked by category; `part_labels` orders and names the parts.
+
+    `data` has month, part, value, description. A part missing in a month is simply absent.
+    """
+    order = list(part_labels)
+    colours = [
+        UNCATEGORISED_COLOUR if p.startswith("_") else PALETTE[i % len(PALETTE)]
+        for i, p in enumerate(order)
+    ]
+    labelled = data.assign(
+        part_label=data["part"].map(part_labels),
+        part_order=data["part"].map({p: i for i, p in enumerate(order)}),
+    )
+    bars = (
+        alt.Chart(labelled)
+        .mark_bar(stroke="white", strokeWidth=0.8)
+        .encode(
+            x=_x(months, lang),
+            y=alt.Y("sum(value):Q", title=value_title, stack="zero", axis=alt.Axis(format=",d")),
+            color=alt.Color(
+                "part_label:N",
+                scale=alt.Scale(domain=[part_labels[p] for p in order], range=colours),
+                legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=320),
+            ),
+            order=alt.Order("part_order:Q"),
+            description="description:N",
+        )
+    )
+    layers = [bars]
+    if (rule := event_layer(events, months, lang)) is not None:
+        layers.append(rule)
+    return alt.layer(*layers).properties(width=width, height=height)
+
+
+def funnel_chart(data: pd.DataFrame, *, lang: str = "da", width: int = WIDTH) -> alt.LayerChart:
+    """Horizontal bars for the funnel's stages and outcomes, each labelled with value and share.
+
+    `data` has label, value, share, role (stage/outcome), description; rows in funnel order.
+    """
+    data = data[data["value"].notna()].assign(
+        order=range(len(data[data["value"].notna()])),
+        text=[
+            f"{fmt_int(v, lang)} ({fmt_pct(s, lang, 0)})" if pd.notna(s) else fmt_int(v, lang)
+            for v, s in zip(
+                data.loc[data["value"].notna(), "value"],
+                data.loc[data["value"].notna(), "share"],
+                strict=False,
+            )
+        ],
+    )
+    y = alt.Y(
+        "label:N", sort=alt.EncodingSortField("order"), title=None, axis=alt.Axis(labelLimit=260)
+    )
+    role_colours = alt.Scale(domain=["stage", "outcome"], range=[PALETTE[0], PALETTE[2]])
+    bars = (
+        alt.Chart(data)
+        .mark_bar(height={"band": 0.7})
+        .encode(
+            y=y,
+            x=alt.X("value:Q", title=None, axis=alt.Axis(format=",d", tickMinStep=1)),
+            color=alt.Color("role:N", scale=role_colours, legend=None),
+            description="description:N",
+        )
+    )
+    text = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=4, fontSize=12)
+        .encode(y=y, x="value:Q", text="text:N")
+    )
+    return alt.layer(bars, text).properties(width=width - 280, height=32 * len(data))
+
+
+def sparkline(data: pd.DataFrame, *, width: int = 180, height: int = 44) -> alt.LayerChart:
+    """A small trend line with no axes, for the overview's tiles; gaps stay gaps."""
+    lines = _gap_segments(data.assign(description=""), None)
+    base = alt.Chart(lines).encode(
+        x=alt.X("month:T", axis=None),
+        y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
+    )
+    last = lines.tail(1)
+    return alt.layer(
+        base.mark_line(color=PALETTE[0], strokeWidth=2).encode(detail="segment:N"),
+        alt.Chart(last)
+        .mark_point(filled=True, size=30, color=PALETTE[0])
+        .encode(x="month:T", y="value:Q"),
+    ).properties(width=width, height=height)

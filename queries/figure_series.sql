@@ -1,0 +1,48 @@
+-- Current figures as monthly series with the change from the month before.
+-- $initiative (or null for all) and $key_only narrow it; change is null across a gap.
+with figures as (
+    select
+        f.month,
+        f.measure_id as measure,
+        m.initiative_id as initiative,
+        f.category,
+        f.value,
+        f.note,
+        f.recorded_at,
+        f.recorded_by,
+        f.is_demo
+    from current_figures as f
+    join measures as m on m.id = f.measure_id
+    where ($initiative is null or m.initiative_id = $initiative)
+      and (not $key_only or m.is_key)
+),
+
+with_previous as (
+    select
+        *,
+        lag(month) over by_series as previous_month,
+        lag(value) over by_series as previous_value
+    from figures
+    window by_series as (partition by measure, category order by month)
+),
+
+final as (
+    select
+        month,
+        measure,
+        initiative,
+        category,
+        value,
+        -- a month without a figure is a gap, so there is no change to report across it
+        case
+            when previous_month + interval 1 month = month then value - previous_value
+        end as change,
+        note,
+        recorded_at,
+        recorded_by,
+        is_demo
+    from with_previous
+)
+
+select * from final
+order by measure, category, month
