@@ -58,6 +58,11 @@ def _x(months: list[pd.Timestamp], lang: str, title: str | None = None) -> alt.X
     )
 
 
+def _bar_size(months: list[pd.Timestamp], width: int, share: float = 0.7) -> int:
+    """Bar width in pixels on a time axis: most of a month's slot."""
+    return max(2, int(width / max(len(months), 1) * share))
+
+
 def _gap_segments(data: pd.DataFrame, by: str | None) -> pd.DataFrame:
     """Drop months without a figure and number the unbroken runs, so lines break at gaps."""
     data = data.sort_values([c for c in (by, "month") if c])
@@ -172,7 +177,7 @@ def time_chart(
             layers.append(
                 alt.Chart(labels)
                 .mark_text(dy=-6, fontSize=10, color="#333333")
-                .encode(x="month:T", y="value:Q", text="label:N")
+                .encode(x="month:T", y=y, text="label:N")
             )
     else:
         lines = _gap_segments(data, series)
@@ -232,14 +237,14 @@ def stacked_chart(
     )
     bars = (
         alt.Chart(labelled)
-        .mark_bar(stroke="white", strokeWidth=0.8)
+        .mark_bar(stroke="white", strokeWidth=0.8, size=_bar_size(months, width))
         .encode(
             x=_x(months, lang),
             y=alt.Y("sum(value):Q", title=value_title, stack="zero", axis=alt.Axis(format=",d")),
             color=alt.Color(
                 "part_label:N",
                 scale=alt.Scale(domain=[part_labels[p] for p in order], range=colours),
-                legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=320),
+                legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=0),
             ),
             order=alt.Order("part_order:Q"),
             description="description:N",

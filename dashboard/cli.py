@@ -11,7 +11,6 @@ import argparse
 import getpass
 import json
 import os
-import subprocess
 import sys
 from datetime import UTC
 from pathlib import Path
@@ -229,7 +228,9 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
         "--browser.gatherUsageStats", "false", "--server.address", args.address,
         "--client.toolbarMode", "viewer",
     ]  # fmt: skip
-    return subprocess.call(command, env=env)
+    # Become the server process, so a stop signal reaches Streamlit itself and leaves no orphan.
+    os.execve(sys.executable, command, env)
+    return 0  # not reached
 
 
 def build_parser() -> argparse.ArgumentParser:

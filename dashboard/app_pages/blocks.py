@@ -14,10 +14,11 @@ from dashboard.texts import fmt_int, fmt_pct, fmt_signed, text
 
 
 def chart(chart: alt.TopLevelMixin, title: str, lang: str) -> None:
-    """The chart as inline SVG (drawn by the server; no chart script in the browser)."""
-    st.html(
-        f'<figure class="krimdash-chart" style="margin:0">{chart_svg(chart, lang=lang, title=title)}</figure>'
-    )
+    """The chart as inline SVG (drawn by the server; no chart script in the browser).
+
+    st.markdown keeps inline SVG with its <title> elements; st.html's sanitiser drops it.
+    """
+    st.markdown(chart_svg(chart, lang=lang, title=title), unsafe_allow_html=True)
 
 
 def month_text(month: pd.Timestamp, lang: str, short: bool = False) -> str:

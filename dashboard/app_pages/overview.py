@@ -8,7 +8,6 @@ import streamlit as st
 from dashboard import appdata, charts, series
 from dashboard.app_pages import blocks
 from dashboard.exports import LOCAL_TZ
-from dashboard.render import chart_svg
 from dashboard.texts import fmt_int, fmt_pct, fmt_signed, text
 
 TILES_PER_ROW = 3
@@ -69,11 +68,7 @@ def render() -> None:
                         month=blocks.month_text(tile.first_month, lang, short=True)
                     )
                 )
-                st.html(
-                    chart_svg(
-                        charts.sparkline(tile.trend), lang=lang, title=tile.measure.label(lang)
-                    )
-                )
+                blocks.chart(charts.sparkline(tile.trend), tile.measure.label(lang), lang)
 
     left, right = st.columns(2)
     with left:
