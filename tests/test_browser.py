@@ -62,22 +62,8 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def real_db(tmp_path_factory) -> Path:
-    """A database holding only the real January 2025 figures, imported as an analyst would."""
-    db = tmp_path_factory.mktemp("real") / "krimdash.duckdb"
-    assert _krimdash(db, "init", "--empty").returncode == 0
-    done = _krimdash(
-        db, "import", str(REAL_JANUARY), "--user", "FAS",
-        "--accept-warnings", "--note", "Som rapporteret: 8 + 12 ≠ 19 i kilden",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return db
-
-
-@pytest.fixture(scope="module")
-def server(real_db):
-    """`krimdash serve` in its own process, on a free port."""
+def _serve(db: Path):
+    """`krimdash serve` in its own process on a free port; yields the base URL."""
     port = _free_port()
     process = subprocess.Popen(
         [
@@ -91,7 +77,7 @@ def server(real_db):
             "127.0.0.1",
         ],
         cwd=ROOT,
-        env={**os.environ, "KRIMDASH_DB": str(real_db)},
+        env={**os.environ, "KRIMDASH_DB": str(db)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -108,46 +94,163 @@ def server(real_db):
             process.kill()
             pytest.fail("the dashboard did not start within 60 s")
         time.sleep(0.3)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
-def _open(browser, url: str, width: int = 1280):
-    page = browser.new_page(viewport={"width": width, "height": 900})
+@pytest.fixture(scope="module")
+def real_db(tmp_path_factory) -> Path:
+    """A database holding only the real January 2025 figures, imported as an analyst would."""
+    db = tmp_path_factory.mktemp("real") / "krimdash.duckdb"
+    assert _krimdash(db, "init", "--empty").returncode == 0
+    done = _krimdash(
+        db, "import", str(REAL_JANUARY), "--user", "FAS",
+        "--accept-warnings", "--note", "Som rapporteret: 8 + 12 ≠ 19 i kilden",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return db
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("demo") / "krimdash.duckdb"
+    assert _krimdash(db, "init", "--demo").returncode == 0
+    return db
+
+
+@pytest.fixture(scope="module")
+def server(real_db):
+    yield from _serve(real_db)
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_db):
+    yield from _serve(demo_db)
+
+
+def _open(browser, url: str, width: int = 1280, height: int = 900):
+    """A new page at `url`, returned once Streamlit's script run has finished."""
+    page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url)
-    page.get_by_role("heading", name="TOP100").wait_for(timeout=30_000)
-    page.locator("[data-testid='stTable']").first.wait_for(timeout=30_000)
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        timeout=60_000
+    )
+    page.locator("[data-testid='stMain'] h1").first.wait_for(timeout=30_000)
     return page
 
 
 def _screened(page) -> str:
-    """The TOP100 screened cases as the overview's table shows them."""
-    row = page.locator("[data-testid='stTable'] tr", has_text="Screenede sager").first
-    return row.locator("td").first.inner_text().strip()
+    """The TOP100 screened cases as the overview's tile shows them."""
+    tile = page.locator("[data-testid='stMetric']", has_text="Screenede sager").first
+    return tile.locator("[data-testid='stMetricValue']").inner_text().strip()
+
+
+def _screenshot(page, name: str) -> None:
+    """Save the whole page; Streamlit scrolls inside its main block, so grow the viewport to fit."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    height = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-testid=stMain], [data-testid=stMainBlockContainer]')]"
+        ".map(e => e.scrollHeight), 900)"
+    )
+    page.set_viewport_size(
+        {"width": page.viewport_size["width"], "height": min(height + 100, 12000)}
+    )
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(ARTIFACTS / name))
 
 
 def test_committee_member_reads_68_screened_top100_cases(browser, server):
     page = _open(browser, server)
     assert _screened(page) == "68"
-    assert "Seneste måned: januar 2025" in page.locator("body").inner_text()
+    body = page.locator("body").inner_text()
+    assert "januar 2025" in body
     # Real figures carry no DEMO banner.
-    assert "DEMO" not in page.locator("body").inner_text()
+    assert "DEMO" not in body
+    _screenshot(page, "real-overview-1280.png")
+    page.close()
+
+
+PAGES = {
+    "": "Overblik",
+    "top100": "TOP100",
+    "knaek_kurven": "Knæk Kurven",
+    "ungeteam": "Det Opsøgende Ungeteam",
+    "ungesporet": "Ungesporet",
+    "sammenlign": "Sammenlign perioder",
+}
+
+
+@pytest.mark.parametrize("width", [1280, 768])
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_renders_in_the_browser(browser, demo_server, path, width):
+    page = _open(browser, f"{demo_server}/{path}", width=width)
+    assert page.locator("[data-testid='stMain'] h1").first.inner_text().strip() == PAGES[path]
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert "DEMO – fiktive tal" in page.locator("body").inner_text()
+    if path not in ("", "sammenlign"):
+        charts = page.locator("svg.marks")
+        assert charts.count() >= 2
+        # Every chart fits the screen: it scales down instead of overflowing.
+        for box in (c.bounding_box() for c in charts.all()):
+            assert box is not None and box["width"] > 100 and box["x"] + box["width"] <= width
+        # Exact values are one hover away: each mark carries a <title>.
+        titles = page.locator("svg.marks title").all_text_contents()
+        assert any("december 2025: " in t for t in titles)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    _screenshot(page, f"demo-{path or 'overblik'}-{width}.png")
+    page.close()
+
+
+def test_a_chart_tells_its_exact_values_on_hover(browser, demo_server):
+    page = _open(browser, f"{demo_server}/ungesporet")
+    titles = page.locator("svg.marks title").all_text_contents()
+    assert "juli 2025: 97 – Besøg i Ungesporet" in titles
+    # Events show as dashed rules with their title.
+    assert any("Ungesporet genåbner" in t for t in titles)
+    page.close()
+
+
+def test_the_sidebar_controls_are_reachable_by_keyboard(browser, demo_server):
+    page = _open(browser, f"{demo_server}/top100")
+    reached = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.append(
+            page.evaluate(
+                "(() => { const e = document.activeElement; return (e.getAttribute('role') || e.type || '') + '|' "
+                "+ (e.getAttribute('aria-label') || e.innerText || e.value || '').slice(0, 40); })()"
+            )
+        )
+    joined = "\n".join(reached)
+    assert "Periode — start" in joined and "Periode — end" in joined  # the period
+    assert "Knæk Kurven" in joined  # the page navigation
+    assert joined.count("radio|") >= 2  # language, and level / change
+    page.close()
+
+
+def test_the_readme_screenshot_shows_the_demo_overview(browser, demo_server):
+    page = _open(browser, demo_server, width=1280, height=1100)
+    page.wait_for_timeout(300)
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "overview-1280.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / "readme-overview.png"))
+    assert page.locator("[data-testid='stMetric']").count() >= 5
     page.close()
 
 
 def test_overview_is_usable_on_a_tablet(browser, server):
     page = _open(browser, server, width=768)
-    cases = page.get_by_text("Sager i Det Opsøgende Ungeteam").first
+    cases = page.locator(
+        "[data-testid='stMetric']", has_text="Sager i Det Opsøgende Ungeteam"
+    ).first
     cases.wait_for(state="visible", timeout=30_000)
     box = cases.bounding_box()
     # Nothing is cut off or needs sideways scrolling at tablet width.
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 768
     assert page.evaluate("document.documentElement.scrollWidth") <= 768
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "overview-768.png"), full_page=True)
+    _screenshot(page, "real-overview-768.png")
     page.close()
 
 
@@ -161,6 +264,9 @@ def test_an_import_while_serving_shows_on_the_next_page_load(browser, server, re
     done = _krimdash(real_db, "import", str(figures), "--user", "FAS")
     assert done.returncode == 0, done.stdout + done.stderr
     page.reload()
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        timeout=60_000
+    )
     page.get_by_text("februar 2025").first.wait_for(timeout=30_000)
     assert _screened(page) == "73"
     page.close()
