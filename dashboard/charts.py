@@ -302,9 +302,13 @@ def sparkline(data: pd.DataFrame, *, width: int = 180, height: int = 44) -> alt.
         y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
     )
     last = lines.tail(1)
-    return alt.layer(
-        base.mark_line(color=PALETTE[0], strokeWidth=2).encode(detail="segment:N"),
-        alt.Chart(last)
-        .mark_point(filled=True, size=30, color=PALETTE[0])
-        .encode(x="month:T", y="value:Q"),
-    ).properties(width=width, height=height)
+    return (
+        alt.layer(
+            base.mark_line(color=PALETTE[0], strokeWidth=2).encode(detail="segment:N"),
+            alt.Chart(last)
+            .mark_point(filled=True, size=30, color=PALETTE[0])
+            .encode(x="month:T", y="value:Q"),
+        )
+        .properties(width=width, height=height)
+        .configure_view(stroke=None)
+    )

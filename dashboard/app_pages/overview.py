@@ -54,13 +54,21 @@ def render() -> None:
                 previous = blocks.month_text(
                     tile.month - pd.offsets.MonthBegin(1), lang, short=True
                 )
+                label = f"{name}: {tile.measure.label(lang)} ({blocks.month_text(tile.month, lang, short=True)})"
+                # The label wraps as markdown; the metric's own label would be cut off on a tablet.
+                st.markdown(
+                    f"**{name}**  \n{tile.measure.label(lang)} ({blocks.month_text(tile.month, lang)})"
+                )
+                change = tile.change
                 st.metric(
-                    f"{name}: {tile.measure.label(lang)} ({blocks.month_text(tile.month, lang, short=True)})",
+                    label,
                     fmt_int(tile.value, lang),
-                    delta=f"{fmt_signed(tile.change, lang)} {text('tile_change', lang).format(month=previous)}"
-                    if tile.change is not None
+                    delta=f"{fmt_signed(change, lang)} {text('tile_change', lang).format(month=previous)}"
+                    if change is not None
                     else None,
                     delta_color="off",  # more screened cases is neither good nor bad in itself
+                    delta_arrow="off" if not change else "up" if change > 0 else "down",
+                    label_visibility="collapsed",
                 )
                 st.caption(
                     f"{fmt_signed(tile.since_start, lang)} "
