@@ -158,17 +158,16 @@ def time_chart(
         names = list(dict.fromkeys(data[series]))
         scale = alt.Scale(domain=names, range=PALETTE[: len(names)])
         colour = alt.Color(
-            f"{series}:N", scale=scale, legend=alt.Legend(title=None, orient="bottom")
+            f"{series}:N",
+            scale=scale,
+            legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=0),
         )
-    if bars:
+    # Several series are always lines (told apart by dash and shape too); bars would hide each other.
+    if bars and not series:
         present = data[data["value"].notna()]
         base = alt.Chart(present).encode(x=_x(months, lang), y=y, description="description:N")
-        if series:
-            base = base.encode(color=colour, xOffset=f"{series}:N")
-        layers.append(
-            base.mark_bar(color=PALETTE[0], width={"band": 0.8} if not series else alt.Undefined)
-        )
-        if not series and len(months) <= 24:
+        layers.append(base.mark_bar(color=PALETTE[0], size=_bar_size(months, width)))
+        if len(months) <= 24:
             labels = present.assign(
                 label=[
                     fmt_pct(v, lang, 0) if percent else fmt_int(v, lang) for v in present["value"]
@@ -182,7 +181,10 @@ def time_chart(
     else:
         lines = _gap_segments(data, series)
         base = alt.Chart(lines).encode(x=_x(months, lang), y=y)
-        line = base.mark_line(strokeWidth=2.5, color=PALETTE[0]).encode(detail="segment:N")
+        # aria=False: the points carry the hover text; the line's own would expose internals.
+        line = base.mark_line(strokeWidth=2.5, color=PALETTE[0], aria=False).encode(
+            detail="segment:N"
+        )
         points = base.mark_point(filled=True, size=45, color=PALETTE[0]).encode(
             description="description:N"
         )
@@ -272,9 +274,7 @@ def funnel_chart(data: pd.DataFrame, *, lang: str = "da", width: int = WIDTH) ->
             )
         ],
     )
-    y = alt.Y(
-        "label:N", sort=alt.EncodingSortField("order"), title=None, axis=alt.Axis(labelLimit=260)
-    )
+    y = alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=260))
     role_colours = alt.Scale(domain=["stage", "outcome"], range=[PALETTE[0], PALETTE[2]])
     bars = (
         alt.Chart(data)
@@ -304,7 +304,7 @@ def sparkline(data: pd.DataFrame, *, width: int = 180, height: int = 44) -> alt.
     last = lines.tail(1)
     return (
         alt.layer(
-            base.mark_line(color=PALETTE[0], strokeWidth=2).encode(detail="segment:N"),
+            base.mark_line(color=PALETTE[0], strokeWidth=2, aria=False).encode(detail="segment:N"),
             alt.Chart(last)
             .mark_point(filled=True, size=30, color=PALETTE[0])
             .encode(x="month:T", y="value:Q"),

@@ -50,7 +50,8 @@ def category_breakdown(
     Months where the total is not reported show only the reported parts.
     """
     rows = figures[(figures["measure"] == measure.id) & figures["month"].isin(_stamps(months))]
-    wide = rows.pivot_table(index="month", columns="category", values=value, aggfunc="sum")
+    # pivot, not pivot_table: a sum would turn an unknown value (NaN) into 0
+    wide = rows.pivot(index="month", columns="category", values=value)
     parts = [c for c in measure.category_ids if c in wide.columns]
     out = []
     for month, row in wide.iterrows():
@@ -133,7 +134,9 @@ def key_tiles(figures: pd.DataFrame, catalog: Catalog) -> list[Tile]:
 def changed_since_last_month(figures: pd.DataFrame, month: date) -> pd.DataFrame:
     """Figures of `month` that differ from the month before (totals and categories)."""
     rows = figures[
-        (figures["month"] == month) & figures["change"].notna() & (figures["change"] != 0)
+        (figures["month"] == pd.Timestamp(month))
+        & figures["change"].notna()
+        & (figures["change"] != 0)
     ]
     return rows[["measure", "category", "value", "change"]].reset_index(drop=True)
 

@@ -191,7 +191,6 @@ def _funnel(
             value_title=text("new_title" if s.change else "level_title", lang),
             lang=lang,
             series="series",
-            bars=s.change,
             events=events,
         ),
         text("funnel_over_time", lang),

@@ -1,0 +1,638 @@
+"""Charts as a committee member sees them: Danish months, events and goals on the axis, gaps
+that stay gaps, series told apart by more than colour, and exact values one hover away.
+
+Chart builders are checked through their Vega-Lite spec; what the reader sees through the SVG
+the server draws (render.chart_svg).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from dashboard import charts, render
+from dashboard.charts import PALETTE
+from dashboard.series import UNCATEGORISED, months_between
+
+T = pd.Timestamp
+JAN, FEB, MAR, APR, MAY = (T(2025, m, 1) for m in range(1, 6))
+MONTHS = months_between(JAN, MAY)
+LABEL = {"da": "Screenede sager", "en": "Screened cases"}
+
+EVENTS = pd.DataFrame(
+    {
+        "id": ["reopens", "deadline", "call_ins", "contracts", "later"],
+        "event_date": pd.to_datetime(
+            ["2024-12-01", "2025-01-14", "2025-01-31", "2025-04-01", "2025-06-01"]
+        ),
+        "date_text_da": [
+            "primo december 2024",
+            "14. januar 2025",
+            "slutningen af januar 2025",
+            "1. april 2025",
+            "juni 2025",
+        ],
+        "date_text_en": [
+            "early December 2024",
+            "14 January 2025",
+            "end of January 2025",
+            "1 April 2025",
+            "June 2025",
+        ],
+        "initiative": ["ungesporet", None, "top100", None, None],
+        "title_da": [
+            "Ungesporet genåbner",
+            "Ansøgningsfrist",
+            "Første indkaldelser i TOP100",
+            "Nye kontrakter",
+            "Sommerferie",
+        ],
+        "title_en": [
+            "Ungesporet reopens",
+            "Application deadline",
+            "First call-ins in TOP100",
+            "New contracts",
+            "Summer break",
+        ],
+    }
+)
+INSIDE_EVENTS = {
+    "da": [
+        "14. januar 2025: Ansøgningsfrist",
+        "slutningen af januar 2025: Første indkaldelser i TOP100",
+        "1. april 2025: Nye kontrakter",
+    ],
+    "en": [
+        "14 January 2025: Application deadline",
+        "end of January 2025: First call-ins in TOP100",
+        "1 April 2025: New contracts",
+    ],
+}
+TARGETS = pd.DataFrame(
+    {
+        "measure": ["top100.screened"],
+        "category": [""],
+        "target_month": pd.to_datetime(["2025-12-01"]),
+        "value": [150],
+        "label_da": ["Mål: 150 screenede"],
+        "label_en": ["Target: 150 screened"],
+        "source": ["DEMO"],
+    }
+)
+
+
+def level_data(values: list[float | None], lang: str = "da", **columns: object) -> pd.DataFrame:
+    """One figure per month of MONTHS (None is a month without a figure), with descriptions."""
+    months = MONTHS[: len(values)]
+    return pd.DataFrame(
+        {
+            "month": months,
+            "value": [float("nan") if v is None else float(v) for v in values],
+            "description": [
+                charts.describe(m, v, LABEL[lang], lang)
+                for m, v in zip(months, values, strict=True)
+            ],
+            **columns,
+        }
+    )
+
+
+SCREENED = [60, 68, 73, 78, 84]
+THOUSANDS = [1234, 2000, None, 3100, 4200]
+
+
+def layers(spec: dict, data: dict | None = None) -> list[dict]:
+    """Every single-mark layer of a (possibly nested) layered spec, each with the data it draws."""
+    out = []
+    for layer in spec.get("layer", []):
+        own = layer.get("data", data or spec.get("data"))
+        out += layers(layer, own) if "layer" in layer else [{**layer, "data": own}]
+    return out
+
+
+def mark(layer: dict) -> str:
+    return layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+
+
+def rows(spec: dict, layer: dict) -> list[dict]:
+    """The data a layer draws."""
+    return spec["datasets"][layer["data"]["name"]]
+
+
+def only(spec: dict, kind: str) -> dict:
+    (found,) = [layer for layer in layers(spec) if mark(layer) == kind]
+    return found
+
+
+def svg_texts(svg: str) -> list[str]:
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+
+
+def svg_titles(svg: str) -> list[str]:
+    return re.findall(r"<title>([^<]*)</title>", svg)
+
+
+def stacked_data(lang: str = "da") -> tuple[pd.DataFrame, dict[str, str]]:
+    parts = (
+        {"1": "Category 1", "2": "Category 2", "3": "Category 3", UNCATEGORISED: "no category"}
+        if lang == "en"
+        else {
+            "1": "Kategori 1",
+            "2": "Kategori 2",
+            "3": "Kategori 3",
+            UNCATEGORISED: "uden kategori",
+        }
+    )
+    data = pd.DataFrame(
+        [
+            (JAN, UNCATEGORISED, 68),
+            (FEB, "1", 11),
+            (FEB, "2", 46),
+            (FEB, "3", 16),
+            (MAR, "1", 10),
+            (MAR, "2", 40),
+            (MAR, "3", 15),
+            (MAR, UNCATEGORISED, 3),
+        ],
+        columns=["month", "part", "value"],
+    )
+    data["description"] = [
+        charts.describe(m, v, f"{LABEL[lang]}, {parts[p]}", lang)
+        for m, p, v in zip(data["month"], data["part"], data["value"], strict=True)
+    ]
+    return data, parts
+
+
+def funnel_data(lang: str = "da") -> pd.DataFrame:
+    """Knæk Kurven, January 2025 (the real note), stages first, in funnel order."""
+    data = pd.DataFrame(
+        {
+            "measure": ["discussed", "relevant", "offered", "accepted", "declined", "in_process"],
+            "label": [
+                "Familier drøftet på screeningsmøder",
+                "Familier vurderet relevante",
+                "Familier tilbudt indsatsen",
+                "Familier der har sagt ja",
+                "Familier der har sagt nej",
+                "Familier i proces",
+            ],
+            "role": ["stage"] * 3 + ["outcome"] * 3,
+            "value": [19, 8, 8, 3, 2, 3],
+        }
+    )
+    data["share"] = data["value"] / 19
+    data["description"] = [
+        charts.describe(JAN, v, label, lang)
+        for v, label in zip(data["value"], data["label"], strict=True)
+    ]
+    return data
+
+
+def builders(lang: str) -> dict[str, object]:
+    """Every builder of a chart with months on x, for the same January to May."""
+    stacked, parts = stacked_data(lang)
+    two = pd.concat(
+        [
+            level_data(SCREENED, lang, series="Drøftet"),
+            level_data([19, 27, 35, 43, 51], lang, series="Relevante"),
+        ]
+    )
+    return {
+        "line": charts.time_chart(level_data(SCREENED, lang), months=MONTHS, value_title="Antal", lang=lang),
+        "bars": charts.time_chart(level_data(SCREENED, lang), months=MONTHS, value_title="Antal", lang=lang, bars=True),
+        "series": charts.time_chart(two, months=MONTHS, value_title="Antal", lang=lang, series="series"),
+        "stacked": charts.stacked_chart(stacked, months=MONTHS, value_title="Antal", part_labels=parts, lang=lang),
+    }  # fmt: skip
+
+
+# --- the month axis ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "present", "absent"),
+    [
+        ("da", ["'jan.'", "'maj'", "'okt.'"], ["'Jan'", "'maj.'"]),
+        ("en", ["'Jan'", "'May'", "'Oct'"], ["'jan.'", "'maj'"]),
+    ],
+)
+def test_month_ticks_are_named_in_the_readers_language(
+    lang: str, present: list[str], absent: list[str]
+) -> None:
+    expr = charts.month_axis_label_expr(lang)
+    assert all(name in expr for name in present)
+    assert not any(name in expr for name in absent)
+    assert "year(datum.value)" in expr
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+@pytest.mark.parametrize("kind", ["line", "bars", "series", "stacked"])
+def test_every_time_chart_has_months_on_x_over_exactly_the_chosen_period(
+    kind: str, lang: str
+) -> None:
+    spec = builders(lang)[kind].to_dict(validate=False)
+    x = layers(spec)[0]["encoding"]["x"]
+    assert (x["field"], x["type"]) == ("month", "temporal")
+    assert x["axis"]["labelExpr"] == charts.month_axis_label_expr(lang)
+    # Half a month of room either side of January to May: no bar is cut, nothing else shows.
+    assert x["scale"]["domain"] == ["2024-12-16", "2025-05-17"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "months", "thousands", "wrong"),
+    [
+        ("da", ["jan. 2025", "feb. 2025", "mar. 2025", "apr. 2025", "maj 2025"], ["1.000", "4.000"], "1,000"),
+        ("en", ["Jan 2025", "Feb 2025", "Mar 2025", "Apr 2025", "May 2025"], ["1,000", "4,000"], "1.000"),
+    ],
+)  # fmt: skip
+def test_the_drawn_axes_read_in_the_readers_language(
+    lang: str, months: list[str], thousands: list[str], wrong: str
+) -> None:
+    chart = charts.time_chart(
+        level_data(THOUSANDS, lang), months=MONTHS, value_title="Antal", lang=lang
+    )
+    texts = svg_texts(render.chart_svg(chart, lang=lang, title=LABEL[lang]))
+    assert [t for t in texts if t.endswith("2025")] == months
+    assert set(thousands) <= set(texts)
+    assert wrong not in texts
+
+
+# --- events and targets ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+@pytest.mark.parametrize("kind", ["line", "bars", "stacked"])
+def test_events_inside_the_period_are_dashed_rules_with_their_date_and_title(
+    kind: str, lang: str
+) -> None:
+    stacked, parts = stacked_data(lang)
+    with_events = {
+        "line": lambda: charts.time_chart(level_data(SCREENED, lang), months=MONTHS, value_title="Antal", lang=lang, events=EVENTS),
+        "bars": lambda: charts.time_chart(level_data(SCREENED, lang), months=MONTHS, value_title="Antal", lang=lang, bars=True, events=EVENTS),
+        "stacked": lambda: charts.stacked_chart(stacked, months=MONTHS, value_title="Antal", part_labels=parts, lang=lang, events=EVENTS),
+    }[kind]()  # fmt: skip
+    spec = with_events.to_dict(validate=False)
+    rule = only(spec, "rule")
+    assert rule["mark"]["strokeDash"]
+    assert rule["encoding"]["x"] == {"field": "month", "type": "temporal"}
+    assert [r["description"] for r in rows(spec, rule)] == INSIDE_EVENTS[lang]
+    assert [r["month"][:10] for r in rows(spec, rule)] == ["2025-01-14", "2025-01-31", "2025-04-01"]
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        pytest.param(None, id="none"),
+        pytest.param(EVENTS.iloc[:0], id="empty"),
+        pytest.param(EVENTS[EVENTS["id"].isin(["reopens", "later"])], id="all-outside"),
+    ],
+)
+def test_without_events_in_the_period_there_is_no_rule(events: pd.DataFrame | None) -> None:
+    chart = charts.time_chart(
+        level_data(SCREENED), months=MONTHS, value_title="Antal", events=events
+    )
+    assert "rule" not in [mark(layer) for layer in layers(chart.to_dict(validate=False))]
+
+
+@pytest.mark.parametrize(
+    ("lang", "label"),
+    [("da", "Mål: 150 screenede (december 2025)"), ("en", "Target: 150 screened (December 2025)")],
+)
+def test_a_target_is_a_goal_line_at_its_value_labelled_with_its_month(
+    lang: str, label: str
+) -> None:
+    chart = charts.time_chart(
+        level_data(SCREENED, lang), months=MONTHS, value_title="Antal", lang=lang, targets=TARGETS
+    )
+    spec = chart.to_dict(validate=False)
+    rule = only(spec, "rule")
+    assert rule["encoding"]["y"]["field"] == "value"
+    assert rows(spec, rule) == [{"value": 150.0, "description": label}]
+    text = only(spec, "text")
+    assert rows(spec, text)[0]["description"] == label
+    svg = render.chart_svg(chart, lang=lang)
+    assert label in svg_titles(svg) and label in svg_texts(svg)
+
+
+@pytest.mark.parametrize("targets", [None, TARGETS.iloc[:0]], ids=["none", "empty"])
+def test_without_a_target_there_is_no_goal_line(targets: pd.DataFrame | None) -> None:
+    chart = charts.time_chart(
+        level_data(SCREENED), months=MONTHS, value_title="Antal", targets=targets
+    )
+    assert [mark(layer) for layer in layers(chart.to_dict(validate=False))] == ["line", "point"]
+
+
+# --- gaps --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["line", "sparkline"])
+def test_a_month_without_a_figure_breaks_the_line_and_is_never_drawn_as_zero(kind: str) -> None:
+    data = level_data([60, 68, None, 78, 84])
+    if kind == "line":
+        chart = charts.time_chart(data, months=MONTHS, value_title="Antal")
+    else:
+        chart = charts.sparkline(data[["month", "value"]])
+    spec = chart.to_dict(validate=False)
+    line = only(spec, "line")
+    assert line["encoding"]["detail"]["field"] == "segment"
+    drawn = rows(spec, line)
+    assert [r["month"][:7] for r in drawn] == ["2025-01", "2025-02", "2025-04", "2025-05"]
+    assert 0 not in [r["value"] for r in drawn]
+    before, after = {r["segment"] for r in drawn[:2]}, {r["segment"] for r in drawn[2:]}
+    assert len(before) == len(after) == 1
+    assert before != after
+
+
+def test_each_series_breaks_only_at_its_own_gaps() -> None:
+    data = pd.concat(
+        [
+            level_data([19, None, 35, 43, 51], series="Drøftet"),
+            level_data([8, 11, 14, 17, 20], series="Relevante"),
+        ]
+    )
+    spec = charts.time_chart(data, months=MONTHS, value_title="Antal", series="series").to_dict(
+        validate=False
+    )
+    drawn = rows(spec, only(spec, "line"))
+    segments = {
+        s: [r["segment"] for r in drawn if r["series"] == s] for s in ("Drøftet", "Relevante")
+    }
+    assert len(segments["Drøftet"]) == 4 and len(set(segments["Drøftet"])) == 2
+    assert len(segments["Relevante"]) == 5 and len(set(segments["Relevante"])) == 1
+    assert not set(segments["Drøftet"]) & set(segments["Relevante"])
+
+
+def test_a_month_without_a_figure_has_no_bar_and_no_zero_label() -> None:
+    chart = charts.time_chart(
+        level_data([60, 68, None, 78, 84]), months=MONTHS, value_title="Antal", bars=True
+    )
+    spec = chart.to_dict(validate=False)
+    bars, labels = rows(spec, only(spec, "bar")), rows(spec, only(spec, "text"))
+    assert [r["month"][:7] for r in bars] == ["2025-01", "2025-02", "2025-04", "2025-05"]
+    assert [r["label"] for r in labels] == ["60", "68", "78", "84"]
+
+
+# --- bars, percentages ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "percent", "values", "labels"),
+    [
+        pytest.param("da", False, [1234, 2000, 68], ["1.234", "2.000", "68"], id="danish"),
+        pytest.param("en", False, [1234, 2000, 68], ["1,234", "2,000", "68"], id="english"),
+        pytest.param("da", True, [8 / 19, 0.5, 1.0], ["42 %", "50 %", "100 %"], id="danish-share"),
+        pytest.param("en", True, [8 / 19, 0.5, 1.0], ["42%", "50%", "100%"], id="english-share"),
+    ],
+)
+def test_each_bar_is_labelled_with_its_value_formatted_for_the_reader(
+    lang: str, percent: bool, values: list[float], labels: list[str]
+) -> None:
+    chart = charts.time_chart(
+        level_data(values, lang),
+        months=MONTHS,
+        value_title="Antal",
+        lang=lang,
+        bars=True,
+        percent=percent,
+    )
+    spec = chart.to_dict(validate=False)
+    assert only(spec, "bar")["encoding"]["y"]["field"] == "value"
+    assert [r["label"] for r in rows(spec, only(spec, "text"))] == labels
+    assert set(labels) <= set(svg_texts(render.chart_svg(chart, lang=lang)))
+
+
+@pytest.mark.parametrize(("percent", "axis_format"), [(False, ",d"), (True, ".0%")])
+def test_shares_get_a_percent_axis_and_counts_a_whole_number_axis(
+    percent: bool, axis_format: str
+) -> None:
+    chart = charts.time_chart(
+        level_data([8 / 19, 0.5, 0.6] if percent else SCREENED),
+        months=MONTHS,
+        value_title="Andel",
+        percent=percent,
+    )
+    spec = chart.to_dict(validate=False)
+    assert only(spec, "line")["encoding"]["y"]["axis"]["format"] == axis_format
+    ticks = [t for t in svg_texts(render.chart_svg(chart)) if t[:1].isdigit()]
+    assert ticks
+    assert [t.endswith("%") for t in ticks] == [percent] * len(ticks)
+
+
+# --- several series ----------------------------------------------------------------------------
+
+STAGES = ["Drøftet", "Relevante", "Tilbudt"]
+
+
+def three_series() -> pd.DataFrame:
+    return pd.concat(
+        [
+            level_data([19, 27, 35], series=STAGES[0]),
+            level_data([8, 11, 14], series=STAGES[1]),
+            level_data([8, 10, 13], series=STAGES[2]),
+        ]
+    )
+
+
+def test_series_differ_by_colour_and_by_dash_and_shape() -> None:
+    spec = charts.time_chart(
+        three_series(), months=MONTHS[:3], value_title="Antal", series="series"
+    ).to_dict(validate=False)
+    line, point = only(spec, "line")["encoding"], only(spec, "point")["encoding"]
+    for encoding, second in ((line, "strokeDash"), (point, "shape")):
+        assert encoding["color"]["field"] == "series"
+        # Okabe-Ito's blue, orange and bluish green, in the order the series first appear.
+        assert encoding["color"]["scale"] == {
+            "domain": STAGES,
+            "range": ["#0072B2", "#E69F00", "#009E73"],
+        }
+        assert encoding[second]["field"] == "series"
+        assert encoding[second]["scale"]["domain"] == STAGES
+        assert len({str(r) for r in encoding[second]["scale"]["range"]}) == 3
+
+
+def test_several_series_are_lines_even_when_bars_are_asked_for() -> None:
+    """Bars of several series would hide each other; lines differ by colour, dash and shape."""
+    chart = charts.time_chart(
+        three_series(), months=MONTHS[:3], value_title="Antal", series="series", bars=True
+    )
+    layers = chart.to_dict(validate=False)["layer"]
+    assert "bar" not in [layer["mark"]["type"] for layer in layers]
+    line = next(layer for layer in layers if layer["mark"]["type"] == "line")
+    assert line["encoding"]["strokeDash"]["field"] == "series"
+    assert "stroke-dasharray" in render.chart_svg(chart)
+
+
+# --- stacked bars ------------------------------------------------------------------------------
+
+
+def test_stacked_parts_keep_the_given_order_and_the_remainder_is_grey() -> None:
+    data, parts = stacked_data()
+    spec = charts.stacked_chart(
+        data, months=MONTHS[:3], value_title="Antal", part_labels=parts
+    ).to_dict(validate=False)
+    bar = only(spec, "bar")
+    colour = bar["encoding"]["color"]["scale"]
+    assert colour["domain"] == ["Kategori 1", "Kategori 2", "Kategori 3", "uden kategori"]
+    assert colour["range"] == [*PALETTE[:3], "#999999"]
+    assert bar["encoding"]["order"]["field"] == "part_order"
+    order = {r["part_label"]: r["part_order"] for r in rows(spec, bar)}
+    assert order == {"Kategori 1": 0, "Kategori 2": 1, "Kategori 3": 2, "uden kategori": 3}
+
+
+def test_the_remainder_is_grey_wherever_it_is_listed() -> None:
+    data, _ = stacked_data()
+    parts = {
+        UNCATEGORISED: "uden kategori",
+        "2": "Kategori 2",
+        "1": "Kategori 1",
+        "3": "Kategori 3",
+    }
+    spec = charts.stacked_chart(
+        data, months=MONTHS[:3], value_title="Antal", part_labels=parts
+    ).to_dict(validate=False)
+    colour = only(spec, "bar")["encoding"]["color"]["scale"]
+    assert colour["domain"] == ["uden kategori", "Kategori 2", "Kategori 1", "Kategori 3"]
+    assert colour["range"][0] == "#999999"
+    assert "#999999" not in colour["range"][1:]
+
+
+def test_hovering_a_stacked_part_gives_month_value_and_category() -> None:
+    data, parts = stacked_data()
+    chart = charts.stacked_chart(data, months=MONTHS[:3], value_title="Antal", part_labels=parts)
+    titles = svg_titles(render.chart_svg(chart, title="Screenede sager"))
+    assert "januar 2025: 68 – Screenede sager, uden kategori" in titles
+    assert "marts 2025: 3 – Screenede sager, uden kategori" in titles
+    assert "februar 2025: 46 – Screenede sager, Kategori 2" in titles
+
+
+# --- the funnel --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "labels"),
+    [
+        ("da", ["19 (100 %)", "8 (42 %)", "8 (42 %)", "3 (16 %)", "2 (11 %)", "3 (16 %)"]),
+        ("en", ["19 (100%)", "8 (42%)", "8 (42%)", "3 (16%)", "2 (11%)", "3 (16%)"]),
+    ],
+)
+def test_each_funnel_bar_is_labelled_with_its_value_and_share(lang: str, labels: list[str]) -> None:
+    chart = charts.funnel_chart(funnel_data(lang), lang=lang)
+    spec = chart.to_dict(validate=False)
+    assert [r["text"] for r in rows(spec, only(spec, "text"))] == labels
+    assert labels[1] in svg_texts(render.chart_svg(chart, lang=lang))
+
+
+def test_a_funnel_stage_without_a_figure_is_left_out() -> None:
+    data = funnel_data()
+    data.loc[2, "value"] = None
+    data.loc[3, "share"] = None
+    spec = charts.funnel_chart(data).to_dict(validate=False)
+    drawn = rows(spec, only(spec, "text"))
+    assert "Familier tilbudt indsatsen" not in [r["label"] for r in drawn]
+    assert [r["text"] for r in drawn] == ["19 (100 %)", "8 (42 %)", "3", "2 (11 %)", "3 (16 %)"]
+
+
+def test_funnel_stages_and_outcomes_have_their_own_colours() -> None:
+    spec = charts.funnel_chart(funnel_data()).to_dict(validate=False)
+    colour = only(spec, "bar")["encoding"]["color"]
+    assert colour["field"] == "role"
+    assert colour["scale"] == {"domain": ["stage", "outcome"], "range": [PALETTE[0], PALETTE[2]]}
+
+
+def test_the_funnel_is_drawn_top_down_in_the_order_of_its_stages() -> None:
+    data = funnel_data()
+    svg = render.chart_svg(charts.funnel_chart(data))
+    ticks = re.findall(r'translate\(-7,([\d.]+)\)"[^>]*>([^<]*)</text>', svg)
+    top_down = [label for _, label in sorted(ticks, key=lambda tick: float(tick[0]))]
+    assert top_down == data["label"].tolist()
+
+
+# --- the sparkline -----------------------------------------------------------------------------
+
+
+def test_a_sparkline_is_only_the_trend_and_its_latest_point() -> None:
+    chart = charts.sparkline(level_data([60, 68, 73, None])[["month", "value"]])
+    spec = chart.to_dict(validate=False)
+    line = only(spec, "line")["encoding"]
+    assert line["x"]["axis"] is None and line["y"]["axis"] is None
+    assert [r["value"] for r in rows(spec, only(spec, "point"))] == [73]
+    svg = render.chart_svg(chart)
+    assert svg_texts(svg) == []
+    assert (spec["width"], spec["height"]) == (180, 44)
+
+
+# --- the drawn SVG -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "aria"),
+    [
+        ("Screenede sager", "Screenede sager"),
+        ('Familier "drøftet" & relevante', "Familier &quot;drøftet&quot; &amp; relevante"),
+    ],
+)
+def test_the_chart_is_an_inline_svg_image_named_for_screen_readers(title: str, aria: str) -> None:
+    chart = charts.time_chart(level_data(SCREENED), months=MONTHS, value_title="Antal")
+    svg = render.chart_svg(chart, title=title)
+    assert svg.startswith("<svg")
+    root = svg[: svg.index(">")]
+    assert 'role="img"' in root
+    assert f'aria-label="{aria}"' in root
+    assert "max-width:100%" in root
+    assert svg.rstrip().endswith("</svg>")
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+@pytest.mark.parametrize("kind", ["line", "bars", "series", "stacked"])
+def test_hovering_a_mark_gives_its_month_exact_value_and_what_it_is(kind: str, lang: str) -> None:
+    expected = {
+        "da": "januar 2025: 60 – Screenede sager",
+        "en": "January 2025: 60 – Screened cases",
+    }[lang]
+    if kind == "stacked":
+        expected = {
+            "da": "januar 2025: 68 – Screenede sager, uden kategori",
+            "en": "January 2025: 68 – Screened cases, no category",
+        }[lang]
+    svg = render.chart_svg(builders(lang)[kind], lang=lang, title=LABEL[lang])
+    assert expected in svg_titles(svg)
+
+
+@pytest.mark.parametrize(
+    ("lang", "title"),
+    [
+        ("da", "januar 2025: 1.234 – Screenede sager"),
+        ("en", "January 2025: 1,234 – Screened cases"),
+    ],
+)
+def test_hover_titles_give_thousands_the_readers_separator(lang: str, title: str) -> None:
+    chart = charts.time_chart(
+        level_data(THOUSANDS, lang), months=MONTHS, value_title="Antal", lang=lang, bars=True
+    )
+    assert title in svg_titles(render.chart_svg(chart, lang=lang))
+
+
+def test_an_event_title_shows_on_hover_in_the_svg() -> None:
+    chart = charts.time_chart(
+        level_data(SCREENED), months=MONTHS, value_title="Antal", events=EVENTS
+    )
+    titles = svg_titles(render.chart_svg(chart))
+    assert set(INSIDE_EVENTS["da"]) <= set(titles)
+    assert not any("Sommerferie" in t or "genåbner" in t for t in titles)
+
+
+@pytest.mark.parametrize(
+    ("month", "value", "label", "lang", "extra", "text"),
+    [
+        pytest.param(JAN, 68, "Screenede sager", "da", "", "januar 2025: 68 – Screenede sager", id="january-68"),
+        pytest.param(MAY, 1234, "Besøg", "da", "", "maj 2025: 1.234 – Besøg", id="danish-thousands"),
+        pytest.param(MAY, 1234, "Visits", "en", "", "May 2025: 1,234 – Visits", id="english-thousands"),
+        pytest.param(JAN, 68.0, "Screenede sager", "da", "Ikke fordelt", "januar 2025: 68 – Screenede sager. Ikke fordelt", id="extra"),
+        pytest.param(MAR, float("nan"), "Besøg", "da", "", "marts 2025: – – Besøg", id="no-figure"),
+    ],
+)  # fmt: skip
+def test_a_marks_description_reads_month_exact_value_and_label(
+    month: pd.Timestamp, value: float, label: str, lang: str, extra: str, text: str
+) -> None:
+    assert charts.describe(month, value, label, lang, extra) == text
