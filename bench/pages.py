@@ -415,11 +415,15 @@ def run_serverside(
                 timeout=timeout_s,
             )
         except subprocess.TimeoutExpired:
-            return {"error": f"server-side runs took over {timeout_s:.0f} s; see {log}"}
+            return {"error": f"server-side runs took over {timeout_s:.0f} s (stopped)"}
     for line in done.stdout.decode("utf-8", "replace").splitlines():
         if line.startswith(JSON_MARK):
             return json.loads(line[len(JSON_MARK) :])
-    return {"error": f"server-side worker failed (exit {done.returncode}); see {log}"}
+    tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-12:]
+    return {
+        "error": f"server-side worker failed (exit {done.returncode}); its stderr ends:\n    "
+        + "\n    ".join(tail)
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -614,7 +618,12 @@ def serverside_table(ss: dict[str, Any], title: str) -> list[str]:
         return [f"{title}: {ss['error']}"]
     lines = [
         f"{title}: first run in a fresh process (imports + cold caches, default page): "
-        f"{_ms(ss['first_run_ms'])} ms; worker peak RSS {ss['maxrss_mb']:.0f} MB",
+        f"{_ms(ss['first_run_ms'])} ms; worker peak RSS {ss['maxrss_mb']:.0f} MB"
+        + (
+            f"; EXCEPTION: {ss['first_run_exceptions'][0].splitlines()[0][:100]}"
+            if ss.get("first_run_exceptions")
+            else ""
+        ),
         f"  {'page':<16} {'cold':>7} {'warm med':>8} {'warm min':>8} {'warm max':>8} "
         f"{'heap peak':>9}  {'svgs':>4}  notes",
     ]
@@ -785,7 +794,9 @@ def _browser_synthetic(
     processes.remove(server)
     for r in res.values():
         r["url"] = urlsplit(r["url"]).path
-    expected = {(p["url_pathname"] or "overview"): p["svgs_sent"] for p in ok_pages}
+    expected = {
+        (p["url_pathname"] or "overview"): p["svgs_sent"] for p in ok_pages if "svgs_sent" in p
+    }
     table, summary = browser_table(res, report.get("blank_median_ms", {}), expected)
     for name, r in res.items():
         cold = r["server_cold"]
@@ -817,6 +828,11 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     names = [p.strip().strip("/") for p in args.pages.split(",") if p.strip().strip("/")]
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
+    if not args.skip_browser and not os.path.exists(CHROMIUM):
+        _say(f"{CHROMIUM} is missing (apt-get install chromium): browser part skipped")
+        args.skip_browser = True
     n_init, n_meas, n_months = (int(x) for x in args.synthetic.split(","))
     tmp = Path(tempfile.mkdtemp(prefix="krimdash-bench-"))
     started = datetime.now(UTC)
@@ -844,6 +860,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def emit(lines: list[str] | str = "") -> None:
         for line in [lines] if isinstance(lines, str) else lines:
+            line = line.rstrip()
             printed.append(line)
             _say(line)
 
@@ -874,7 +891,7 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         report["server_side"] = ss
         targets, missing = resolve_pages(names, ss)
-        expected = {p["name"]: p["svgs_sent"] for p in ss.get("pages", []) if p.get("registered")}
+        expected = {p["name"]: p["svgs_sent"] for p in ss.get("pages", []) if "svgs_sent" in p}
 
         # 3. browser
         res: dict[str, dict[str, Any]] = {}
@@ -917,7 +934,8 @@ def main(argv: list[str] | None = None) -> int:
             f"chromium {report['machine'].get('chromium', '-')}, HEAD {report.get('git_head')}"
         )
         emit("=" * 100)
-        emit(serverside_table(ss, "SERVER SIDE (AppTest, demo db)"))
+        db_label = f"db {db.name}" if args.db else "demo db"
+        emit(serverside_table(ss, f"SERVER SIDE (AppTest, {db_label})"))
         if missing:
             emit(["", "Missing pages:"] + [f"  {m}" for m in missing])
         if res:
@@ -925,7 +943,7 @@ def main(argv: list[str] | None = None) -> int:
             emit(
                 [
                     "",
-                    f"BROWSER (demo db), {args.rounds} rounds per mode; ms from navigation start "
+                    f"BROWSER ({db_label}), {args.rounds} rounds per mode; ms from navigation start "
                     "to done (script finished, charts drawn, DOM still for 2 frames)",
                     f"load average {report['loadavg_at_start']} at start, "
                     f"{report['loadavg_at_end']} at end",

@@ -1,5 +1,6 @@
 """The Streamlit entrypoint: the frame (language, period, level/change, demo banner) and the
-router. Pages stay thin: they read through dashboard.appdata and draw with dashboard.charts.
+router. Pages stay thin: they read through dashboard.appdata, which builds their HTML with
+dashboard.views and caches it per data version.
 """
 
 from __future__ import annotations
@@ -13,17 +14,17 @@ import streamlit as st
 # `streamlit run dashboard/app.py` puts dashboard/ on the path, not the project root.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import appdata  # noqa: E402
+from dashboard import appdata, views  # noqa: E402
 from dashboard.app_pages import compare, initiative, overview  # noqa: E402
+from dashboard.app_pages.controls import month_range_slider  # noqa: E402
 from dashboard.db import DatabaseBusy  # noqa: E402
-from dashboard.months import month_label  # noqa: E402
 from dashboard.texts import text  # noqa: E402
 
 st.set_page_config(page_title="krimdash", layout="wide")
 
-lang = st.sidebar.radio(
-    "Sprog / Language", ["da", "en"], format_func={"da": "Dansk", "en": "English"}.get,
-    horizontal=True, key="lang",
+lang = st.sidebar.segmented_control(
+    "Sprog / Language", ["da", "en"], default="da", required=True, key="lang",
+    format_func={"da": "Dansk", "en": "English"}.get,
 )  # fmt: skip
 
 if not appdata.store().exists():
@@ -33,22 +34,20 @@ try:
     demo, total = appdata.demo_status()
     months = appdata.available_months()
 except DatabaseBusy:
-    st.warning(text("busy", lang))
+    st.error(text("busy", lang))
     st.stop()
 if demo:
-    st.warning(text("demo_banner", lang) if demo == total else text("demo_mixed", lang), icon="⚠️")
-    st.sidebar.markdown(f"**{text('demo_chip', lang)}**")
+    st.markdown(views.demo_banner(lang, demo == total), unsafe_allow_html=True)
 
-if len(months) > 1:
-    first, last = st.sidebar.select_slider(
-        text("period", lang), options=months, value=(months[0], months[-1]),
-        format_func=lambda m: month_label(m.date(), lang, short=True), key="period",
-    )  # fmt: skip
+if months:
+    first, last = month_range_slider(
+        text("period", lang), months, (months[0], months[-1]), lang, key="period", sidebar=True
+    )
     st.session_state["period_months"] = [m for m in months if first <= m <= last]
 else:
-    st.session_state["period_months"] = months
-st.sidebar.radio(
-    text("mode", lang), ["level", "change"], key="mode", horizontal=True,
+    st.session_state["period_months"] = []
+st.sidebar.segmented_control(
+    text("mode", lang), ["level", "change"], default="level", required=True, key="mode",
     format_func=lambda m: text(f"mode_{m}", lang),
 )  # fmt: skip
 

@@ -1,9 +1,9 @@
-"""What pages read: cached query results keyed on the database's data version, and the frame's
-settings (language, period, level or change).
+"""What pages read: page bodies and query results, cached on the database's data version, and
+the frame's settings (language, period, level or change).
 
-Pages never open the database themselves. Each cached function takes the data version,
-so a write by another process (e.g. `krimdash import`) shows on the next run, and an
-unchanged database costs no connection at all.
+Pages never open the database themselves. Every cached function takes the data version, so a
+write by another process (e.g. `krimdash import`) shows on the next run, and an unchanged
+database costs no connection at all: a returning reader gets the page's HTML from the cache.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from . import series, views
 from .catalog import Catalog, load_catalog
 from .db import Store, default_db_path
-from .series import months_between
+from .exports import LOCAL_TZ
 
 
 def store() -> Store:
@@ -38,9 +39,11 @@ def query(name: str, **params: object) -> pd.DataFrame:
     return _query(str(s.path), s.data_version(), name, key).copy()
 
 
-def figures(initiative: str | None = None, key_only: bool = False) -> pd.DataFrame:
+def figures(
+    initiative: str | None = None, key_only: bool = False, month: object = None
+) -> pd.DataFrame:
     """queries/figure_series.sql: monthly series with the change from the month before."""
-    return query("figure_series", initiative=initiative, key_only=key_only)
+    return query("figure_series", initiative=initiative, key_only=key_only, month=month)
 
 
 @st.cache_resource(show_spinner=False)
@@ -76,14 +79,90 @@ def available_months() -> list[pd.Timestamp]:
     months = query("months_with_figures")["month"]
     if months.empty:
         return []
-    return months_between(months.iloc[0], months.iloc[-1])
+    return series.months_between(months.iloc[0], months.iloc[-1])
 
 
 def settings() -> Settings:
     """The frame stores its choices in session state; pages read them here."""
     state = st.session_state
     return Settings(
-        lang=state.get("lang", "da"),
+        lang=state.get("lang") or "da",
         months=state.get("period_months", available_months()),
-        change=state.get("mode", "level") == "change",
+        change=state.get("mode") == "change",
     )
+
+
+def events_for(initiative: str | None, months: list[pd.Timestamp]) -> pd.DataFrame:
+    """Events of the initiative and of the whole area, inside the period."""
+    events = query("events")
+    if events.empty or not months:
+        return events
+    dates = pd.to_datetime(events["event_date"])
+    inside = (dates >= months[0]) & (dates <= months[-1] + pd.offsets.MonthEnd(0))
+    mine = events["initiative"].isna() | (events["initiative"] == initiative)
+    return events[inside & mine]
+
+
+# Page bodies, cached per data version and choice: building charts is the costly part.
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=512)
+def _initiative_page(
+    version: tuple, initiative_id: str, lang: str, months: tuple, change: bool, funnel_month
+) -> str:
+    cat = catalog()
+    view = views.View(lang, list(months), change)
+    return views.initiative_body(
+        cat.initiative(initiative_id),
+        cat,
+        figures(initiative_id),
+        events_for(initiative_id, view.months),
+        query("targets"),
+        view,
+        funnel_month,
+    )
+
+
+def initiative_page(initiative_id: str, s: Settings, funnel_month: pd.Timestamp | None) -> str:
+    return _initiative_page(
+        store().data_version(), initiative_id, s.lang, tuple(s.months), s.change, funnel_month
+    )
+
+
+def _local_time(moment: object) -> str:
+    return pd.Timestamp(moment).tz_localize("UTC").tz_convert(LOCAL_TZ).strftime("%d.%m.%Y %H:%M")
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
+def _overview_page(version: tuple, lang: str) -> str:
+    cat = catalog()
+    key = figures(key_only=True)
+    latest = pd.Timestamp(query("freshness").iloc[0]["latest_month"])
+    targets = query("targets")
+    progress = series.target_progress(targets, figures()) if not targets.empty else pd.DataFrame()
+    return views.overview_body(
+        catalog=cat,
+        tiles=series.key_tiles(key, cat),
+        latest=latest,
+        freshness=query("freshness").iloc[0],
+        missing=query("missing_measures"),
+        changed=series.changed_since_last_month(figures(month=latest.date()), latest),
+        month_events=series.events_in_month(query("events"), latest),
+        progress=progress,
+        lang=lang,
+        local_time=_local_time,
+    )
+
+
+def overview_page(lang: str) -> str:
+    return _overview_page(store().data_version(), lang)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
+def _compare_page(version: tuple, a: pd.Timestamp, b: pd.Timestamp, lang: str) -> str:
+    pair = series.compare_months(query("figures_in_months", month_a=a.date(), month_b=b.date()))
+    return views.compare_body(pair, catalog(), a, b, lang)
+
+
+def compare_page(a: pd.Timestamp, b: pd.Timestamp, lang: str) -> str:
+    return _compare_page(store().data_version(), a, b, lang)

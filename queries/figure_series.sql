@@ -1,5 +1,6 @@
 -- Current figures as monthly series with the change from the month before.
--- $initiative (or null for all) and $key_only narrow it; change is null across a gap.
+-- $initiative (or null for all), $key_only and $month (or null for all months) narrow it;
+-- change is null across a gap.
 with figures as (
     select
         f.month,
@@ -45,4 +46,5 @@ final as (
 )
 
 select * from final
+where $month is null or month = $month
 order by measure, category, month
