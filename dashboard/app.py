@@ -1,6 +1,7 @@
-"""The Streamlit entrypoint: the frame (language, period, level/change, demo banner) and the
-router. Pages stay thin: they read through dashboard.appdata, which builds their HTML with
-dashboard.views and caches it per data version.
+"""The Streamlit entrypoint: the frame (page links, language, period, level/change, the DEMO
+banner) and the router. The reader's choices live in the address (dashboard.settings), so the
+frame is plain links and one form, and pages are one block of HTML each (dashboard.views),
+cached per data version in dashboard.appdata.
 """
 
 from __future__ import annotations
@@ -16,48 +17,57 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import appdata, views  # noqa: E402
 from dashboard.app_pages import compare, initiative, overview  # noqa: E402
-from dashboard.app_pages.controls import month_range_slider  # noqa: E402
 from dashboard.db import DatabaseBusy  # noqa: E402
 from dashboard.texts import text  # noqa: E402
 
 st.set_page_config(page_title="krimdash", layout="wide")
 
-lang = st.sidebar.segmented_control(
-    "Sprog / Language", ["da", "en"], default="da", required=True, key="lang",
-    format_func={"da": "Dansk", "en": "English"}.get,
-)  # fmt: skip
-
+lang = st.query_params.get("lang", "da")
 if not appdata.store().exists():
     st.error(text("no_database", lang))
     st.stop()
 try:
     demo, total = appdata.demo_status()
-    months = appdata.available_months()
+    settings = appdata.settings()
 except DatabaseBusy:
     st.error(text("busy", lang))
     st.stop()
-if demo:
-    st.markdown(views.demo_banner(lang, demo == total), unsafe_allow_html=True)
-
-if months:
-    first, last = month_range_slider(
-        text("period", lang), months, (months[0], months[-1]), lang, key="period", sidebar=True
-    )
-    st.session_state["period_months"] = [m for m in months if first <= m <= last]
-else:
-    st.session_state["period_months"] = []
-st.sidebar.segmented_control(
-    text("mode", lang), ["level", "change"], default="level", required=True, key="mode",
-    format_func=lambda m: text(f"mode_{m}", lang),
-)  # fmt: skip
+lang = settings.lang
 
 catalog = appdata.catalog()
 pages = [
-    st.Page(overview.render, title=text("page_overview", lang), url_path="overblik", default=True),
+    (
+        "",
+        text("page_overview", lang),
+        st.Page(overview.render, title=text("page_overview", lang), default=True),
+    ),
     *(
-        st.Page(partial(initiative.render, i.id), title=i.name(lang), url_path=i.id)
+        (
+            i.id,
+            i.name(lang),
+            st.Page(partial(initiative.render, i.id), title=i.name(lang), url_path=i.id),
+        )
         for i in catalog.initiatives
     ),
-    st.Page(compare.render, title=text("page_compare", lang), url_path="sammenlign"),
+    (
+        "sammenlign",
+        text("page_compare", lang),
+        st.Page(compare.render, title=text("page_compare", lang), url_path="sammenlign"),
+    ),
 ]
-st.navigation(pages).run()
+# The router keeps Streamlit's page addresses; the links to them are our own (they carry the settings).
+page = st.navigation([p for _, _, p in pages], position="hidden")
+current = next((path for path, _, p in pages if p.url_path == page.url_path), "")
+st.sidebar.markdown(
+    views.sidebar(
+        settings,
+        [(path, title) for path, title, _ in pages],
+        current,
+        appdata.available_months(),
+        bool(demo),
+    ),
+    unsafe_allow_html=True,
+)
+if demo:
+    st.markdown(views.demo_banner(lang, demo == total), unsafe_allow_html=True)
+page.run()

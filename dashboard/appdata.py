@@ -9,7 +9,6 @@ database costs no connection at all: a returning reader gets the page's HTML fro
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +17,7 @@ from . import series, views
 from .catalog import Catalog, load_catalog
 from .db import Store, default_db_path
 from .exports import LOCAL_TZ
+from .settings import Settings, parse_settings
 
 
 def store() -> Store:
@@ -57,23 +57,6 @@ def demo_status() -> tuple[int, int]:
     return int(row["demo_figures"]), int(row["all_figures"])
 
 
-@dataclass(frozen=True)
-class Settings:
-    """What the frame's sidebar decided: language, period and level or change."""
-
-    lang: str
-    months: list[pd.Timestamp]  # the chosen period, every month in it
-    change: bool  # show monthly change instead of level
-
-    @property
-    def first(self) -> pd.Timestamp | None:
-        return self.months[0] if self.months else None
-
-    @property
-    def last(self) -> pd.Timestamp | None:
-        return self.months[-1] if self.months else None
-
-
 def available_months() -> list[pd.Timestamp]:
     """Every month from the first to the last with a figure (gaps included)."""
     months = query("months_with_figures")["month"]
@@ -82,14 +65,13 @@ def available_months() -> list[pd.Timestamp]:
     return series.months_between(months.iloc[0], months.iloc[-1])
 
 
+# A page's own choices that ride in the address beside the frame's.
+PAGE_PARAMS = ("tragt", "a", "b")
+
+
 def settings() -> Settings:
-    """The frame stores its choices in session state; pages read them here."""
-    state = st.session_state
-    return Settings(
-        lang=state.get("lang") or "da",
-        months=state.get("period_months", available_months()),
-        change=state.get("mode") == "change",
-    )
+    """The reader's choices, from the address (see dashboard.settings)."""
+    return parse_settings(st.query_params.to_dict(), available_months(), PAGE_PARAMS)
 
 
 def events_for(initiative: str | None, months: list[pd.Timestamp]) -> pd.DataFrame:
@@ -107,26 +89,20 @@ def events_for(initiative: str | None, months: list[pd.Timestamp]) -> pd.DataFra
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=512)
-def _initiative_page(
-    version: tuple, initiative_id: str, lang: str, months: tuple, change: bool, funnel_month
-) -> str:
+def _initiative_page(version: tuple, initiative_id: str, s: Settings) -> str:
     cat = catalog()
-    view = views.View(lang, list(months), change)
     return views.initiative_body(
         cat.initiative(initiative_id),
         cat,
         figures(initiative_id),
-        events_for(initiative_id, view.months),
+        events_for(initiative_id, s.months),
         query("targets"),
-        view,
-        funnel_month,
+        s,
     )
 
 
-def initiative_page(initiative_id: str, s: Settings, funnel_month: pd.Timestamp | None) -> str:
-    return _initiative_page(
-        store().data_version(), initiative_id, s.lang, tuple(s.months), s.change, funnel_month
-    )
+def initiative_page(initiative_id: str, s: Settings) -> str:
+    return _initiative_page(store().data_version(), initiative_id, s)
 
 
 def _local_time(moment: object) -> str:
@@ -159,10 +135,10 @@ def overview_page(lang: str) -> str:
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
-def _compare_page(version: tuple, a: pd.Timestamp, b: pd.Timestamp, lang: str) -> str:
+def _compare_page(version: tuple, a: pd.Timestamp, b: pd.Timestamp, s: Settings) -> str:
     pair = series.compare_months(query("figures_in_months", month_a=a.date(), month_b=b.date()))
-    return views.compare_body(pair, catalog(), a, b, lang)
+    return views.compare_body(pair, catalog(), a, b, s, available_months())
 
 
-def compare_page(a: pd.Timestamp, b: pd.Timestamp, lang: str) -> str:
-    return _compare_page(store().data_version(), a, b, lang)
+def compare_page(a: pd.Timestamp, b: pd.Timestamp, s: Settings) -> str:
+    return _compare_page(store().data_version(), a, b, s)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import pandas as pd
 
@@ -19,6 +18,7 @@ from . import charts, series
 from .catalog import Catalog, Funnel, Initiative, Measure
 from .months import month_label
 from .render import chart_svg
+from .settings import Settings
 from .texts import fmt_int, fmt_pct, fmt_signed, text
 
 # One style sheet for the page body; colours match the charts (Okabe-Ito), contrast ≥ 4.5:1.
@@ -168,17 +168,8 @@ def chart_section(title: str, chart, numbers: str, about_html: str, lang: str) -
     )
 
 
-@dataclass(frozen=True)
-class View:
-    """What the frame decided, as the views need it."""
-
-    lang: str
-    months: list[pd.Timestamp]
-    change: bool
-
-
 def _with_descriptions(
-    data: pd.DataFrame, label_of: Callable, view: View, percent: bool = False
+    data: pd.DataFrame, label_of: Callable, view: Settings, percent: bool = False
 ) -> pd.DataFrame:
     """Adds the hover text of each mark: month, exact value, what it is."""
     texts = []
@@ -192,10 +183,108 @@ def _with_descriptions(
     return data.assign(description=texts)
 
 
-def _value_title(view: View, measure: Measure) -> str:
+def _value_title(view: Settings, measure: Measure) -> str:
     if not view.change:
         return text("level_title", view.lang)
     return text("new_title" if measure.kind == "cumulative" else "change_title", view.lang)
+
+
+# --- controls: links and plain forms (no widget scripts) ------------------------------------
+
+
+def month_select(name: str, label: str, months: list[pd.Timestamp], selected, lang: str) -> str:
+    options = "".join(
+        f'<option value="{m:%Y-%m}"{" selected" if m == selected else ""}>{esc(month_text(m, lang))}</option>'
+        for m in months
+    )
+    return f'<label>{esc(label)} <select name="{name}">{options}</select></label> '
+
+
+def month_form(
+    settings: Settings, selects: list[tuple[str, str, list[pd.Timestamp], object]], button: str
+) -> str:
+    """A GET form: the chosen months go into the address, the other settings ride along."""
+    names = {name for name, *_ in selects}
+    hidden = "".join(
+        f'<input type="hidden" name="{esc(k)}" value="{esc(v)}">'
+        for k, v in settings.params().items()
+        if k not in names
+    )
+    fields = "".join(
+        month_select(name, label, months, selected, settings.lang)
+        for name, label, months, selected in selects
+    )
+    return f'<form method="get" class="kd-form">{hidden}{fields}<button type="submit">{esc(button)}</button></form>'
+
+
+SIDEBAR_CSS = """<style>
+.kd-side a{color:inherit}
+.kd-side ul{list-style:none;padding:0;margin:0 0 1rem}
+.kd-side li{margin:.15rem 0}
+.kd-side li a{display:block;padding:.3rem .5rem;border-radius:.4rem;text-decoration:none}
+.kd-side li a[aria-current=page]{background:#e6e6e6;font-weight:600}
+.kd-side .choice a{display:inline-block;padding:.25rem .6rem;border:1px solid #bbb;border-radius:.4rem;margin:0 .2rem .3rem 0;text-decoration:none}
+.kd-side .choice a[aria-current=true]{background:#0072B2;border-color:#0072B2;color:#fff}
+.kd-side h4{font-size:.9rem;margin:.8rem 0 .3rem}
+.kd-form label{display:inline-block;margin:0 .6rem .4rem 0}
+.kd-form select,.kd-form button{font:inherit;padding:.2rem .4rem}
+.kd-form button{border:1px solid #0072B2;border-radius:.4rem;background:#fff;color:#0072B2}
+</style>"""
+
+
+def sidebar(
+    settings: Settings,
+    pages: list[tuple[str, str]],
+    current: str,
+    months: list[pd.Timestamp],
+    demo: bool,
+) -> str:
+    """The frame: page links, language, period and level/change, all as links and one form."""
+    lang = settings.lang
+    nav = "".join(
+        f'<li><a href="{esc(settings.link(path))}" target="_self"'
+        f"{' aria-current=page' if path == current else ''}>{esc(title)}</a></li>"
+        for path, title in pages
+    )
+
+    def choice(label: str, key: str, options: dict[str, str], chosen: str) -> str:
+        links = "".join(
+            f'<a href="{esc(settings.link(current, **{key: value}))}" target="_self"'
+            f"{' aria-current=true' if value == chosen else ''}>{esc(name)}</a>"
+            for value, name in options.items()
+        )
+        return f'<h4>{esc(label)}</h4><div class="choice">{links}</div>'
+
+    parts = [
+        SIDEBAR_CSS,
+        '<div class="kd-side">',
+        f'<nav aria-label="{esc(text("pages", lang))}"><ul>{nav}</ul></nav>',
+        choice("Sprog / Language", "lang", {"da": "Dansk", "en": "English"}, lang),
+    ]
+    if demo:
+        parts.append(f"<p><strong>{esc(text('demo_chip', lang))}</strong></p>")
+    if months:
+        parts.append(f"<h4>{esc(text('period', lang))}</h4>")
+        parts.append(
+            month_form(
+                settings,
+                [
+                    ("fra", text("from", lang), months, settings.first),
+                    ("til", text("to", lang), months, settings.last),
+                ],
+                text("show_period", lang),
+            )
+        )
+    parts.append(
+        choice(
+            text("mode", lang),
+            "vis",
+            {"niveau": text("mode_level", lang), "aendring": text("mode_change", lang)},
+            "aendring" if settings.change else "niveau",
+        )
+    )
+    parts.append("</div>")
+    return "".join(parts).replace("\n", "")
 
 
 # --- an initiative's page -------------------------------------------------------------------
@@ -212,7 +301,11 @@ def initiative_header(initiative: Initiative, lang: str) -> str:
 
 
 def measure_section(
-    measure: Measure, figures: pd.DataFrame, events: pd.DataFrame, targets: pd.DataFrame, view: View
+    measure: Measure,
+    figures: pd.DataFrame,
+    events: pd.DataFrame,
+    targets: pd.DataFrame,
+    view: Settings,
 ) -> str:
     """One measure over the period: stacked by category, or a line (level) / bars (counts)."""
     lang = view.lang
@@ -272,7 +365,7 @@ def funnel_section(
     catalog: Catalog,
     figures: pd.DataFrame,
     events: pd.DataFrame,
-    view: View,
+    view: Settings,
     month: pd.Timestamp | None,
 ) -> str:
     """The funnel for `month`, its stages over time, and the shares between the stages."""
@@ -280,7 +373,16 @@ def funnel_section(
     ids = funnel.stages + funnel.outcomes
     label = {m: catalog.measure(m).label(lang) for m in ids}
     out = ""
+    first = figures[(figures["measure"] == funnel.stages[0]) & (figures["category"] == "")]
+    funnel_months = [m for m in first["month"] if view.first <= m <= view.last]
+    if month is None and funnel_months:
+        month = view.month_param("tragt", funnel_months, funnel_months[-1])
     if month is not None:
+        out += month_form(
+            view,
+            [("tragt", text("funnel_month", lang), funnel_months[::-1], month)],
+            text("show", lang),
+        )
         title = text("funnel_title", lang).format(month=month_text(month, lang))
         data = series.funnel_for_month(figures, funnel, month).assign(
             label=lambda d: d["measure"].map(label)
@@ -348,7 +450,7 @@ def shares_section(
     catalog: Catalog,
     figures: pd.DataFrame,
     events: pd.DataFrame,
-    view: View,
+    view: Settings,
     title: str,
 ) -> str:
     """Shares such as 'screened with an employment case of screened', over time."""
@@ -393,7 +495,7 @@ def initiative_body(
     figures: pd.DataFrame,
     events: pd.DataFrame,
     targets: pd.DataFrame,
-    view: View,
+    view: Settings,
     funnel_month: pd.Timestamp | None = None,
 ) -> str:
     """The whole page of one initiative, chosen from its catalog entry."""
@@ -530,11 +632,28 @@ def overview_body(
 
 
 def compare_body(
-    pair: pd.DataFrame, catalog: Catalog, a: pd.Timestamp, b: pd.Timestamp, lang: str
+    pair: pd.DataFrame,
+    catalog: Catalog,
+    a: pd.Timestamp,
+    b: pd.Timestamp,
+    settings: Settings,
+    months: list[pd.Timestamp],
 ) -> str:
     """Each measure in months a and b, with the difference, one table per initiative."""
+    lang = settings.lang
     a_name, b_name = month_text(a, lang), month_text(b, lang)
-    parts = [f'<p class="muted">{esc(text("compare_intro", lang))}</p>']
+    newest_first = months[::-1]
+    parts = [
+        f'<p class="muted">{esc(text("compare_intro", lang))}</p>',
+        month_form(
+            settings,
+            [
+                ("a", text("month_a", lang), newest_first, a),
+                ("b", text("month_b", lang), newest_first, b),
+            ],
+            text("show", lang),
+        ),
+    ]
     for initiative in catalog.initiatives:
         ids = [m.id for m in catalog.measures_of(initiative.id)]
         rows = pair[pair["measure"].isin(ids)]

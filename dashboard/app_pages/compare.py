@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import appdata
-from dashboard.app_pages.controls import month_range_slider
 from dashboard.texts import text
 
 
@@ -25,7 +24,6 @@ def render() -> None:
     if not months:
         st.markdown(text("no_figures", s.lang))
         return
-    a, b = month_range_slider(
-        text("compare_months", s.lang), months, default_pair(months), s.lang, key="compare"
-    )
-    st.markdown(appdata.compare_page(a, b, s.lang), unsafe_allow_html=True)
+    a_default, b_default = default_pair(months)
+    a, b = s.month_param("a", months, a_default), s.month_param("b", months, b_default)
+    st.markdown(appdata.compare_page(a, b, s), unsafe_allow_html=True)

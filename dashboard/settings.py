@@ -1,0 +1,84 @@
+"""The reader's choices (language, period, level or change, and a page's own month choices),
+carried in the address as query parameters: every view can be bookmarked and shared, and the
+app needs no widgets (each widget type costs the browser a script to load)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from .months import parse_month
+
+# Query parameter values in the address; Danish, since the address is what users see.
+MODES = {"niveau": False, "aendring": True}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the reader chose: language, the months of the period, level or monthly change."""
+
+    lang: str = "da"
+    months: list[pd.Timestamp] = field(default_factory=list)
+    change: bool = False
+    extra: tuple[tuple[str, str], ...] = ()  # a page's own choices, e.g. the funnel's month
+
+    @property
+    def first(self) -> pd.Timestamp | None:
+        return self.months[0] if self.months else None
+
+    @property
+    def last(self) -> pd.Timestamp | None:
+        return self.months[-1] if self.months else None
+
+    def params(self, **changes: str | None) -> dict[str, str]:
+        """The query parameters for these settings, with `changes` applied (None drops one)."""
+        out: dict[str, str] = {"lang": self.lang}
+        if self.months:
+            out["fra"] = f"{self.first:%Y-%m}"
+            out["til"] = f"{self.last:%Y-%m}"
+        out["vis"] = "aendring" if self.change else "niveau"
+        out.update(dict(self.extra))
+        for key, value in changes.items():
+            if value is None:
+                out.pop(key, None)
+            else:
+                out[key] = value
+        return out
+
+    def link(self, path: str, **changes: str | None) -> str:
+        """A relative link to `path` ('' is the overview) keeping these settings."""
+        return f"./{path}?{urlencode(self.params(**changes))}"
+
+    def month_param(
+        self, name: str, months: list[pd.Timestamp], default: pd.Timestamp
+    ) -> pd.Timestamp:
+        """A page's own month choice from `extra`, if it names one of `months`."""
+        chosen = _month(dict(self.extra).get(name))
+        return chosen if chosen is not None and chosen in months else default
+
+
+def _month(value: str | None) -> pd.Timestamp | None:
+    try:
+        return pd.Timestamp(parse_month(value)) if value else None
+    except ValueError:
+        return None
+
+
+def parse_settings(
+    params: Mapping[str, str], months: list[pd.Timestamp], extra_keys: tuple[str, ...] = ()
+) -> Settings:
+    """Settings from query parameters; anything missing or invalid falls back to the default
+    (Danish, the whole period, level)."""
+    lang = params.get("lang") if params.get("lang") in ("da", "en") else "da"
+    first = _month(params.get("fra"))
+    last = _month(params.get("til"))
+    first = first if first in months else (months[0] if months else None)
+    last = last if last in months else (months[-1] if months else None)
+    if first is not None and last is not None and first > last:
+        first, last = last, first
+    chosen = [m for m in months if first <= m <= last] if months else []
+    extra = tuple((k, params[k]) for k in extra_keys if params.get(k))
+    return Settings(lang, chosen, MODES.get(params.get("vis", ""), False), extra)
