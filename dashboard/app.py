@@ -39,7 +39,9 @@ pages = [
     (
         "",
         text("page_overview", lang),
-        st.Page(overview.render, title=text("page_overview", lang), default=True),
+        st.Page(
+            overview.render, title=text("page_overview", lang), url_path="overblik", default=True
+        ),
     ),
     *(
         (
@@ -58,16 +60,16 @@ pages = [
 # The router keeps Streamlit's page addresses; the links to them are our own (they carry the settings).
 page = st.navigation([p for _, _, p in pages], position="hidden")
 current = next((path for path, _, p in pages if p.url_path == page.url_path), "")
-st.sidebar.markdown(
+# st.html, not widgets or st.markdown: each costs the browser a script of its own to load.
+st.sidebar.html(
     views.sidebar(
         settings,
         [(path, title) for path, title, _ in pages],
         current,
         appdata.available_months(),
         bool(demo),
-    ),
-    unsafe_allow_html=True,
+    )
 )
 if demo:
-    st.markdown(views.demo_banner(lang, demo == total), unsafe_allow_html=True)
+    st.html(views.demo_banner(lang, demo == total))
 page.run()

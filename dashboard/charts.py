@@ -123,7 +123,15 @@ def target_layer(targets: pd.DataFrame, lang: str) -> alt.Chart | None:
     )
     text = (
         alt.Chart(data)
-        .mark_text(align="left", baseline="bottom", dx=4, dy=-2, color=TARGET_COLOUR, fontSize=11)
+        .mark_text(
+            align="left",
+            baseline="bottom",
+            dx=4,
+            dy=-2,
+            color=TARGET_COLOUR,
+            fontSize=11,
+            aria=False,
+        )
         .encode(y="value:Q", x=alt.value(0), text="description:N")
     )
     return rule + text
@@ -175,7 +183,7 @@ def time_chart(
             )
             layers.append(
                 alt.Chart(labels)
-                .mark_text(dy=-6, fontSize=10, color="#333333")
+                .mark_text(dy=-6, fontSize=10, color="#333333", aria=False)
                 .encode(x="month:T", y=y, text="label:N")
             )
     else:

@@ -17,7 +17,7 @@ import pandas as pd
 from . import charts, series
 from .catalog import Catalog, Funnel, Initiative, Measure
 from .months import month_label
-from .render import chart_svg
+from .render import chart_html, svg_image
 from .settings import Settings
 from .texts import fmt_int, fmt_pct, fmt_signed, text
 
@@ -41,7 +41,6 @@ CSS = """<style>
 .kd .bar{background:#e6e6e6;border-radius:.3rem;height:.7rem;margin:.2rem 0 .8rem}
 .kd .bar>span{display:block;height:100%;border-radius:.3rem;background:#0072B2}
 .kd .scroll{overflow-x:auto;max-width:100%}
-.kd svg{max-width:100%;height:auto}
 </style>"""
 
 
@@ -130,10 +129,11 @@ def sparkline(values: list[float], width: int = 200, height: int = 40) -> str:
     )
     last = runs[-1][-1].split(",")
     dot = f'<circle cx="{last[0]}" cy="{last[1]}" r="3" fill="{charts.PALETTE[0]}"/>'
-    return (
-        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'aria-hidden="true">{lines}{dot}</svg>'
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">{lines}{dot}</svg>'
     )
+    return f'<div style="max-width:{width}px">{svg_image(svg, "", width)}</div>'
 
 
 def about(measures: list[Measure], events: pd.DataFrame | None, lang: str) -> str:
@@ -160,9 +160,8 @@ def _event_columns(lang: str) -> tuple[str, str]:
 
 def chart_section(title: str, chart, numbers: str, about_html: str, lang: str) -> str:
     """A heading, the chart as inline SVG, then 'Vis tal' and 'Om tallene'."""
-    svg = chart_svg(chart, lang=lang, title=title)
     return (
-        f"<h3>{esc(title)}</h3><figure style='margin:0'>{svg}</figure>"
+        f"<h3>{esc(title)}</h3>{chart_html(chart, lang=lang, title=title)}"
         + details(text("show_numbers", lang), numbers)
         + about_html
     )

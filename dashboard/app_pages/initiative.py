@@ -11,4 +11,4 @@ from dashboard import appdata
 def render(initiative_id: str) -> None:
     s = appdata.settings()
     st.title(appdata.catalog().initiative(initiative_id).name(s.lang))
-    st.markdown(appdata.initiative_page(initiative_id, s), unsafe_allow_html=True)
+    st.html(appdata.initiative_page(initiative_id, s))

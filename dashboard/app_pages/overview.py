@@ -14,4 +14,4 @@ def render() -> None:
     if not s.months:
         st.markdown(text("no_figures", s.lang))
         return
-    st.markdown(appdata.overview_page(s.lang), unsafe_allow_html=True)
+    st.html(appdata.overview_page(s.lang))
