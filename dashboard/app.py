@@ -27,7 +27,7 @@ if not appdata.store().exists():
     st.error(text("no_database", lang))
     st.stop()
 try:
-    demo, total = appdata.demo_status()
+    demo, _ = appdata.demo_status()
     settings = appdata.settings()
 except DatabaseBusy:
     st.error(text("busy", lang))
@@ -70,6 +70,4 @@ st.sidebar.html(
         bool(demo),
     )
 )
-if demo:
-    st.html(views.demo_banner(lang, demo == total))
 page.run()

@@ -57,6 +57,12 @@ def demo_status() -> tuple[int, int]:
     return int(row["demo_figures"]), int(row["all_figures"])
 
 
+def demo_banner(lang: str) -> str:
+    """The DEMO banner's HTML while demo figures show, else nothing; pages put it on top."""
+    demo, total = demo_status()
+    return views.demo_banner(lang, demo == total) if demo else ""
+
+
 def available_months() -> list[pd.Timestamp]:
     """Every month from the first to the last with a figure (gaps included)."""
     months = query("months_with_figures")["month"]

@@ -1,9 +1,12 @@
-"""Every page through Streamlit's AppTest: it renders, the frame's controls work, and the
+"""Every page through Streamlit's AppTest: it renders, the reader's choices in the address
+(period, level or change, language, the funnel's month, the months compared) work, and the
 figures a committee member would look for are there."""
 
 from __future__ import annotations
 
-import pandas as pd
+import html
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
@@ -12,7 +15,7 @@ from dashboard.catalog import load_catalog
 from dashboard.db import Store
 from dashboard.demo import DEMO_PATH, demo_figures
 from dashboard.imports import import_file
-from dashboard.months import month_label
+from dashboard.months import add_months, month_label
 from dashboard.reference import load_reference
 
 APP = "../dashboard/app.py"
@@ -27,14 +30,9 @@ def _store(path, figures=None, demo: bool = False) -> Store:
     load_reference(store, user="test", demo=demo)
     if figures:
         result = import_file(
-            store,
-            figures,
-            user="test",
-            accept_warnings=True,
-            note="test",
-            is_demo=demo,
-            action="demo" if demo else "import",
-        )
+            store, figures, user="test", accept_warnings=True, note="test",
+            is_demo=demo, action="demo" if demo else "import",
+        )  # fmt: skip
         assert result.status == "saved", result.errors
     return store
 
@@ -49,138 +47,159 @@ def real_store(tmp_path_factory) -> Store:
     return _store(tmp_path_factory.mktemp("real") / "k.duckdb", REAL_JANUARY)
 
 
-def _app(monkeypatch, db) -> AppTest:
+def _open(monkeypatch, db, page: str = "overblik", **params: str) -> AppTest:
+    """Open a page with query parameters, as a link or a bookmark would.
+
+    The app's pages are callables with their own url path, which AppTest.switch_page (file
+    pages only) cannot address; a real session asks for a page by the hash of its url path.
+    """
     monkeypatch.setenv("KRIMDASH_DB", str(db))
-    return AppTest.from_file(APP, default_timeout=120).run()
-
-
-def _open(at: AppTest, page: str) -> AppTest:
-    """Go to a page by its url path. st.navigation's pages here are callables, which
-    AppTest.switch_page (file pages only) cannot address; a page's hash is its url path's."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params)
+    at.run()
     if page != "overblik":
         at._page_hash = calc_hash(page)
-    return at.run()
+        at.run()
+    return at
+
+
+def _body(at: AppTest) -> str:
+    """The page body's HTML (the main area's st.html)."""
+    return "".join(h.proto.body for h in at.main.html)
+
+
+def _sidebar(at: AppTest) -> str:
+    return "".join(h.proto.body for h in at.sidebar.html)
 
 
 def _number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
-def _texts(at: AppTest) -> str:
-    """Everything the page wrote as text, tables included, for 'is it on the page' checks."""
-    parts = [
-        e.value
-        for kind in ("title", "subheader", "markdown", "caption", "info", "warning")
-        for e in getattr(at, kind)
-    ]
-    parts += [m.value for m in at.metric]
-    for table in at.table:
-        parts += [str(v) for v in table.value.reset_index().to_numpy().ravel()]
-    return "\n".join(str(p) for p in parts)
+def _rows(body: str, first_cell: str) -> list[list[str]]:
+    """The cells of every table row whose first cell is `first_cell`."""
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body):
+        cells = [html.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+        if cells and cells[0] == first_cell:
+            rows.append(cells)
+    return rows
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_demo_figures_under_the_demo_banner(monkeypatch, demo_store, page):
-    at = _open(_app(monkeypatch, demo_store.path), page)
+    at = _open(monkeypatch, demo_store.path, page)
     assert not at.exception
-    assert any("DEMO" in w.value for w in at.warning)
+    assert "DEMO – fiktive tal." in _body(at)
+    # The sidebar links to every page and keeps the reader's settings in each link.
+    sidebar = _sidebar(at)
+    assert all(f"./{p if p != 'overblik' else ''}?lang=da" in sidebar for p in PAGES)
 
 
 def test_overview_tiles_show_the_latest_demo_figures(monkeypatch, demo_store):
-    at = _app(monkeypatch, demo_store.path)
-    values = {m.label: m.value for m in at.metric}
-    screened = next(v for label, v in values.items() if "Screenede sager" in label)
-    assert screened == _number(DEMO[(LATEST, "top100.screened", "")])
-    visits = next(v for label, v in values.items() if "Besøg i Ungesporet" in label)
-    assert visits == _number(DEMO[(LATEST, "ungesporet.visits", "")])
-    assert month_label(LATEST) in _texts(at)  # freshness names the latest month
+    body = _body(_open(monkeypatch, demo_store.path))
+    screened = DEMO[(LATEST, "top100.screened", "")]
+    change = screened - DEMO[(add_months(LATEST, -1), "top100.screened", "")]
+    assert f'<div class="value">{_number(screened)}</div>' in body
+    assert f"▲ +{change} siden nov. 2025" in body
+    assert f'<div class="value">{_number(DEMO[(LATEST, "ungesporet.visits", "")])}</div>' in body
+    assert f"Seneste måned med tal: <strong>{month_label(LATEST)}</strong>" in body
 
 
 def test_overview_shows_demo_targets_marked_as_demo(monkeypatch, demo_store):
-    at = _app(monkeypatch, demo_store.path)
-    progress = [p for p in at.get("progress")]
-    assert progress and all("DEMO" in p.proto.text for p in progress)
+    body = _body(_open(monkeypatch, demo_store.path))
+    assert "DEMO-mål: 30 familier har sagt ja" in body
 
 
-def test_the_top100_page_shows_every_month_of_the_period(monkeypatch, demo_store):
-    at = _open(_app(monkeypatch, demo_store.path), "top100")
-    screened = at.table[0].value  # "Vis tal" under the screened-cases chart
-    assert screened.index[0] == "juni 2024"
-    assert screened.index[-1] == month_label(LATEST)
-    assert "uden kategori" in screened.columns
+def test_the_top100_page_shows_every_month_of_the_period_with_the_unsplit_remainder(
+    monkeypatch, demo_store
+):
+    body = _body(_open(monkeypatch, demo_store.path, "top100"))
+    assert "uden kategori" in body
+    january = _rows(body, "januar 2025")[0]  # the screened cases' "Vis tal" comes first
+    assert january[-1] == "68"  # January's 68 are not split by category
+    assert _rows(body, "juni 2024") and _rows(body, month_label(LATEST))
 
 
-def test_changing_the_period_narrows_the_charts(monkeypatch, demo_store):
-    at = _open(_app(monkeypatch, demo_store.path), "ungesporet")
-    at.sidebar.select_slider(key="period").set_range(
-        pd.Timestamp("2025-01-01"), pd.Timestamp("2025-06-01")
-    )
-    at.run()
+def test_the_period_in_the_address_narrows_the_charts(monkeypatch, demo_store):
+    at = _open(monkeypatch, demo_store.path, "ungesporet", fra="2025-01", til="2025-06")
+    body = _body(at)
     assert not at.exception
-    visits = at.table[0].value
-    assert list(visits.index) == [
-        month_label(d)
-        for d in sorted({m for m, _, _ in DEMO})
-        if "2025-01" <= f"{d:%Y-%m}" <= "2025-06"
-    ]
+    assert _rows(body, "januar 2025") and _rows(body, "juni 2025")
+    assert not _rows(body, "december 2024") and not _rows(body, "juli 2025")
+    assert 'name="fra"' in _sidebar(at) and '<option value="2025-01" selected>' in _sidebar(at)
 
 
-def test_monthly_change_shows_the_new_cases_of_each_month(monkeypatch, demo_store):
-    at = _open(_app(monkeypatch, demo_store.path), "ungesporet")
-    at.sidebar.radio(key="mode").set_value("change").run()
-    assert not at.exception
-    visits = at.table[0].value
-    month = "2025-08"
-    august = [m for m, meas, c in DEMO if f"{m:%Y-%m}" == month][0]
-    july = [m for m, meas, c in DEMO if f"{m:%Y-%m}" == "2025-07"][0]
-    change = DEMO[(august, "ungesporet.visits", "")] - DEMO[(july, "ungesporet.visits", "")]
-    assert visits.loc[month_label(august)].iloc[-1] == ("+" if change > 0 else "−") + _number(
-        abs(change)
-    )
+def test_monthly_change_shows_each_months_change(monkeypatch, demo_store):
+    body = _body(_open(monkeypatch, demo_store.path, "ungesporet", vis="aendring"))
+    august = DEMO[(add_months(LATEST, -4), "ungesporet.visits", "")]
+    july = DEMO[(add_months(LATEST, -5), "ungesporet.visits", "")]
+    change = august - july
+    row = _rows(body, "august 2025")[0]
+    assert row[-1] == ("+" if change > 0 else "−") + _number(abs(change))
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_speaks_english_when_asked(monkeypatch, demo_store, page):
-    at = _open(_app(monkeypatch, demo_store.path), page)
-    at.sidebar.radio(key="lang").set_value("en").run()
+    at = _open(monkeypatch, demo_store.path, page, lang="en")
     assert not at.exception
-    assert any("fictive figures" in w.value for w in at.warning)
-    assert "Vis tal" not in [e.label for e in at.expander]
+    assert "DEMO – fictive figures." in _body(at)
+    assert "Vis tal" not in _body(at)
+    assert "lang=en" in _sidebar(at)
 
 
 def test_the_funnel_shows_the_chosen_month(monkeypatch, real_store):
-    at = _open(_app(monkeypatch, real_store.path), "knaek_kurven")
-    assert not at.exception
-    funnel = at.table[0].value
-    assert funnel.loc["Familier drøftet på screeningsmøder"].iloc[0] == "19"
-    assert funnel.loc["Familier vurderet relevante"].iloc[0] == "8"
-    assert funnel.loc["Familier vurderet relevante"].iloc[1] == "42,1 %"  # 8 of 19
+    body = _body(_open(monkeypatch, real_store.path, "knaek_kurven"))
+    assert _rows(body, "Familier drøftet på screeningsmøder")[0][1:] == ["19", "100,0 %"]
+    assert _rows(body, "Familier vurderet relevante")[0][1:] == ["8", "42,1 %"]  # 8 of 19
+
+
+def test_the_funnel_month_comes_from_the_address(monkeypatch, demo_store):
+    body = _body(_open(monkeypatch, demo_store.path, "knaek_kurven", tragt="2025-01"))
+    assert "Tragten for januar 2025" in body
+    assert _rows(body, "Familier drøftet på screeningsmøder")[0][1] == "19"
 
 
 def test_compare_shows_each_measures_difference(monkeypatch, demo_store):
-    at = _open(_app(monkeypatch, demo_store.path), "sammenlign")
+    body = _body(_open(monkeypatch, demo_store.path, "sammenlign", a="2025-01", b="2025-12"))
+    january, december = LATEST.replace(month=1), LATEST
+    expected = DEMO[(december, "top100.screened", "")] - DEMO[(january, "top100.screened", "")]
+    row = _rows(body, "Screenede sager")[0]
+    assert row[1:4] == [
+        _number(DEMO[(january, "top100.screened", "")]),
+        _number(DEMO[(december, "top100.screened", "")]),
+        "+" + _number(expected),
+    ]
+
+
+def test_compare_defaults_to_the_same_month_a_year_before(monkeypatch, demo_store):
+    body = _body(_open(monkeypatch, demo_store.path, "sammenlign"))
+    assert '<th class="n" scope="col">december 2024</th>' in body
+    assert '<th class="n" scope="col">december 2025</th>' in body
+
+
+def test_nonsense_in_the_address_falls_back_to_the_defaults(monkeypatch, demo_store):
+    at = _open(monkeypatch, demo_store.path, "top100", lang="xx", fra="2099-01", vis="?")
     assert not at.exception
-    a, b = at.selectbox(key="compare_a").value, at.selectbox(key="compare_b").value
-    top100 = at.table[0].value
-    expected = DEMO[(b.date(), "top100.screened", "")] - DEMO[(a.date(), "top100.screened", "")]
-    assert top100.loc["Screenede sager"].iloc[2] == "+" + _number(expected)
+    assert _rows(_body(at), "juni 2024")
 
 
 def test_real_january_shows_68_screened_and_no_demo_banner(monkeypatch, real_store):
-    at = _app(monkeypatch, real_store.path)
+    at = _open(monkeypatch, real_store.path)
+    body = _body(at)
     assert not at.exception
-    assert not any("DEMO" in w.value for w in at.warning)
-    assert any(m.value == "68" and "Screenede sager" in m.label for m in at.metric)
+    assert "DEMO" not in body + _sidebar(at)
+    assert '<div class="value">68</div>' in body
 
 
 def test_an_empty_database_says_how_to_load_figures(monkeypatch, tmp_path):
-    at = _app(monkeypatch, _store(tmp_path / "empty.duckdb").path)
+    at = _open(monkeypatch, _store(tmp_path / "empty.duckdb").path)
     assert not at.exception
-    assert "krimdash import" in at.info[0].value
+    assert "krimdash import" in at.main.markdown[0].value
 
 
 def test_a_missing_database_says_how_to_create_it(monkeypatch, tmp_path):
-    at = _app(monkeypatch, tmp_path / "none.duckdb")
+    at = _open(monkeypatch, tmp_path / "none.duckdb")
     assert not at.exception
     assert "krimdash init" in at.error[0].value
     assert not (tmp_path / "none.duckdb").exists()

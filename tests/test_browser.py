@@ -144,8 +144,8 @@ def _open(browser, url: str, width: int = 1280, height: int = 900):
 
 def _screened(page) -> str:
     """The TOP100 screened cases as the overview's tile shows them."""
-    tile = page.locator("[data-testid='stMetric']", has_text="Screenede sager").first
-    return tile.locator("[data-testid='stMetricValue']").inner_text().strip()
+    tile = page.locator(".tile", has_text="Screenede sager").first
+    return tile.locator(".value").inner_text().strip()
 
 
 def _screenshot(page, name: str) -> None:
@@ -191,14 +191,17 @@ def test_every_page_renders_in_the_browser(browser, demo_server, path, width):
     assert page.locator("[data-testid='stException']").count() == 0
     assert "DEMO – fiktive tal" in page.locator("body").inner_text()
     if path not in ("", "sammenlign"):
-        charts = page.locator("svg.marks")
+        charts = page.locator("figure.chart img")
         assert charts.count() >= 2
+        page.wait_for_function(
+            "[...document.querySelectorAll('figure.chart img')].every(i => i.complete && i.naturalWidth > 0)"
+        )
         # Every chart fits the screen: it scales down instead of overflowing.
         for box in (c.bounding_box() for c in charts.all()):
             assert box is not None and box["width"] > 100 and box["x"] + box["width"] <= width
-        # Exact values are one hover away: each mark carries a <title>.
-        titles = page.locator("svg.marks title").all_text_contents()
-        assert any("december 2025: " in t for t in titles)
+        # Exact values are one hover away: each mark has a box with a title over it.
+        titles = [t.get_attribute("title") for t in page.locator("figure.chart span[title]").all()]
+        assert any(t.startswith("december 2025: ") for t in titles)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     _screenshot(page, f"demo-{path or 'overblik'}-{width}.png")
     page.close()
@@ -206,28 +209,52 @@ def test_every_page_renders_in_the_browser(browser, demo_server, path, width):
 
 def test_a_chart_tells_its_exact_values_on_hover(browser, demo_server):
     page = _open(browser, f"{demo_server}/ungesporet")
-    titles = page.locator("svg.marks title").all_text_contents()
-    assert "juli 2025: 97 – Besøg i Ungesporet" in titles
+    july = page.locator('figure.chart span[title="juli 2025: 97 – Besøg i Ungesporet"]')
+    assert july.count() == 1
+    # The hover box lies over the July bar: inside the chart image.
+    image = page.locator("figure.chart img").first.bounding_box()
+    box = july.bounding_box()
+    assert image["x"] < box["x"] < image["x"] + image["width"]
+    assert image["y"] < box["y"] < image["y"] + image["height"]
     # Events show as dashed rules with their title.
+    titles = [t.get_attribute("title") for t in page.locator("figure.chart span[title]").all()]
     assert any("Ungesporet genåbner" in t for t in titles)
     page.close()
 
 
-def test_the_sidebar_controls_are_reachable_by_keyboard(browser, demo_server):
+def test_the_period_form_and_the_language_link_work(browser, demo_server):
+    page = _open(browser, f"{demo_server}/ungesporet")
+    page.select_option("select[name=fra]", "2025-01")
+    page.select_option("select[name=til]", "2025-06")
+    page.get_by_role("button", name="Vis perioden").click()
+    page.wait_for_url("**/ungesporet?*fra=2025-01*")
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
+    page.locator("figure.chart img").first.wait_for()
+    rows = page.locator("details table tbody th").all_text_contents()
+    assert rows[0] == "januar 2025" and "juli 2025" not in rows
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url("**lang=en*")
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
+    page.locator("text=DEMO – fictive figures.").first.wait_for()
+    assert "fra=2025-01" in page.url  # the period stays chosen
+    page.close()
+
+
+def test_the_controls_are_reachable_by_keyboard(browser, demo_server):
     page = _open(browser, f"{demo_server}/top100")
     reached = []
-    for _ in range(40):
+    for _ in range(25):
         page.keyboard.press("Tab")
         reached.append(
             page.evaluate(
-                "(() => { const e = document.activeElement; return (e.getAttribute('role') || e.type || '') + '|' "
-                "+ (e.getAttribute('aria-label') || e.innerText || e.value || '').slice(0, 40); })()"
+                "(() => { const e = document.activeElement; return e.tagName + '|' "
+                "+ (e.getAttribute('name') || e.innerText || '').slice(0, 40); })()"
             )
         )
-    joined = "\n".join(reached)
-    assert "Periode — start" in joined and "Periode — end" in joined  # the period
-    assert "Knæk Kurven" in joined  # the page navigation
-    assert joined.count("radio|") >= 2  # language, and level / change
+    assert "A|Knæk Kurven" in reached  # the page links
+    assert "SELECT|fra" in reached and "SELECT|til" in reached  # the period
+    assert "BUTTON|Vis perioden" in reached
+    assert "A|Månedlig ændring" in reached  # level / change
     page.close()
 
 
@@ -236,15 +263,13 @@ def test_the_readme_screenshot_shows_the_demo_overview(browser, demo_server):
     page.wait_for_timeout(300)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "readme-overview.png"))
-    assert page.locator("[data-testid='stMetric']").count() >= 5
+    assert page.locator(".tile").count() >= 5
     page.close()
 
 
 def test_overview_is_usable_on_a_tablet(browser, server):
     page = _open(browser, server, width=768)
-    cases = page.locator(
-        "[data-testid='stMetric']", has_text="Sager i Det Opsøgende Ungeteam"
-    ).first
+    cases = page.locator(".tile", has_text="Sager i Det Opsøgende Ungeteam").first
     cases.wait_for(state="visible", timeout=30_000)
     box = cases.bounding_box()
     # Nothing is cut off or needs sideways scrolling at tablet width.
@@ -267,6 +292,6 @@ def test_an_import_while_serving_shows_on_the_next_page_load(browser, server, re
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
         timeout=60_000
     )
-    page.get_by_text("februar 2025").first.wait_for(timeout=30_000)
+    page.locator(".tile", has_text="februar 2025").first.wait_for(timeout=30_000)
     assert _screened(page) == "73"
     page.close()

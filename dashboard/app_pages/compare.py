@@ -26,4 +26,4 @@ def render() -> None:
         return
     a_default, b_default = default_pair(months)
     a, b = s.month_param("a", months, a_default), s.month_param("b", months, b_default)
-    st.html(appdata.compare_page(a, b, s))
+    st.html(appdata.demo_banner(s.lang) + appdata.compare_page(a, b, s))

@@ -11,4 +11,4 @@ from dashboard import appdata
 def render(initiative_id: str) -> None:
     s = appdata.settings()
     st.title(appdata.catalog().initiative(initiative_id).name(s.lang))
-    st.html(appdata.initiative_page(initiative_id, s))
+    st.html(appdata.demo_banner(s.lang) + appdata.initiative_page(initiative_id, s))

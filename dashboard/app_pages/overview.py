@@ -14,4 +14,4 @@ def render() -> None:
     if not s.months:
         st.markdown(text("no_figures", s.lang))
         return
-    st.html(appdata.overview_page(s.lang))
+    st.html(appdata.demo_banner(s.lang) + appdata.overview_page(s.lang))
