@@ -300,23 +300,3 @@ def funnel_chart(data: pd.DataFrame, *, lang: str = "da", width: int = WIDTH) ->
         .encode(y=y, x="value:Q", text="text:N")
     )
     return alt.layer(bars, text).properties(width=width - 280, height=32 * len(data))
-
-
-def sparkline(data: pd.DataFrame, *, width: int = 180, height: int = 44) -> alt.LayerChart:
-    """A small trend line with no axes, for the overview's tiles; gaps stay gaps."""
-    lines = _gap_segments(data.assign(description=""), None)
-    base = alt.Chart(lines).encode(
-        x=alt.X("month:T", axis=None),
-        y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)),
-    )
-    last = lines.tail(1)
-    return (
-        alt.layer(
-            base.mark_line(color=PALETTE[0], strokeWidth=2, aria=False).encode(detail="segment:N"),
-            alt.Chart(last)
-            .mark_point(filled=True, size=30, color=PALETTE[0])
-            .encode(x="month:T", y="value:Q"),
-        )
-        .properties(width=width, height=height)
-        .configure_view(stroke=None)
-    )

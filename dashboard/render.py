@@ -24,8 +24,25 @@ _NOISE = [
     (re.compile(r' (?:aria-hidden="true"|pointer-events="none"|opacity="1")'), ""),
     (re.compile(r'(<g\b[^>]*?) aria-label="[^"]*"'), r"\1"),
     (re.compile(r'<path d="M0,0h0v0h0Z"/>|<path[^>]*display="none"[^>]*/>'), ""),
-    (re.compile(r"(\d\.\d)\d+"), r"\1"),  # sub-pixel precision is invisible
 ]
+# Sub-pixel precision is invisible; rounded only in geometry, never in text ("1.000" is Danish).
+_GEOMETRY = re.compile(r' (d|transform|x|y|x1|x2|y1|y2|width|height)="([^"]*)"')
+_LONG_DECIMAL = re.compile(r"(\d\.\d)\d+")
+
+
+def _round_geometry(match: re.Match) -> str:
+    value = _LONG_DECIMAL.sub(r"\1", match.group(2))
+    return f' {match.group(1)}="{value}"'
+
+
+def _lean(svg: str) -> str:
+    """The SVG without Vega's interactivity and group labels, geometry rounded."""
+    root, _, body = svg.partition(">")
+    for pattern, replacement in _NOISE:
+        body = pattern.sub(replacement, body)
+    return root + ">" + _GEOMETRY.sub(_round_geometry, body)
+
+
 _MARK_WITH_LABEL = re.compile(r'<(path|rect|line)\b([^>]*?)aria-label="([^"]*)"([^>]*?)/>')
 _ROOT = re.compile(r"^<svg ([^>]*?)width=\"(\d+(?:\.\d+)?)\" height=\"(\d+(?:\.\d+)?)\"")
 
@@ -40,11 +57,7 @@ def _svg(spec_json: str, locale: str) -> str:
 def chart_svg(chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "") -> str:
     """The chart as responsive inline SVG; the same chart and language are converted once."""
     spec = chart.to_dict(validate=False)
-    svg = _svg(json.dumps(spec, sort_keys=True, default=str), _LOCALES.get(lang, "da-DK"))
-    root, _, body = svg.partition(">")
-    for pattern, replacement in _NOISE:
-        body = pattern.sub(replacement, body)
-    svg = root + ">" + body
+    svg = _lean(_svg(json.dumps(spec, sort_keys=True, default=str), _LOCALES.get(lang, "da-DK")))
     svg = _MARK_WITH_LABEL.sub(r'<\1\2aria-label="\3"\4><title>\3</title></\1>', svg)
     label = html.escape(title, quote=True)
     # Scale down on narrow screens (tablets) instead of overflowing; keep the aspect ratio.
@@ -113,11 +126,7 @@ def chart_html(chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "") -
     """
     spec_json = json.dumps(chart.to_dict(validate=False), sort_keys=True, default=str)
     locale = _LOCALES.get(lang, "da-DK")
-    svg = _svg(spec_json, locale)
-    root, _, body = svg.partition(">")
-    for pattern, replacement in _NOISE:
-        body = pattern.sub(replacement, body)
-    svg = root + ">" + body
+    svg = _lean(_svg(spec_json, locale))
     scene = _scenegraph(spec_json, locale)
     width, height = float(scene["width"]), float(scene["height"])
     boxes = "".join(

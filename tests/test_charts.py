@@ -326,13 +326,9 @@ def test_without_a_target_there_is_no_goal_line(targets: pd.DataFrame | None) ->
 # --- gaps --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind", ["line", "sparkline"])
-def test_a_month_without_a_figure_breaks_the_line_and_is_never_drawn_as_zero(kind: str) -> None:
+def test_a_month_without_a_figure_breaks_the_line_and_is_never_drawn_as_zero() -> None:
     data = level_data([60, 68, None, 78, 84])
-    if kind == "line":
-        chart = charts.time_chart(data, months=MONTHS, value_title="Antal")
-    else:
-        chart = charts.sparkline(data[["month", "value"]])
+    chart = charts.time_chart(data, months=MONTHS, value_title="Antal")
     spec = chart.to_dict(validate=False)
     line = only(spec, "line")
     assert line["encoding"]["detail"]["field"] == "segment"
@@ -546,20 +542,6 @@ def test_the_funnel_is_drawn_top_down_in_the_order_of_its_stages() -> None:
     ticks = re.findall(r'translate\(-7,([\d.]+)\)"[^>]*>([^<]*)</text>', svg)
     top_down = [label for _, label in sorted(ticks, key=lambda tick: float(tick[0]))]
     assert top_down == data["label"].tolist()
-
-
-# --- the sparkline -----------------------------------------------------------------------------
-
-
-def test_a_sparkline_is_only_the_trend_and_its_latest_point() -> None:
-    chart = charts.sparkline(level_data([60, 68, 73, None])[["month", "value"]])
-    spec = chart.to_dict(validate=False)
-    line = only(spec, "line")["encoding"]
-    assert line["x"]["axis"] is None and line["y"]["axis"] is None
-    assert [r["value"] for r in rows(spec, only(spec, "point"))] == [73]
-    svg = render.chart_svg(chart)
-    assert svg_texts(svg) == []
-    assert (spec["width"], spec["height"]) == (180, 44)
 
 
 # --- the drawn SVG -----------------------------------------------------------------------------
