@@ -23,7 +23,7 @@ from dashboard.series import UNCATEGORISED
 CATALOG = load_catalog()
 T = pd.Timestamp
 DEC, JAN, FEB, MAR, APR, MAY = T(2024, 12, 1), *(T(2025, m, 1) for m in range(1, 6))
-ALL_FIGURES = {"initiative": None, "key_only": False}
+ALL_FIGURES = {"initiative": None, "key_only": False, "month": None}
 
 
 def figures(*rows: tuple) -> pd.DataFrame:
