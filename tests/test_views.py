@@ -1,0 +1,426 @@
+"""Page bodies as the reader gets them: tables that read right in Danish and to a screen
+reader, links and forms that keep the reader's choices, and charts whose exact values show on
+hover over the very mark they describe.
+
+Views are pure functions from figures to HTML, so they are checked as strings here; how the
+page looks in a browser is tests/test_browser.py's job.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from html.parser import HTMLParser
+
+import pandas as pd
+import pytest
+
+from dashboard import charts, render, views
+from dashboard.series import months_between
+from dashboard.settings import Settings, parse_settings
+
+T = pd.Timestamp
+JAN, FEB, MAR, APR = (T(2025, m, 1) for m in range(1, 5))
+MONTHS = months_between(JAN, APR)
+PAGES = [("", "Overblik"), ("top100", "TOP100"), ("sammenlign", "Sammenlign perioder")]
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(markup: str, name: str) -> list[dict[str, str | None]]:
+    """The attributes (unescaped, as a browser reads them) of every <name> element."""
+    parser = _Tags()
+    parser.feed(markup)
+    return [attrs for tag, attrs in parser.tags if tag == name]
+
+
+def table_rows(markup: str) -> list[list[str]]:
+    """Each row's cells as the reader sees them (entities decoded)."""
+    return [
+        [html.unescape(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", markup)
+    ]
+
+
+def image_svg(markup: str) -> str:
+    """The SVG inside the first <img> data URI."""
+    src = tags(markup, "img")[0]["src"]
+    prefix = "data:image/svg+xml;base64,"
+    assert src.startswith(prefix)
+    return base64.b64decode(src[len(prefix) :]).decode("utf-8")
+
+
+# --- tables --------------------------------------------------------------------------------------
+
+
+def test_a_table_shows_awkward_labels_as_written_and_never_as_markup() -> None:
+    label = "Unge < 18 & <b>anbragt</b>"
+    markup = views.table(["Måling", "Antal"], [[label, "1.234"]], numeric={1})
+    assert "<b>" not in markup
+    assert "Unge &lt; 18 &amp; &lt;b&gt;anbragt&lt;/b&gt;" in markup
+    assert table_rows(markup) == [["Måling", "Antal"], [label, "1.234"]]
+
+
+def test_a_table_right_aligns_its_number_columns_and_names_its_rows_for_screen_readers() -> None:
+    markup = views.table(
+        ["Måling", "Kategori", "Antal", "Ændring"],
+        [["Screenede", "Kategori 1", "68", "+5"], ["Drøftede", "Kategori 2", "19", "−3"]],
+        numeric={2, 3},
+    )
+    headers = tags(markup, "th")
+    assert [h.get("scope") for h in headers] == ["col"] * 4 + ["row", "row"]
+    assert [h.get("class") for h in headers[:4]] == [None, None, "n", "n"]
+    assert [c.get("class") for c in tags(markup, "td")] == [None, "n", "n"] * 2
+    assert re.findall(r'<th scope="row">([^<]*)</th>', markup) == ["Screenede", "Drøftede"]
+
+
+NUMBERS = pd.DataFrame(
+    {
+        "month": [JAN, FEB, MAR, APR],
+        "value": [1234, 68, float("nan"), 70],
+        "change": [5, -3, 0, float("nan")],
+        "share": [0.125, 8 / 19, float("nan"), 1.0],
+    }
+)
+COLUMNS = {"month": "Måned", "value": "Antal", "change": "Ændring", "share": "Andel"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("da", [
+            ["Måned", "Antal", "Ændring", "Andel"],
+            ["januar 2025", "1.234", "+5", "12,5 %"],
+            ["februar 2025", "68", "−3", "42,1 %"],
+            ["marts 2025", "–", "±0", "–"],
+            ["april 2025", "70", "–", "100,0 %"],
+        ]),
+        ("en", [
+            ["Måned", "Antal", "Ændring", "Andel"],
+            ["January 2025", "1,234", "+5", "12.5%"],
+            ["February 2025", "68", "−3", "42.1%"],
+            ["March 2025", "–", "±0", "–"],
+            ["April 2025", "70", "–", "100.0%"],
+        ]),
+    ],
+)  # fmt: skip
+def test_vis_tal_reads_in_the_readers_language_with_a_dash_for_a_missing_figure(
+    lang: str, expected: list[list[str]]
+) -> None:
+    markup = views.numbers_table(NUMBERS, COLUMNS, lang, percent=("share",), signed=("change",))
+    assert table_rows(markup) == expected
+    # Every column but the month holds numbers, lined up on the right.
+    assert [c.get("class") for c in tags(markup, "td")[:3]] == ["n", "n", "n"]
+
+
+def test_vis_tal_shows_text_columns_as_they_are() -> None:
+    data = pd.DataFrame({"label": ["Familier i proces"], "value": [3]})
+    markup = views.numbers_table(data, {"label": "Måling", "value": "Antal"}, "da")
+    assert table_rows(markup)[1] == ["Familier i proces", "3"]
+
+
+# --- sparklines ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "lines", "points"),
+    [
+        pytest.param([60, 68, 73, 78], 1, [4], id="unbroken"),
+        pytest.param([60, 68, None, 78, 84], 2, [2, 2], id="gap-in-the-middle"),
+        pytest.param([60, float("nan"), 73, 78], 2, [1, 2], id="nan-gap"),
+        pytest.param([None, 68, 73, None], 1, [2], id="gaps-at-the-ends"),
+        pytest.param([5, 5, 5], 1, [3], id="flat"),
+    ],
+)
+def test_a_sparkline_is_an_image_with_one_line_per_unbroken_run(
+    values: list[float | None], lines: int, points: list[int]
+) -> None:
+    markup = views.sparkline(values)
+    svg = image_svg(markup)
+    polylines = re.findall(r'<polyline points="([^"]*)"', svg)
+    assert len(polylines) == lines
+    assert [len(p.split()) for p in polylines] == points
+    for line in polylines:
+        for point in line.split():
+            x, y = map(float, point.split(","))
+            assert 0 <= x <= 200 and 0 <= y <= 40
+
+
+def test_a_sparkline_rises_with_the_figures_and_ends_in_a_dot_at_the_last_figure() -> None:
+    svg = image_svg(views.sparkline([10, 20, 30]))
+    (line,) = re.findall(r'<polyline points="([^"]*)"', svg)
+    ys = [float(p.split(",")[1]) for p in line.split()]
+    assert ys == sorted(ys, reverse=True)  # SVG y grows downwards: rising figures, falling y
+    last = line.split()[-1].split(",")
+    assert f'cx="{last[0]}" cy="{last[1]}"' in svg
+
+
+@pytest.mark.parametrize(
+    "values", [[], [68], [None, 68, None], [float("nan"), float("nan")]], ids=str
+)
+def test_fewer_than_two_figures_give_no_sparkline(values: list[float | None]) -> None:
+    assert views.sparkline(values) == ""
+
+
+# --- forms and the sidebar -----------------------------------------------------------------------
+
+VIEW = parse_settings(
+    {"lang": "da", "fra": "2025-02", "til": "2025-04", "vis": "aendring", "tragt": "2025-03"},
+    MONTHS,
+    extra_keys=("tragt",),
+)
+
+
+def test_a_month_form_carries_the_other_settings_but_asks_for_its_own_month() -> None:
+    markup = views.month_form(VIEW, [("tragt", "Måned for tragten", MONTHS[::-1], MAR)], "Vis")
+    hidden = {i["name"]: i["value"] for i in tags(markup, "input") if i["type"] == "hidden"}
+    assert hidden == {"lang": "da", "fra": "2025-02", "til": "2025-04", "vis": "aendring"}
+    assert [s["name"] for s in tags(markup, "select")] == ["tragt"]
+    options = tags(markup, "option")
+    assert [o["value"] for o in options] == ["2025-04", "2025-03", "2025-02", "2025-01"]
+    assert [o["value"] for o in options if "selected" in o] == ["2025-03"]
+    assert tags(markup, "form")[0]["method"] == "get"
+    assert ">marts 2025</option>" in markup
+
+
+def test_a_form_asking_for_two_months_carries_neither_as_hidden() -> None:
+    view = parse_settings({"a": "2025-01", "b": "2025-03"}, MONTHS, extra_keys=("a", "b"))
+    markup = views.month_form(
+        view, [("a", "Første", MONTHS, JAN), ("b", "Anden", MONTHS, MAR)], "Vis"
+    )
+    hidden = {i["name"] for i in tags(markup, "input") if i["type"] == "hidden"}
+    assert hidden == {"lang", "fra", "til", "vis"}
+    selected = [o["value"] for o in tags(markup, "option") if "selected" in o]
+    assert selected == ["2025-01", "2025-03"]
+
+
+def sidebar(view: Settings = VIEW, current: str = "top100", demo: bool = False) -> str:
+    return views.sidebar(view, PAGES, current, MONTHS, demo)
+
+
+def links(markup: str) -> dict[str, dict[str, str | None]]:
+    """Each link's attributes, by the text it shows."""
+    return {
+        html.unescape(name): attrs
+        for name, attrs in zip(
+            re.findall(r"<a [^>]*>([^<]*)</a>", markup), tags(markup, "a"), strict=True
+        )
+    }
+
+
+def test_the_sidebar_links_every_page_keeping_the_readers_settings() -> None:
+    shown = links(sidebar())
+    for path, title in PAGES:
+        assert shown[title]["href"] == VIEW.link(path)
+        assert shown[title]["target"] == "_self"
+    assert (
+        shown["TOP100"]["href"]
+        == "./top100?lang=da&fra=2025-02&til=2025-04&vis=aendring&tragt=2025-03"
+    )
+
+
+@pytest.mark.parametrize("current", [path for path, _ in PAGES])
+def test_the_sidebar_marks_the_page_the_reader_is_on(current: str) -> None:
+    shown = links(sidebar(current=current))
+    marked = [title for _, title in PAGES if shown[title].get("aria-current") == "page"]
+    assert marked == [dict(PAGES)[current]]
+
+
+@pytest.mark.parametrize(
+    ("params", "chosen", "language_link", "mode_link"),
+    [
+        (
+            {"lang": "da", "vis": "aendring"},
+            {"Dansk", "Månedlig ændring"},
+            ("English", {"lang": "en"}),
+            ("Niveau", {"vis": "niveau"}),
+        ),
+        (
+            {"lang": "en"},
+            {"English", "Level"},
+            ("Dansk", {"lang": "da"}),
+            ("Monthly change", {"vis": "aendring"}),
+        ),
+    ],
+)
+def test_the_sidebar_marks_the_chosen_language_and_mode_and_links_the_others_on_this_page(
+    params: dict[str, str],
+    chosen: set[str],
+    language_link: tuple[str, dict[str, str]],
+    mode_link: tuple[str, dict[str, str]],
+) -> None:
+    view = parse_settings(params, MONTHS)
+    shown = links(sidebar(view))
+    assert {name for name, a in shown.items() if a.get("aria-current") == "true"} == chosen
+    for name, change in (language_link, mode_link):
+        assert shown[name]["href"] == view.link("top100", **change)
+
+
+@pytest.mark.parametrize(("demo", "shown"), [(True, True), (False, False)])
+def test_the_sidebar_shows_the_demo_chip_only_for_demo_figures(demo: bool, shown: bool) -> None:
+    assert ("<strong>DEMO</strong>" in sidebar(demo=demo)) is shown
+    assert ("DEMO" in sidebar(demo=demo)) is shown
+
+
+def test_the_sidebar_has_a_period_form_with_the_chosen_months() -> None:
+    markup = sidebar()
+    assert [s["name"] for s in tags(markup, "select")] == ["fra", "til"]
+    selected = [o["value"] for o in tags(markup, "option") if "selected" in o]
+    assert selected == ["2025-02", "2025-04"]
+    hidden = {i["name"]: i["value"] for i in tags(markup, "input") if i["type"] == "hidden"}
+    assert hidden == {"lang": "da", "vis": "aendring", "tragt": "2025-03"}
+
+
+def test_without_figures_the_sidebar_has_no_period_form() -> None:
+    markup = views.sidebar(parse_settings({}, []), PAGES, "", [], False)
+    assert "<form" not in markup and "<select" not in markup
+    assert len(tags(markup, "a")) == len(PAGES) + 4
+
+
+# --- frame ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lang", "all_demo", "words"),
+    [
+        ("da", True, ["<strong>DEMO – fiktive tal.</strong>", "opdigtede"]),
+        ("en", True, ["<strong>DEMO – fictive figures.</strong>", "made up"]),
+        ("da", False, ["DEMO-tal"]),
+        ("en", False, ["DEMO figures"]),
+    ],
+)
+def test_the_demo_banner_says_demo_in_the_readers_language(
+    lang: str, all_demo: bool, words: list[str]
+) -> None:
+    banner = views.demo_banner(lang, all_demo)
+    assert all(w in banner for w in words)
+    assert tags(banner, "div")[0]["role"] == "note"
+    assert "**" not in banner
+
+
+def test_a_page_is_one_block_without_line_breaks() -> None:
+    body = views.page("<p>første\nlinje</p>", views.table(["A\n", "B"], [["x", "1"]]), sidebar())
+    assert "\n" not in body
+    assert body.startswith("<style>") and '<div class="kd">' in body
+    assert "\n" not in sidebar()
+
+
+# --- charts with hover ---------------------------------------------------------------------------
+
+EVENT = pd.DataFrame(
+    {
+        "event_date": [T(2025, 2, 14)],
+        "date_text_da": ["14. februar 2025"],
+        "date_text_en": ["14 February 2025"],
+        "title_da": ["Frist & <mål>"],
+        "title_en": ["Deadline & <goal>"],
+    }
+)
+
+
+def level_data(values: list[float | None]) -> pd.DataFrame:
+    months = MONTHS[: len(values)]
+    return pd.DataFrame(
+        {
+            "month": months,
+            "value": [float("nan") if v is None else float(v) for v in values],
+            "description": [
+                charts.describe(m, v, "Screenede sager", "da")
+                for m, v in zip(months, values, strict=True)
+            ],
+        }
+    )
+
+
+def hover_spans(markup: str) -> list[dict[str, str | None]]:
+    return [s for s in tags(markup, "span") if s.get("class") == "hover"]
+
+
+def style_percent(span: dict[str, str | None], key: str) -> float:
+    return float(re.search(rf"{key}:([-\d.]+)%", span["style"]).group(1))
+
+
+@pytest.mark.parametrize(
+    ("values", "events", "titles"),
+    [
+        pytest.param(
+            [60, 68, 73, 78],
+            None,
+            ["januar 2025: 60 – Screenede sager", "februar 2025: 68 – Screenede sager",
+             "marts 2025: 73 – Screenede sager", "april 2025: 78 – Screenede sager"],
+            id="points",
+        ),
+        pytest.param(
+            [60, None, 73],
+            EVENT,
+            ["januar 2025: 60 – Screenede sager", "marts 2025: 73 – Screenede sager",
+             "14. februar 2025: Frist & <mål>"],
+            id="gap-and-event",
+        ),
+    ],
+)  # fmt: skip
+def test_a_chart_is_an_image_with_a_hover_box_over_every_described_mark(
+    values: list[float | None], events: pd.DataFrame | None, titles: list[str]
+) -> None:
+    chart = charts.time_chart(
+        level_data(values), months=MONTHS[: len(values)], value_title="Antal", events=events
+    )
+    markup = render.chart_html(chart, lang="da", title="Screenede sager")
+    assert markup.startswith('<figure class="chart"') and markup.endswith("</figure>")
+    (img,) = tags(markup, "img")
+    assert img["alt"] == "Screenede sager"
+    assert image_svg(markup).startswith("<svg")
+    spans = hover_spans(markup)
+    assert sorted(s["title"] for s in spans) == sorted(titles)
+    for span in spans:
+        for key in ("left", "top"):
+            assert 0 <= style_percent(span, key) <= 100
+        assert style_percent(span, "left") + style_percent(span, "width") <= 100
+        assert style_percent(span, "top") + style_percent(span, "height") <= 100
+
+
+def test_hover_boxes_follow_the_points_left_to_right_and_high_values_higher() -> None:
+    chart = charts.time_chart(level_data([60, 80, 70]), months=MONTHS[:3], value_title="Antal")
+    markup = render.chart_html(chart)
+    spans = {s["title"].split(":")[0]: s for s in hover_spans(markup)}
+    left = [style_percent(spans[m], "left") for m in ("januar 2025", "februar 2025", "marts 2025")]
+    top = [style_percent(spans[m], "top") for m in ("januar 2025", "februar 2025", "marts 2025")]
+    assert left == sorted(left)
+    assert top[1] < top[2] < top[0]  # 80 is drawn highest, 60 lowest
+
+
+def two_bars() -> tuple[list[tuple[float, float, float, float, str]], str]:
+    data = level_data([10, 30])
+    data["description"] = ["ti", "tredive"]
+    chart = charts.time_chart(data, months=MONTHS[:2], value_title="Antal", bars=True)
+    spec = json.dumps(chart.to_dict(validate=False), sort_keys=True, default=str)
+    return render._hover_boxes(render._scenegraph(spec, "da-DK")), render.chart_svg(chart)
+
+
+def test_a_bars_hover_box_covers_the_bar_as_drawn() -> None:
+    boxes, svg = two_bars()
+    assert [b[4] for b in boxes] == ["ti", "tredive"]
+    # The drawn bars: the plot's offset, then each bar's path "M x,y h width v height".
+    dx, dy = map(float, re.search(r"translate\(([\d.]+),([\d.]+)\)", svg).groups())
+    for x, y, width, height, label in boxes:
+        drawn = re.search(
+            rf'<path aria-label="{label}" d="M([\d.]+),([\d.]+)h([\d.]+)v([\d.]+)', svg
+        )
+        px, py, pw, ph = map(float, drawn.groups())
+        assert (x, y, width, height) == pytest.approx((dx + px, dy + py, pw, ph), abs=0.1)
+
+
+def test_two_bars_boxes_are_in_month_order_with_heights_in_proportion_to_the_values() -> None:
+    (ten, thirty), _ = two_bars()
+    assert ten[0] + ten[2] <= thirty[0]  # January's box lies wholly left of February's
+    assert thirty[3] == pytest.approx(3 * ten[3])
+    assert ten[1] + ten[3] == pytest.approx(thirty[1] + thirty[3])  # both stand on zero
