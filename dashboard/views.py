@@ -57,6 +57,11 @@ def page(*parts: str) -> str:
     return (CSS + '<div class="kd">' + "".join(parts) + "</div>").replace("\n", "")
 
 
+def heading(title: str) -> str:
+    """The page title, in the page's one HTML block (a separate title element costs a load)."""
+    return f'<h1 style="margin-top:0">{esc(title)}</h1>'
+
+
 def details(summary: str, body: str) -> str:
     return f"<details><summary>{esc(summary)}</summary>{body}</details>"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import appdata
+from dashboard import appdata, views
 from dashboard.texts import text
 
 
@@ -19,11 +19,12 @@ def default_pair(months: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp
 
 def render() -> None:
     s = appdata.settings()
-    st.title(text("page_compare", s.lang))
+    title = text("page_compare", s.lang)
     months = appdata.available_months()
     if not months:
+        st.title(title)
         st.markdown(text("no_figures", s.lang))
         return
     a_default, b_default = default_pair(months)
     a, b = s.month_param("a", months, a_default), s.month_param("b", months, b_default)
-    st.html(appdata.demo_banner(s.lang) + appdata.compare_page(a, b, s))
+    st.html(views.heading(title) + appdata.demo_banner(s.lang) + appdata.compare_page(a, b, s))

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import appdata
+from dashboard import appdata, views
 
 
 def render(initiative_id: str) -> None:
     s = appdata.settings()
-    st.title(appdata.catalog().initiative(initiative_id).name(s.lang))
-    st.html(appdata.demo_banner(s.lang) + appdata.initiative_page(initiative_id, s))
+    title = appdata.catalog().initiative(initiative_id).name(s.lang)
+    st.html(
+        views.heading(title)
+        + appdata.demo_banner(s.lang)
+        + appdata.initiative_page(initiative_id, s)
+    )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import appdata
+from dashboard import appdata, views
 from dashboard.texts import text
 
 
 def render() -> None:
     s = appdata.settings()
-    st.title(text("overview_title", s.lang))
+    title = text("overview_title", s.lang)
     if not s.months:
+        st.title(title)
         st.markdown(text("no_figures", s.lang))
         return
-    st.html(appdata.demo_banner(s.lang) + appdata.overview_page(s.lang))
+    st.html(views.heading(title) + appdata.demo_banner(s.lang) + appdata.overview_page(s.lang))
