@@ -53,10 +53,10 @@ def cmd_init(args: argparse.Namespace, store: Store) -> int:
     from .demo import DEMO_NOTE, DEMO_PATH
     from .imports import import_file
 
-    real = [r for r in store.rows("figures_detail") if not r[-1]]
-    if real:
+    demo_figures, all_figures = store.rows("demo_status")[0]
+    if real := all_figures - demo_figures:
         _err(
-            f"Demodata indlæses ikke: databasen har {len(real)} rigtige tal, og fiktive tal må "
+            f"Demodata indlæses ikke: databasen har {real} rigtige tal, og fiktive tal må "
             "aldrig blandes med dem. Brug en anden database (--db) til demo."
         )
         return EXIT_REJECTED

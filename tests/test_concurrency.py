@@ -68,7 +68,7 @@ def test_an_import_succeeds_while_the_app_keeps_reading(db, figures):
         end = time.monotonic() + 4
         reads = 0
         while time.monotonic() < end:
-            store.query("figures_detail")
+            store.query("figures_current")
             reads += 1
         print(reads, flush=True)
         """,
