@@ -14,6 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from krimdash_cli import run_krimdash as _krimdash
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -29,17 +30,6 @@ ARTIFACTS = ROOT / "test-artifacts"
 REAL_JANUARY = ROOT / "data" / "real" / "2025-01_orientering.csv"
 
 pytestmark = pytest.mark.browser
-
-
-def _krimdash(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "KRIMDASH_DB": str(db), **env},
-        timeout=120,
-    )
 
 
 def _free_port() -> int:

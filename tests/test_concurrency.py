@@ -5,30 +5,19 @@ These run real processes against a real DuckDB file.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from krimdash_cli import run_krimdash as _krimdash
 
 from dashboard.db import Store
 from dashboard.exports import export_csv
 from dashboard.reference import load_reference
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _krimdash(db: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "KRIMDASH_DB": str(db), **env},
-        timeout=120,
-    )
 
 
 def _background(code: str, db: Path) -> subprocess.Popen:
