@@ -106,17 +106,23 @@ def _scenegraph(spec_json: str, locale: str) -> dict:
     )
 
 
-def svg_image(svg: str, alt: str, width: float | None = None) -> str:
-    """An SVG as an <img> (a data URI): the browser draws it natively, with no markup to parse."""
+def svg_image(svg: str, alt: str, width: float | None = None, hint: str = "") -> str:
+    """An SVG as an <img> (a data URI): the browser draws it natively, with no markup to parse.
+
+    `hint` shows on hover anywhere on the image outside a mark (e.g. the measure's definition).
+    """
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     size = f' width="{width:.0f}"' if width else ""
+    title = f' title="{html.escape(hint, quote=True)}"' if hint else ""
     return (
-        f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt, quote=True)}"{size} '
+        f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt, quote=True)}"{size}{title} '
         'style="width:100%;height:auto;display:block">'
     )
 
 
-def chart_html(chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "") -> str:
+def chart_html(
+    chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "", hint: str = ""
+) -> str:
     """The chart as an image with a hover layer: each mark's description is the title of a
     transparent box over it, so exact values and event titles show on hover.
 
@@ -137,5 +143,5 @@ def chart_html(chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "") -
     )
     return (
         f'<figure class="chart" style="position:relative;margin:0;max-width:{width:.0f}px">'
-        f"{svg_image(svg, title, width)}{boxes}</figure>"
+        f"{svg_image(svg, title, width, hint)}{boxes}</figure>"
     )

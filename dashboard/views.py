@@ -163,10 +163,13 @@ def _event_columns(lang: str) -> tuple[str, str]:
     return ("title_en", "date_text_en") if lang == "en" else ("title_da", "date_text_da")
 
 
-def chart_section(title: str, chart, numbers: str, about_html: str, lang: str) -> str:
-    """A heading, the chart as inline SVG, then 'Vis tal' and 'Om tallene'."""
+def chart_section(
+    title: str, chart, numbers: str, about_html: str, lang: str, hint: str = ""
+) -> str:
+    """A heading, the chart (hovering it shows `hint`, e.g. the definition), then 'Vis tal'
+    and 'Om tallene'."""
     return (
-        f"<h3>{esc(title)}</h3>{chart_html(chart, lang=lang, title=title)}"
+        f"<h3>{esc(title)}</h3>{chart_html(chart, lang=lang, title=title, hint=hint)}"
         + details(text("show_numbers", lang), numbers)
         + about_html
     )
@@ -361,7 +364,9 @@ def measure_section(
             lang,
             signed=("change",),
         )
-    return chart_section(label, chart, numbers, about([measure], events, lang), lang)
+    return chart_section(
+        label, chart, numbers, about([measure], events, lang), lang, hint=measure.definition(lang)
+    )
 
 
 def funnel_section(

@@ -116,6 +116,9 @@ def test_the_top100_page_shows_every_month_of_the_period_with_the_unsplit_remain
 ):
     body = _body(_open(monkeypatch, demo_store.path, "top100"))
     assert "uden kategori" in body
+    # Hovering a chart outside its marks tells what the figures are: the catalog's definition.
+    definition = load_catalog().measure("top100.screened").definition_da
+    assert f'title="{html.escape(definition, quote=True)}"' in body
     january = _rows(body, "januar 2025")[0]  # the screened cases' "Vis tal" comes first
     assert january[-1] == "68"  # January's 68 are not split by category
     assert _rows(body, "juni 2024") and _rows(body, month_label(LATEST))
