@@ -9,6 +9,8 @@ readers, and every series also differs by dash or shape, so colour never carries
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
@@ -56,6 +58,20 @@ def _x(months: list[pd.Timestamp], lang: str, title: str | None = None) -> alt.X
             grid=False,
         ),
     )
+
+
+def _whole_ticks(data: pd.DataFrame, targets: pd.DataFrame | None) -> list[int] | alt.UndefinedType:
+    """Every whole number as a tick when the counts are small, so 1,5 is never shown as "2".
+
+    (Vega-Lite's tickMinStep is lost when layers share an axis.)
+    """
+    values = data["value"].dropna().tolist()
+    if targets is not None and not targets.empty:
+        values += targets["value"].astype(float).tolist()
+    if not values:
+        return alt.Undefined
+    low, high = min(0, math.floor(min(values))), max(0, math.ceil(max(values)))
+    return list(range(low, high + 1)) if high - low <= 10 else alt.Undefined
 
 
 def _bar_size(months: list[pd.Timestamp], width: int, share: float = 0.7) -> int:
@@ -158,7 +174,10 @@ def time_chart(
     y = alt.Y(
         "value:Q",
         title=value_title,
-        axis=alt.Axis(format=".0%" if percent else ",d", tickMinStep=0.01 if percent else 1),
+        axis=alt.Axis(
+            format=".0%" if percent else ",d",
+            values=alt.Undefined if percent else _whole_ticks(data, targets),
+        ),
     )
     layers: list[alt.Chart] = []
     colour = alt.Undefined

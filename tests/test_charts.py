@@ -618,3 +618,14 @@ def test_a_marks_description_reads_month_exact_value_and_label(
     month: pd.Timestamp, value: float, label: str, lang: str, extra: str, text: str
 ) -> None:
     assert charts.describe(month, value, label, lang, extra) == text
+
+
+def test_a_small_count_axis_has_whole_numbers_only() -> None:
+    """Screening meetings are 0-2 a month: the axis must not show 1,5 rounded to "2"."""
+    data = level_data([1, 2, 2, 1, 0])
+    svg = render.chart_svg(charts.time_chart(data, months=MONTHS, value_title="Antal", bars=True))
+    spec = charts.time_chart(data, months=MONTHS, value_title="Antal", bars=True).to_dict(
+        validate=False
+    )
+    assert layers(spec)[0]["encoding"]["y"]["axis"]["values"] == [0, 1, 2]
+    assert "1,5" not in svg and "1.5" not in svg
