@@ -166,7 +166,7 @@ def fmt_int(value: float | int | None, lang: str = "da") -> str:
     """1.234 in Danish, 1,234 in English; '–' for a missing value."""
     if pd.isna(value):
         return "–"
-    text = f"{int(round(value)):,}"
+    text = f"{int(round(value)):,}".replace("-", "−")  # a real minus sign, as on the axes
     return text.replace(",", ".") if lang == "da" else text
 
 
