@@ -115,8 +115,8 @@ def _local_time(moment: object) -> str:
     return pd.Timestamp(moment).tz_localize("UTC").tz_convert(LOCAL_TZ).strftime("%d.%m.%Y %H:%M")
 
 
-@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
-def _overview_page(version: tuple, lang: str) -> str:
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
+def _overview_page(version: tuple, s: Settings) -> str:
     cat = catalog()
     key = figures(key_only=True)
     latest = pd.Timestamp(query("freshness").iloc[0]["latest_month"])
@@ -131,13 +131,14 @@ def _overview_page(version: tuple, lang: str) -> str:
         changed=series.changed_since_last_month(figures(month=latest.date()), latest),
         month_events=series.events_in_month(query("events"), latest),
         progress=progress,
-        lang=lang,
+        lang=s.lang,
         local_time=_local_time,
+        link=s.link,
     )
 
 
-def overview_page(lang: str) -> str:
-    return _overview_page(store().data_version(), lang)
+def overview_page(s: Settings) -> str:
+    return _overview_page(store().data_version(), s)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)

@@ -533,11 +533,21 @@ def initiative_body(
 # --- the overview ---------------------------------------------------------------------------
 
 
-def tiles_html(tiles: list[series.Tile], catalog: Catalog, lang: str) -> str:
-    """One card per key figure: value, change since last month and since start, the trend."""
+def tiles_html(
+    tiles: list[series.Tile], catalog: Catalog, lang: str, link: Callable[[str], str] | None = None
+) -> str:
+    """One card per key figure: value, change since last month and since start, the trend.
+
+    `link(initiative_id)` gives the address of the initiative's page; its name links there.
+    """
     cards = []
     for t in tiles:
         name = catalog.initiative(t.measure.initiative).name(lang)
+        title = (
+            f'<a href="{esc(link(t.measure.initiative))}" target="_self">{esc(name)}</a>'
+            if link
+            else esc(name)
+        )
         previous = month_text(t.month - pd.offsets.MonthBegin(1), lang, short=True)
         arrow = "" if not t.change else ("▲ " if t.change > 0 else "▼ ")
         change = (
@@ -550,7 +560,7 @@ def tiles_html(tiles: list[series.Tile], catalog: Catalog, lang: str) -> str:
         )
         cards.append(
             '<div class="tile" role="group">'
-            f'<div class="name"><strong>{esc(name)}</strong><br>{esc(t.measure.label(lang))} '
+            f'<div class="name"><strong>{title}</strong><br>{esc(t.measure.label(lang))} '
             f"({esc(month_text(t.month, lang))})</div>"
             f'<div class="value">{esc(fmt_int(t.value, lang))}</div>'
             f'<div class="delta">{esc(change)}<br>{esc(since)}</div>'
@@ -571,8 +581,9 @@ def overview_body(
     progress: pd.DataFrame,
     lang: str,
     local_time: Callable[[object], str],
+    link: Callable[[str], str] | None = None,
 ) -> str:
-    """The overview: freshness, key figures, what is new, targets."""
+    """The overview: freshness, key figures (linked to their pages), what is new, targets."""
     month = month_text(latest, lang)
     fresh = text("freshness", lang).format(
         month=f"<strong>{esc(month)}</strong>",
@@ -632,7 +643,7 @@ def overview_body(
     return page(
         f"<p>{fresh}</p>",
         f'<p class="muted">{esc(gaps)}</p>',
-        tiles_html(tiles, catalog, lang),
+        tiles_html(tiles, catalog, lang, link),
         f'<div class="cols"><div>{"".join(news)}</div><div>{"".join(goals)}</div></div>',
     )
 

@@ -106,6 +106,13 @@ def test_overview_tiles_show_the_latest_demo_figures(monkeypatch, demo_store):
     assert f"Seneste måned med tal: <strong>{month_label(LATEST)}</strong>" in body
 
 
+def test_each_key_figure_links_to_its_initiatives_page(monkeypatch, demo_store):
+    body = _body(_open(monkeypatch, demo_store.path, vis="aendring"))
+    link = re.search(r'<a href="\./top100\?([^"]*)" target="_self">TOP100</a>', body)
+    assert link is not None
+    assert "vis=aendring" in html.unescape(link.group(1))  # the reader's choices come along
+
+
 def test_overview_shows_demo_targets_marked_as_demo(monkeypatch, demo_store):
     body = _body(_open(monkeypatch, demo_store.path))
     assert "DEMO-mål: 30 familier har sagt ja" in body

@@ -15,4 +15,4 @@ def render() -> None:
         st.title(title)
         st.markdown(text("no_figures", s.lang))
         return
-    st.html(views.heading(title) + appdata.demo_banner(s.lang) + appdata.overview_page(s.lang))
+    st.html(views.heading(title) + appdata.demo_banner(s.lang) + appdata.overview_page(s))
