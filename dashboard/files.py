@@ -96,8 +96,8 @@ def read_figures(data: bytes, file_name: str = "") -> ParsedFile:
     return _parse_table(table, kind="csv", encoding=encoding)
 
 
-def read_figures_path(path: str | os.PathLike[str]) -> ParsedFile:
-    """Read a figures file from disk, refusing one that is too large before reading it.
+def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The bytes of a figures file, refusing one that is too large before reading it.
 
     OSError (missing file, no permission) is not a problem with the file's content
     and is left to the caller.
@@ -106,8 +106,12 @@ def read_figures_path(path: str | os.PathLike[str]) -> ParsedFile:
     if size > MAX_FILE_BYTES:
         _reject(_too_large(size))
     with open(path, "rb") as handle:
-        data = handle.read(MAX_FILE_BYTES + 1)
-    return read_figures(data, file_name=os.path.basename(os.fspath(path)))
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def read_figures_path(path: str | os.PathLike[str]) -> ParsedFile:
+    """Read a figures file from disk (see read_file_bytes and read_figures)."""
+    return read_figures(read_file_bytes(path), file_name=os.path.basename(os.fspath(path)))
 
 
 # --- helpers -------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pandas as pd
 
 from .catalog import Catalog, load_catalog
 from .db import Store, insert_batch, sql
-from .files import MAX_FILE_BYTES, ParsedFile, _too_large, read_figures
+from .files import ParsedFile, read_figures, read_file_bytes
 from .records import Figure, FileRejected, Problem, RawRow
 from .rules import FigureWarning, State, new_warnings, validate_rows
 
@@ -64,11 +64,7 @@ def import_file(
     """Read, check and (unless dry_run) save a figures file; see `import_rows`."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            # The reader's wording: Danish decimal comma, rounded up so 20.01 MB never reads "20".
-            raise FileRejected([Problem(_too_large(size))])
-        data = path.read_bytes()
+        data = read_file_bytes(path)
         parsed = read_figures(data, path.name)
     except FileRejected as exc:
         return ImportResult("rejected", path.name, errors=exc.problems)
