@@ -119,14 +119,15 @@ def _local_time(moment: object) -> str:
 def _overview_page(version: tuple, s: Settings) -> str:
     cat = catalog()
     key = figures(key_only=True)
-    latest = pd.Timestamp(query("freshness").iloc[0]["latest_month"])
+    freshness = query("freshness").iloc[0]
+    latest = pd.Timestamp(freshness["latest_month"])
     targets = query("targets")
     progress = series.target_progress(targets, figures()) if not targets.empty else pd.DataFrame()
     return views.overview_body(
         catalog=cat,
         tiles=series.key_tiles(key, cat),
         latest=latest,
-        freshness=query("freshness").iloc[0],
+        freshness=freshness,
         missing=query("missing_measures"),
         changed=series.changed_since_last_month(figures(month=latest.date()), latest),
         month_events=series.events_in_month(query("events"), latest),

@@ -5,35 +5,28 @@ from __future__ import annotations
 import pandas as pd
 
 DA: dict[str, str] = {
-    "app_title": "krimdash: det kriminalpræventive område",
     "page_overview": "Overblik",
+    "demo_banner_title": "DEMO – fiktive tal.",
     "demo_banner": (
-        "**DEMO – fiktive tal.** Tallene her er opdigtede til afprøvning og må ikke "
+        "Tallene her er opdigtede til afprøvning og må ikke "
         "forveksles med rigtige tal. Kun januar 2025 svarer til den rigtige orientering."
     ),
     "demo_mixed": "Nogle af tallene er DEMO-tal (fiktive).",
     "no_database": "Der er ingen database endnu. Opret den med `krimdash init --demo` (demo) eller `krimdash init`.",
     "no_figures": "Der er ingen tal i databasen endnu. Indlæs en talfil med `krimdash import FIL`.",
     "busy": "Databasen er optaget af en anden proces lige nu. Genindlæs siden om et øjeblik.",
-    "overview_intro": "Seneste tal for hver indsats. Kumulative tal er løbende totaler siden indsatsens start.",
     "latest_month": "Seneste måned",
     "no_figures_initiative": "Ingen tal endnu.",
     "col_measure": "Måling",
-    "col_category": "Kategori",
     "col_value": "Tal",
-    "col_kind": "Type",
     "total": "I alt",
-    "kind_cumulative": "løbende total",
-    "kind_stock": "status ved månedens udgang",
-    "kind_flow": "i måneden",
-    "language": "Sprog",
     "page_compare": "Sammenlign perioder",
     "period": "Periode",
     "mode": "Vis",
     "mode_level": "Niveau",
     "mode_change": "Månedlig ændring",
     "overview_title": "Overblik",
-    "freshness": "Seneste måned med tal: **{month}**. Senest ændret {when} af {who}.",
+    "freshness": "Seneste måned med tal: {month}. Senest ændret {when} af {who}.",
     "missing": "Mangler for {month}: {measures}",
     "nothing_missing": "Alle målinger har tal for {month}.",
     "tile_change": "siden {month}",
@@ -64,7 +57,6 @@ DA: dict[str, str] = {
     "kind_explained_cumulative": "Løbende total siden indsatsens start; ændringen er nye i måneden. Et fald er mistænkeligt.",
     "kind_explained_stock": "Niveau ved månedens udgang (fx en sagsstamme).",
     "kind_explained_flow": "Antal i løbet af måneden.",
-    "compare_months": "Sammenlign to måneder",
     "from": "Fra",
     "to": "Til",
     "show": "Vis",
@@ -80,35 +72,28 @@ DA: dict[str, str] = {
 }
 
 EN: dict[str, str] = {
-    "app_title": "krimdash: crime prevention",
     "page_overview": "Overview",
+    "demo_banner_title": "DEMO – fictive figures.",
     "demo_banner": (
-        "**DEMO – fictive figures.** These figures are made up for trying the app and must not "
+        "These figures are made up for trying the app and must not "
         "be mistaken for real ones. Only January 2025 matches the real note."
     ),
     "demo_mixed": "Some of the figures are DEMO figures (fictive).",
     "no_database": "There is no database yet. Create it with `krimdash init --demo` (demo) or `krimdash init`.",
     "no_figures": "There are no figures in the database yet. Load a figures file with `krimdash import FILE`.",
     "busy": "The database is busy in another process. Reload the page in a moment.",
-    "overview_intro": "Latest figures for each initiative. Cumulative figures are running totals since the start.",
     "latest_month": "Latest month",
     "no_figures_initiative": "No figures yet.",
     "col_measure": "Measure",
-    "col_category": "Category",
     "col_value": "Value",
-    "col_kind": "Kind",
     "total": "Total",
-    "kind_cumulative": "running total",
-    "kind_stock": "at the end of the month",
-    "kind_flow": "during the month",
-    "language": "Language",
     "page_compare": "Compare periods",
     "period": "Period",
     "mode": "Show",
     "mode_level": "Level",
     "mode_change": "Monthly change",
     "overview_title": "Overview",
-    "freshness": "Latest month with figures: **{month}**. Last changed {when} by {who}.",
+    "freshness": "Latest month with figures: {month}. Last changed {when} by {who}.",
     "missing": "Missing for {month}: {measures}",
     "nothing_missing": "Every measure has figures for {month}.",
     "tile_change": "since {month}",
@@ -139,7 +124,6 @@ EN: dict[str, str] = {
     "kind_explained_cumulative": "Running total since the start; the change is the month's new ones. A fall is suspicious.",
     "kind_explained_stock": "Level at the end of the month (e.g. a caseload).",
     "kind_explained_flow": "Count during the month.",
-    "compare_months": "Compare two months",
     "from": "From",
     "to": "To",
     "show": "Show",

@@ -590,7 +590,6 @@ def overview_body(
         when=esc(local_time(freshness["last_change"])),
         who=esc(freshness["last_changed_by"]),
     )
-    fresh = fresh.replace("**", "")
     if missing.empty:
         gaps = text("nothing_missing", lang).format(month=month)
     else:
@@ -708,13 +707,10 @@ def compare_body(
 
 def demo_banner(lang: str, all_demo: bool) -> str:
     """The DEMO banner: a bordered note at the top of every page while demo figures show."""
-    message = text("demo_banner", lang) if all_demo else text("demo_mixed", lang)
-    head, _, rest = message.partition("** ")
-    body = (
-        f"<strong>{esc(head.strip('*'))}</strong> {esc(rest)}"
-        if rest
-        else f"<strong>{esc(message)}</strong>"
-    )
+    if all_demo:
+        body = f"<strong>{esc(text('demo_banner_title', lang))}</strong> {esc(text('demo_banner', lang))}"
+    else:
+        body = f"<strong>{esc(text('demo_mixed', lang))}</strong>"
     return (
         '<div role="note" style="border:2px solid #E69F00;background:#FFF4DC;color:#3d2b00;'
         f'border-radius:.5rem;padding:.7rem 1rem;margin-bottom:.5rem">⚠ {body}</div>'
