@@ -47,17 +47,28 @@ _MARK_WITH_LABEL = re.compile(r'<(path|rect|line)\b([^>]*?)aria-label="([^"]*)"(
 _ROOT = re.compile(r"^<svg ([^>]*?)width=\"(\d+(?:\.\d+)?)\" height=\"(\d+(?:\.\d+)?)\"")
 
 
+def _spec_json(chart: alt.TopLevelMixin) -> str:
+    """The chart's spec as canonical JSON: the cache key of its drawing."""
+    return json.dumps(chart.to_dict(validate=False), sort_keys=True, default=str)
+
+
 @lru_cache(maxsize=1024)
-def _svg(spec_json: str, locale: str) -> str:
-    return vl_convert.vegalite_to_svg(
-        json.loads(spec_json), format_locale=locale, time_format_locale=locale
+def _drawn(spec_json: str, locale: str) -> str:
+    """The chart drawn as lean SVG; the same chart and language are drawn once."""
+    return _lean(
+        vl_convert.vegalite_to_svg(
+            json.loads(spec_json), format_locale=locale, time_format_locale=locale
+        )
     )
 
 
 def chart_svg(chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "") -> str:
-    """The chart as responsive inline SVG; the same chart and language are converted once."""
-    spec = chart.to_dict(validate=False)
-    svg = _lean(_svg(json.dumps(spec, sort_keys=True, default=str), _LOCALES.get(lang, "da-DK")))
+    """The chart as responsive inline SVG, each mark's description as its <title>.
+
+    Pages show charts with chart_html (an image of the same drawing); this inline form is how
+    the drawing is read as text, e.g. by the tests, and suits HTML that keeps inline SVG.
+    """
+    svg = _drawn(_spec_json(chart), _LOCALES.get(lang, "da-DK"))
     svg = _MARK_WITH_LABEL.sub(r'<\1\2aria-label="\3"\4><title>\3</title></\1>', svg)
     label = html.escape(title, quote=True)
     # Scale down on narrow screens (tablets) instead of overflowing; keep the aspect ratio.
@@ -130,9 +141,9 @@ def chart_html(
     the browser nothing to parse. The boxes are placed in percent, so they follow the image
     when it scales down on a tablet.
     """
-    spec_json = json.dumps(chart.to_dict(validate=False), sort_keys=True, default=str)
+    spec_json = _spec_json(chart)
     locale = _LOCALES.get(lang, "da-DK")
-    svg = _lean(_svg(spec_json, locale))
+    svg = _drawn(spec_json, locale)
     scene = _scenegraph(spec_json, locale)
     width, height = float(scene["width"]), float(scene["height"])
     boxes = "".join(
