@@ -14,7 +14,6 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -67,14 +66,14 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in str(exc).lower()
 
 
-@dataclass
 class Store:
     """A DuckDB file with krimdash's schema."""
 
-    path: Path
-
     def __init__(self, path: Path | str | None = None):
         self.path = Path(path) if path else default_db_path()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
 
     def exists(self) -> bool:
         return self.path.exists()
