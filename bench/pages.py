@@ -48,7 +48,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "dashboard" / "app.py"
+APP = ROOT / "dashboard" / "web" / "app.py"
 BLANK = ROOT / "bench" / "blank_app.py"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [

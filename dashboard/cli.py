@@ -220,7 +220,7 @@ def cmd_retract(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, store: Store) -> int:
-    app = Path(__file__).resolve().parent / "app.py"
+    app = Path(__file__).resolve().parent / "web" / "app.py"
     env = {**os.environ, "KRIMDASH_DB": str(store.path.resolve())}
     command = [
         sys.executable, "-m", "streamlit", "run", str(app),

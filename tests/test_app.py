@@ -18,7 +18,7 @@ from dashboard.imports import import_file
 from dashboard.months import add_months, month_label
 from dashboard.reference import load_reference
 
-APP = "../dashboard/app.py"
+APP = "../dashboard/web/app.py"
 REAL_JANUARY = DEMO_PATH.parent / "real" / "2025-01_orientering.csv"
 PAGES = ["overblik"] + [i.id for i in load_catalog().initiatives] + ["sammenlign"]
 DEMO = {f.key: f.value for f in demo_figures()}

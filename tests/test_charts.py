@@ -12,9 +12,9 @@ import re
 import pandas as pd
 import pytest
 
-from dashboard import charts, render
-from dashboard.charts import PALETTE
-from dashboard.series import UNCATEGORISED, months_between
+from dashboard.web import charts, render
+from dashboard.web.charts import PALETTE
+from dashboard.web.series import UNCATEGORISED, months_between
 
 T = pd.Timestamp
 JAN, FEB, MAR, APR, MAY = (T(2025, m, 1) for m in range(1, 6))

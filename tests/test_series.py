@@ -12,13 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dashboard import series
 from dashboard.catalog import load_catalog
 from dashboard.db import Store
 from dashboard.demo import DEMO_PATH
 from dashboard.imports import import_file
 from dashboard.reference import load_reference
-from dashboard.series import UNCATEGORISED
+from dashboard.web import series
+from dashboard.web.series import UNCATEGORISED
 
 CATALOG = load_catalog()
 T = pd.Timestamp

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 
-from dashboard.series import months_between
-from dashboard.settings import Settings, parse_settings
+from dashboard.web.series import months_between
+from dashboard.web.settings import Settings, parse_settings
 
 T = pd.Timestamp
 MONTHS = months_between(T(2025, 1, 1), T(2025, 6, 1))

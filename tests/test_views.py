@@ -17,9 +17,9 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from dashboard import charts, render, views
-from dashboard.series import months_between
-from dashboard.settings import Settings, parse_settings
+from dashboard.web import charts, render, views
+from dashboard.web.series import months_between
+from dashboard.web.settings import Settings, parse_settings
 
 T = pd.Timestamp
 JAN, FEB, MAR, APR = (T(2025, m, 1) for m in range(1, 5))

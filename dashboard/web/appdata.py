@@ -13,10 +13,10 @@ import json
 import pandas as pd
 import streamlit as st
 
+from ..catalog import Catalog, load_catalog
+from ..db import Store, default_db_path
+from ..exports import LOCAL_TZ
 from . import series, views
-from .catalog import Catalog, load_catalog
-from .db import Store, default_db_path
-from .exports import LOCAL_TZ
 from .settings import Settings, parse_settings
 
 
@@ -76,7 +76,7 @@ PAGE_PARAMS = ("tragt", "a", "b")
 
 
 def settings() -> Settings:
-    """The reader's choices, from the address (see dashboard.settings)."""
+    """The reader's choices, from the address (see dashboard.web.settings)."""
     return parse_settings(st.query_params.to_dict(), available_months(), PAGE_PARAMS)
 
 

@@ -12,8 +12,8 @@ from datetime import date
 
 import pandas as pd
 
-from .catalog import Catalog, Funnel, Measure
-from .months import add_months, month_range
+from ..catalog import Catalog, Funnel, Measure
+from ..months import add_months, month_range
 
 UNCATEGORISED = "_uden_kategori"
 

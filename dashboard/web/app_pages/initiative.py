@@ -1,11 +1,11 @@
-"""One page per initiative, generated from the catalog (see dashboard.views.initiative_body):
+"""One page per initiative, generated from the catalog (see dashboard.web.views.initiative_body):
 a new catalog entry gets its page without code."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import appdata, views
+from dashboard.web import appdata, views
 
 
 def render(initiative_id: str) -> None:

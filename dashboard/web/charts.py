@@ -14,7 +14,7 @@ import math
 import altair as alt
 import pandas as pd
 
-from .months import month_label
+from ..months import month_label
 from .texts import fmt_int, fmt_pct
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.

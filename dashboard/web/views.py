@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from ..catalog import Catalog, Funnel, Initiative, Measure
+from ..months import month_label
 from . import charts, series
-from .catalog import Catalog, Funnel, Initiative, Measure
-from .months import month_label
 from .render import chart_html, svg_image
 from .settings import Settings
 from .texts import fmt_int, fmt_pct, fmt_signed, text

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import appdata, views
-from dashboard.texts import text
+from dashboard.web import appdata, views
+from dashboard.web.texts import text
 
 
 def default_pair(months: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp]:

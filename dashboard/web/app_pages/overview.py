@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import appdata, views
-from dashboard.texts import text
+from dashboard.web import appdata, views
+from dashboard.web.texts import text
 
 
 def render() -> None:

@@ -1,24 +1,19 @@
 """The Streamlit entrypoint: the frame (page links, language, period, level/change, the DEMO
-banner) and the router. The reader's choices live in the address (dashboard.settings), so the
-frame is plain links and one form, and pages are one block of HTML each (dashboard.views),
-cached per data version in dashboard.appdata.
+banner) and the router. The reader's choices live in the address (dashboard.web.settings), so the
+frame is plain links and one form, and pages are one block of HTML each (dashboard.web.views),
+cached per data version in dashboard.web.appdata.
 """
 
 from __future__ import annotations
 
-import sys
 from functools import partial
-from pathlib import Path
 
 import streamlit as st
 
-# `streamlit run dashboard/app.py` puts dashboard/ on the path, not the project root.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dashboard import appdata, views  # noqa: E402
-from dashboard.app_pages import compare, initiative, overview  # noqa: E402
-from dashboard.db import DatabaseBusy  # noqa: E402
-from dashboard.texts import text  # noqa: E402
+from dashboard.db import DatabaseBusy
+from dashboard.web import appdata, views
+from dashboard.web.app_pages import compare, initiative, overview
+from dashboard.web.texts import text
 
 st.set_page_config(page_title="krimdash", layout="wide")
 

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
-from .months import parse_month
+from ..months import parse_month
 
 # Query parameter values in the address; Danish, since the address is what users see.
 MODES = {"niveau": False, "aendring": True}

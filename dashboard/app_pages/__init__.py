@@ -1,1 +1,0 @@
-"""Thin pages: they read via dashboard.appdata and draw; no SQL here."""
