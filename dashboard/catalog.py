@@ -1,18 +1,24 @@
-"""The measure catalog: initiatives, measures, categories and their relations, read from data."""
+"""The measure catalog: initiatives, measures, categories and their relations, read from data,
+and the measure kinds (the one definition of KINDS; the schema's check repeats it, tested).
+
+The catalog file is data/catalog.toml (or KRIMDASH_CATALOG, see dashboard.config); `krimdash
+init` stores the catalog it loaded in the database (`catalog_data`), and pages read that one.
+"""
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from .months import parse_month
+from . import config
+from .months import format_month, parse_month
 
+# cumulative: running total since the initiative started; stock: level at the end of the
+# month; flow: count during the month.
 KINDS = ("cumulative", "stock", "flow")
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-CATALOG_PATH = DATA_DIR / "catalog.toml"
 
 
 @dataclass(frozen=True)
@@ -121,14 +127,72 @@ class CatalogError(ValueError):
     """The catalog file breaks its own rules (unknown kind, duplicate id, dangling reference)."""
 
 
-def catalog_path() -> Path:
-    """KRIMDASH_CATALOG overrides data/catalog.toml (used for large synthetic catalogs)."""
-    return Path(os.environ.get("KRIMDASH_CATALOG") or CATALOG_PATH)
-
-
 def load_catalog(path: Path | str | None = None) -> Catalog:
-    """Read and check the catalog file."""
-    raw = tomllib.loads(Path(path or catalog_path()).read_text(encoding="utf-8"))
+    """Read and check the catalog file (by default data/catalog.toml or KRIMDASH_CATALOG)."""
+    text = Path(path or config.catalog_path()).read_text(encoding="utf-8")
+    return parse_catalog(tomllib.loads(text))
+
+
+def parse_catalog(raw: dict[str, Any]) -> Catalog:
+    """The catalog in `raw`, the plain data of a catalog file (or of `catalog_data`), checked."""
+    try:
+        return _parse(raw)
+    except CatalogError:
+        raise
+    except KeyError as exc:
+        raise CatalogError(f"an entry lacks the required field {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        raise CatalogError(f"the catalog cannot be read: {exc}") from exc
+
+
+def catalog_data(catalog: Catalog) -> dict[str, Any]:
+    """The catalog as the plain data of its file: parse_catalog(catalog_data(c)) == c.
+
+    JSON-ready; `krimdash init` stores it in the database (dashboard.reference).
+    """
+    return {
+        "initiatives": [
+            {
+                "id": i.id,
+                "name_da": i.name_da,
+                "name_en": i.name_en,
+                **({"started": format_month(i.started)} if i.started else {}),
+                "description_da": i.description_da,
+                "description_en": i.description_en,
+            }
+            for i in catalog.initiatives
+        ],
+        "measures": [
+            {
+                "id": m.id,
+                "initiative": m.initiative,
+                "label_da": m.label_da,
+                "label_en": m.label_en,
+                "kind": m.kind,
+                "definition_da": m.definition_da,
+                "definition_en": m.definition_en,
+                "categories": [
+                    {"id": c.id, "label_da": c.label_da, "label_en": c.label_en}
+                    for c in m.categories
+                ],
+                "key": m.key,
+            }
+            for m in catalog.measures
+        ],
+        "relations": [
+            {"kind": r.kind, "measure": r.measures[0], "limit": r.measures[1]}
+            if r.kind == "not_above"
+            else {"kind": r.kind, "parts": list(r.measures[:-1]), "total": r.measures[-1]}
+            for r in catalog.relations
+        ],
+        "funnels": [
+            {"initiative": f.initiative, "stages": list(f.stages), "outcomes": list(f.outcomes)}
+            for f in catalog.funnels
+        ],
+    }
+
+
+def _parse(raw: dict[str, Any]) -> Catalog:
     initiatives = tuple(
         Initiative(
             id=i["id"],

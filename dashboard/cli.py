@@ -2,28 +2,30 @@
 
 Messages are in Danish for the analysts who use it. Exit codes: 0 done; 1 the input was
 rejected (nothing saved); 2 wrong use of the command; 3 warnings not acknowledged (nothing
-saved); 4 the database was busy or missing.
+saved); 4 the database was busy, missing or older than this krimdash (then only `init` writes:
+it creates and upgrades the database; no other command creates a file).
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
-from datetime import UTC
 from pathlib import Path
 
+import duckdb
+
+from . import config
 from .catalog import load_catalog
-from .db import DatabaseBusy, DatabaseMissing, Store, default_db_path
+from .db import DatabaseBusy, DatabaseMissing, DatabaseOutdated, Store
 from .months import format_month, month_label, parse_month
 
 EXIT_REJECTED, EXIT_USAGE, EXIT_WARNINGS, EXIT_DATABASE = 1, 2, 3, 4
 
 
 def _user(args: argparse.Namespace) -> str:
-    return args.user or os.environ.get("KRIMDASH_USER") or getpass.getuser()
+    return args.user or config.user_name()
 
 
 def _say(text: str = "") -> None:
@@ -109,8 +111,8 @@ def _report(result) -> None:  # noqa: ANN001 - ImportResult, imported lazily
 def cmd_import(args: argparse.Namespace, store: Store) -> int:
     from .imports import import_file
 
-    if not store.exists():
-        raise DatabaseMissing(f"Der er ingen database i {store.path}. Opret den med: krimdash init")
+    if not store.exists():  # before reading the file: without a database there is nothing to check
+        raise DatabaseMissing(store.path)
     result = import_file(
         store,
         args.file,
@@ -188,12 +190,10 @@ def cmd_check(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_log(args: argparse.Namespace, store: Store) -> int:
-    from .exports import LOCAL_TZ
-
     for row in store.rows("batches")[: args.limit]:
         (batch_id, created_at, user, action, file_name, sha, n_new, n_changed, n_unchanged,
          n_retracted, warnings, note, is_demo) = row  # fmt: skip
-        when = created_at.replace(tzinfo=UTC).astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
+        when = config.local_time(created_at, "%Y-%m-%d %H:%M:%S")
         parts = [f"#{batch_id}", when, user, action]
         if file_name:
             parts.append(f"{file_name} (sha256 {sha[:12]})")
@@ -295,11 +295,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    store = Store(args.db or default_db_path())
+    store = Store(args.db)  # without --db: KRIMDASH_DB or data/krimdash.duckdb
     try:
         return args.func(args, store)
-    except (DatabaseBusy, DatabaseMissing) as exc:
+    except (DatabaseBusy, DatabaseMissing, DatabaseOutdated) as exc:
         _err(str(exc))
+        return EXIT_DATABASE
+    except duckdb.IOException as exc:
+        # The file cannot be opened at all: a folder, or not a DuckDB database.
+        _err(f"Databasen {store.path} kan ikke åbnes ({exc}).")
         return EXIT_DATABASE
     except ValueError as exc:
         _err(f"Fejl: {exc}")

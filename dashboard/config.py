@@ -1,21 +1,102 @@
-"""Where krimdash's settings live: the project's folders, the local time zone, the languages
-and every KRIMDASH_* environment variable. Other modules read these from here, never from
-os.environ or a path of their own."""
+"""Where krimdash's settings live: the project's folders, the default database, the local time
+zone and its formatting, the languages and every KRIMDASH_* environment variable. Other modules
+read these from here, never from os.environ or a path of their own."""
 
 from __future__ import annotations
 
+import getpass
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 QUERIES_DIR = ROOT / "queries"
+MIGRATIONS_DIR = QUERIES_DIR / "migrations"
+DEFAULT_DB = DATA_DIR / "krimdash.duckdb"
+DEFAULT_CATALOG = DATA_DIR / "catalog.toml"
+DEFAULT_LOCK_TIMEOUT_S = 20.0
 
 # Times are stored in UTC and shown in Danish local time.
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 # The languages of every user text; the first is the default.
 LANGUAGES = ("da", "en")
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """An environment variable krimdash reads: its default and what it does (the README's
+    Configuration section lists exactly these; tests/test_docs.py checks it)."""
+
+    default: str
+    meaning: str
+
+
+ENV_VARS: dict[str, EnvVar] = {
+    "KRIMDASH_DB": EnvVar(
+        "data/krimdash.duckdb",
+        "the database file; `--db PATH` overrides it, and `krimdash serve` passes it to the app",
+    ),
+    "KRIMDASH_USER": EnvVar(
+        "the login name",
+        "who is recorded in the audit log for `init`, `import` and `retract`; `--user` overrides it",
+    ),
+    "KRIMDASH_LOCK_TIMEOUT": EnvVar(
+        "20",
+        "seconds to wait for a database that another process is writing to, before giving up "
+        "with exit code 4",
+    ),
+    "KRIMDASH_CATALOG": EnvVar(
+        "data/catalog.toml",
+        "the measure catalog that `init` loads and `import`, `check` and `template` check "
+        "against (the benchmark's large synthetic catalogs use it)",
+    ),
+}
+
+
+def _env(name: str) -> str | None:
+    """The variable's value, read now (so a test or a child process can set it); None if unset
+    or empty."""
+    if name not in ENV_VARS:
+        raise KeyError(f"{name} is not a krimdash variable; add it to config.ENV_VARS")
+    return os.environ.get(name) or None
+
+
+def db_path() -> Path:
+    """The database file: KRIMDASH_DB, else data/krimdash.duckdb (`--db` overrides both)."""
+    return Path(_env("KRIMDASH_DB") or DEFAULT_DB)
+
+
+def catalog_path() -> Path:
+    """The catalog file: KRIMDASH_CATALOG, else data/catalog.toml."""
+    return Path(_env("KRIMDASH_CATALOG") or DEFAULT_CATALOG)
+
+
+def user_name() -> str:
+    """Who is recorded in the audit log: KRIMDASH_USER, else the login name (`--user` wins)."""
+    return _env("KRIMDASH_USER") or getpass.getuser()
+
+
+def lock_timeout_s() -> float:
+    """Seconds to wait for a busy database: KRIMDASH_LOCK_TIMEOUT, else 20."""
+    raw = _env("KRIMDASH_LOCK_TIMEOUT")
+    if raw is None:
+        return DEFAULT_LOCK_TIMEOUT_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also refuses nan
+        raise ValueError(f"KRIMDASH_LOCK_TIMEOUT skal være et antal sekunder, ikke «{raw}»")
+    return seconds
+
+
+def local_time(moment: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    """A stored moment (naive UTC, as in batches.created_at) as Danish local time text."""
+    return moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ).strftime(fmt)
 
 
 def lang_of(value: object) -> str:

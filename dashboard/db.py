@@ -4,12 +4,15 @@ DuckDB lets one process hold a file open for writing, and no other process may o
 meanwhile. So every connection here is short-lived: readers open read-only, query and close;
 the writer opens, commits one batch in one transaction, and closes. A busy file is retried
 for a while and then reported in plain Danish, never as a raw lock error.
+
+Only `krimdash init` creates a database or upgrades its schema (`Store.upgrade`, and
+`reference.load_reference`, which is init's loading step). Every other write needs a database
+at the current schema version and says so in Danish otherwise; a write never creates a file.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from collections.abc import Iterator
@@ -22,11 +25,11 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-QUERIES = ROOT / "queries"
-MIGRATIONS = QUERIES / "migrations"
-DEFAULT_DB = ROOT / "data" / "krimdash.duckdb"
-LOCK_TIMEOUT_S = float(os.environ.get("KRIMDASH_LOCK_TIMEOUT", "20"))
+from . import config
+
+# What DuckDB says when another process holds the file (duckdb's file-locking code):
+# 'IO Error: Could not set lock on file "…": Conflicting lock is held in … (PID …)'.
+_LOCK_MESSAGE = "Could not set lock on file"
 
 
 class DatabaseBusy(RuntimeError):
@@ -36,25 +39,41 @@ class DatabaseBusy(RuntimeError):
 class DatabaseMissing(RuntimeError):
     """There is no database at the path; `krimdash init` makes one."""
 
+    def __init__(self, path: Path):
+        super().__init__(
+            f"Der er ingen database i {path}. Opret den med: krimdash init "
+            "(eller krimdash init --demo for fiktive demotal)"
+        )
 
-def default_db_path() -> Path:
-    """--db overrides KRIMDASH_DB, which overrides data/krimdash.duckdb."""
-    return Path(os.environ.get("KRIMDASH_DB") or DEFAULT_DB)
+
+class DatabaseOutdated(RuntimeError):
+    """The database's schema is older than this krimdash; `krimdash init` upgrades it."""
+
+    def __init__(self, path: Path, version: int):
+        super().__init__(
+            f"Databasen {path} har skemaversion {version}, men denne udgave af krimdash bruger "
+            f"version {latest_version()}. Opgrader den med: krimdash init"
+        )
 
 
 @cache
 def sql(name: str) -> str:
     """The text of queries/<name>.sql; SQL lives in files, one query per file."""
-    return (QUERIES / f"{name}.sql").read_text(encoding="utf-8")
+    return (config.QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8")
 
 
 def migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every numbered file in queries/migrations, in order."""
     found = []
-    for path in sorted(MIGRATIONS.glob("*.sql")):
+    for path in sorted(config.MIGRATIONS_DIR.glob("*.sql")):
         if m := re.match(r"^(\d+)_(.+)\.sql$", path.name):
             found.append((int(m.group(1)), m.group(2), path.read_text(encoding="utf-8")))
     return found
+
+
+def latest_version() -> int:
+    """The schema version this code expects: the highest numbered migration."""
+    return max(version for version, _, _ in migrations())
 
 
 def utc_now() -> datetime:
@@ -63,14 +82,24 @@ def utc_now() -> datetime:
 
 
 def _is_lock_error(exc: Exception) -> bool:
-    return "lock" in str(exc).lower()
+    """Another process holds the file: DuckDB's IOException with its lock message, nothing else
+    (a path or table with "lock" in its name is not a busy database)."""
+    return isinstance(exc, duckdb.IOException) and _LOCK_MESSAGE in str(exc)
+
+
+def _schema_version(conn: duckdb.DuckDBPyConnection) -> int:
+    """The highest migration applied; 0 for a file krimdash has not set up."""
+    try:
+        return conn.execute(sql("schema_version")).fetchone()[0]
+    except duckdb.CatalogException:  # no schema_version table
+        return 0
 
 
 class Store:
     """A DuckDB file with krimdash's schema."""
 
     def __init__(self, path: Path | str | None = None):
-        self.path = Path(path) if path else default_db_path()
+        self.path = Path(path) if path else config.db_path()
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -94,11 +123,8 @@ class Store:
         return tuple(out)  # type: ignore[return-value]
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
-        if read_only and not self.exists():
-            raise DatabaseMissing(
-                f"Der er ingen database i {self.path}. Opret den med: krimdash init --demo"
-            )
-        deadline = time.monotonic() + LOCK_TIMEOUT_S
+        timeout = config.lock_timeout_s()
+        deadline = time.monotonic() + timeout
         delay = 0.02
         while True:
             try:
@@ -109,14 +135,20 @@ class Store:
                 if time.monotonic() >= deadline:
                     raise DatabaseBusy(
                         f"Databasen {self.path} er optaget af en anden proces (fx en import), "
-                        f"også efter {LOCK_TIMEOUT_S:.0f} sekunders ventetid. Prøv igen om lidt."
+                        f"også efter {timeout:.0f} sekunders ventetid. Prøv igen om lidt."
                     ) from None
                 time.sleep(delay)
                 delay = min(delay * 2, 0.25)
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection, closed on exit so writers are not held up."""
+        """A read-only connection, closed on exit so writers are not held up.
+
+        Reading never migrates (a read-only connection cannot): pages check
+        `schema_version()` and say when `krimdash init` is needed.
+        """
+        if not self.exists():
+            raise DatabaseMissing(self.path)
         conn = self._connect(read_only=True)
         try:
             yield conn
@@ -124,12 +156,22 @@ class Store:
             conn.close()
 
     @contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The single write path: one transaction, committed on success, rolled back on error."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def writer(self, *, init: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The single write path: one transaction, committed on success, rolled back on error.
+
+        Only `init=True` (krimdash init) creates the file and applies migrations; any other
+        write raises DatabaseMissing or DatabaseOutdated and leaves the disk as it was.
+        """
+        if init:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.exists():
+            raise DatabaseMissing(self.path)
         conn = self._connect(read_only=False)
         try:
-            _migrate(conn)
+            if init:
+                _migrate(conn)
+            elif (version := _schema_version(conn)) < latest_version():
+                raise DatabaseOutdated(self.path, version)
             conn.execute("begin transaction")
             try:
                 yield conn
@@ -150,10 +192,15 @@ class Store:
         with self.reader() as conn:
             return conn.execute(sql(name), params or {}).fetchall()
 
+    def schema_version(self) -> int:
+        """The schema version of the database as it is (0 for a file krimdash has not set up)."""
+        with self.reader() as conn:
+            return _schema_version(conn)
+
     def upgrade(self) -> int:
-        """Create or upgrade the schema; returns the schema version."""
-        with self.writer() as conn:
-            return conn.execute(sql("schema_version")).fetchone()[0]
+        """Create or upgrade the schema (krimdash init); returns the schema version."""
+        with self.writer(init=True) as conn:
+            return _schema_version(conn)
 
 
 def _migrate(conn: duckdb.DuckDBPyConnection, upto: int | None = None) -> None:

@@ -12,17 +12,15 @@ Regenerate data/demo_figures.csv with:  python -m dashboard.demo
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
-from .catalog import DATA_DIR
-from .months import add_months, format_month
+from .config import DATA_DIR
+from .exports import figures_csv
+from .months import add_months
 from .records import Figure
 
 DEMO_NOTE = "DEMO: fiktivt tal"
 DEMO_PATH = DATA_DIR / "demo_figures.csv"
-EXPORT_COLUMNS = ["month", "measure", "category", "value", "note"]
 
 FIRST = date(2024, 6, 1)  # TOP100, Knæk Kurven, and (not given in the catalog) the outreach team
 UNGESPORET_FIRST = date(2024, 10, 1)  # Ungesporet opened October 2024
@@ -99,13 +97,8 @@ def demo_figures() -> list[Figure]:
 
 
 def demo_csv() -> bytes:
-    """The demo figures in the export format of DOMAIN.md (UTF-8, comma, `\\n`, sorted)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for f in demo_figures():
-        writer.writerow([format_month(f.month), f.measure, f.category, f.value, f.note])
-    return out.getvalue().encode("utf-8")
+    """The demo figures in the export format of DOMAIN.md (sorted, as an export would be)."""
+    return figures_csv((f.month, f.measure, f.category, f.value, f.note) for f in demo_figures())
 
 
 def main() -> None:

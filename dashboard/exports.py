@@ -1,23 +1,24 @@
-"""Exports: the figures CSV of DOMAIN.md (current or as of a moment) and the wide XLSX template."""
+"""Exports: the figures CSV of DOMAIN.md (its one writer, `figures_csv`; current or as of a
+moment) and the wide XLSX template."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .catalog import Catalog, load_catalog
+from .config import LOCAL_TZ
 from .db import Store, sql
 from .months import format_month, month_label, month_range
 
 EXPORT_COLUMNS = ["month", "measure", "category", "value", "note"]
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 
 def parse_as_of(text: str) -> datetime:
@@ -43,6 +44,12 @@ def export_csv(store: Store, as_of: datetime | None = None) -> bytes:
             rows = conn.execute(sql("figures_current")).fetchall()
         else:
             rows = conn.execute(sql("figures_as_of"), {"as_of": as_of}).fetchall()
+    return figures_csv(rows)
+
+
+def figures_csv(rows: Iterable[tuple[date, str, str, int, str]]) -> bytes:
+    """The export format of DOMAIN.md: UTF-8, comma, `\\n`, a header of EXPORT_COLUMNS, and one
+    line per (month, measure, category, value, note), in the order given."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)

@@ -109,11 +109,6 @@ def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
         return handle.read(MAX_FILE_BYTES + 1)
 
 
-def read_figures_path(path: str | os.PathLike[str]) -> ParsedFile:
-    """Read a figures file from disk (see read_file_bytes and read_figures)."""
-    return read_figures(read_file_bytes(path), file_name=os.path.basename(os.fspath(path)))
-
-
 # --- helpers -------------------------------------------------------------------
 
 # A table is the file's non-empty rows as (line number, cells).

@@ -1,4 +1,5 @@
-"""Plain records that flow from files and forms through validation into the store."""
+"""Plain records that flow from files and forms through validation into the store, and the
+largest value a figure may have (MAX_VALUE)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-# The store's limit on a single figure; larger values are typing mistakes.
+# The limit on a single figure; larger values are typing mistakes. The one definition: the
+# rules and their messages use it, and the schema's check repeats it (tests check they agree).
 MAX_VALUE = 1_000_000
 
 

@@ -1,15 +1,19 @@
-"""Reference data, loaded from data/: the catalog, the events and the targets."""
+"""Reference data, loaded from data/ by `krimdash init`: the catalog, the events and the
+targets; and the catalog init loaded, as pages read it back (`loaded_catalog`)."""
 
 from __future__ import annotations
 
 import csv
+import json
 import tomllib
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from .catalog import DATA_DIR, Catalog, load_catalog
-from .db import Store, insert_batch, sql
+from .catalog import Catalog, catalog_data, load_catalog, parse_catalog
+from .config import DATA_DIR
+from .db import Store, insert_batch, sql, utc_now
 from .months import parse_month
 
 EVENTS_PATH = DATA_DIR / "events.toml"
@@ -110,7 +114,8 @@ def load_reference(
 ) -> dict[str, int]:
     """Replace the catalog, events and targets in one batch; figures are untouched.
 
-    `demo` adds the fictive demo targets, which belong only beside demo figures.
+    This is init's loading step, so it creates or upgrades the database first. `demo` adds
+    the fictive demo targets, which belong only beside demo figures.
     """
     catalog = catalog or load_catalog()
     frames = catalog_frames(catalog)
@@ -119,13 +124,18 @@ def load_reference(
     frames["targets_in"] = pd.concat(
         [t for t in targets if len(t)] or targets[:1], ignore_index=True
     )
-    with store.writer() as conn:
+    snapshot = {
+        "data": json.dumps(catalog_data(catalog), ensure_ascii=False),
+        "loaded_at": utc_now(),
+    }
+    with store.writer(init=True) as conn:
+        conn.register("catalog_snapshot_in", pd.DataFrame([snapshot]))
         for name, frame in frames.items():
             conn.register(name, frame)
         try:
             conn.execute(sql("load_reference"))
         finally:
-            for name in frames:
+            for name in [*frames, "catalog_snapshot_in"]:
                 conn.unregister(name)
         insert_batch(
             conn,
@@ -135,3 +145,14 @@ def load_reference(
             f"{len(frames['events_in'])} begivenheder, {len(frames['targets_in'])} mål",
         )
     return {name: len(frame) for name, frame in frames.items()}
+
+
+def loaded_catalog(store: Store) -> Catalog | None:
+    """The catalog `krimdash init` last loaded into the database, or None when it has none (a
+    database older than schema version 3, or never initialised by init)."""
+    with store.reader() as conn:
+        try:
+            row = conn.execute(sql("catalog_snapshot")).fetchone()
+        except duckdb.CatalogException:  # no catalog_snapshot table: init has not upgraded it
+            return None
+    return parse_catalog(json.loads(row[0])) if row else None

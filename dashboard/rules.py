@@ -52,7 +52,7 @@ def parse_value(raw: object) -> int:
     if number < 0:
         raise ValueError(f"{number} er negativ; tal kan ikke være under 0")
     if number > MAX_VALUE:
-        raise ValueError(f"{number} er over grænsen på 1.000.000")
+        raise ValueError(f"{number} er over grænsen på {_fmt(MAX_VALUE)}")
     return number
 
 

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from dashboard.catalog import DATA_DIR
-from dashboard.exports import LOCAL_TZ
+from dashboard.config import DATA_DIR, LOCAL_TZ
 
 REAL_JANUARY = DATA_DIR / "real" / "2025-01_orientering.csv"
 ACK = ("--accept-warnings", "--note", "Som rapporteret: 8 + 12 ≠ 19 i kilden")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 from datetime import date
 
-from dashboard.catalog import DATA_DIR, load_catalog
+from dashboard.catalog import load_catalog
+from dashboard.config import DATA_DIR
 from dashboard.demo import DEMO_NOTE, DEMO_PATH, demo_csv, demo_figures
 from dashboard.months import month_range, parse_month
 from dashboard.rules import find_warnings

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from dashboard.files import MAX_FILE_BYTES, read_figures, read_figures_path
+from dashboard.files import MAX_FILE_BYTES, read_figures, read_file_bytes
 from dashboard.records import FileRejected, RawRow
 
 CANONICAL = (
@@ -202,10 +202,10 @@ def test_csv_content_named_xlsx_is_read_as_csv() -> None:
     assert read_figures(CANONICAL.encode(), "tal.xlsx").kind == "csv"
 
 
-def test_read_figures_path_reads_a_file_from_disk(tmp_path: Path) -> None:
+def test_a_file_from_disk_is_read(tmp_path: Path) -> None:
     path = tmp_path / "tal.csv"
     path.write_bytes(DANISH_EXCEL.encode("cp1252"))
-    assert read_figures_path(path).rows == EXPECTED
+    assert read_figures(read_file_bytes(path), path.name).rows == EXPECTED
 
 
 @pytest.mark.parametrize(
@@ -329,7 +329,7 @@ def test_too_large_file_is_rejected_before_it_is_read(tmp_path: Path) -> None:
     with path.open("wb") as handle:
         handle.truncate(25 * 1024 * 1024)  # sparse: no disk use, and reading would be slow
     with pytest.raises(FileRejected) as caught:
-        read_figures_path(path)
+        read_file_bytes(path)
     assert "filen er for stor (25 MB); den må højst fylde 20 MB" in str(caught.value)
 
 

@@ -380,7 +380,7 @@ def test_no_figures_means_no_tiles() -> None:
     assert series.key_tiles(figures(), CATALOG) == []
 
 
-# --- changed_since_last_month, events_in_month ---------------------------------------------------
+# --- changed_since_last_month, events_between ----------------------------------------------------
 
 NEWS = figures(
     (JAN, "top100.screened", "", 68, 8),
@@ -430,7 +430,7 @@ EVENTS = pd.DataFrame(
 def test_the_months_events_are_those_from_its_first_to_its_last_day(
     month: object, titles: list[str]
 ) -> None:
-    assert series.events_in_month(EVENTS, month)["title_da"].tolist() == titles
+    assert series.events_between(EVENTS, month, month)["title_da"].tolist() == titles
 
 
 # --- target_progress ---------------------------------------------------------------------------

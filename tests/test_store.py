@@ -10,7 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.catalog import DATA_DIR, load_catalog
+from dashboard.catalog import load_catalog
+from dashboard.config import DATA_DIR
 from dashboard.db import Store, _migrate, migrations, utc_now
 from dashboard.exports import export_csv
 from dashboard.imports import import_file, retract

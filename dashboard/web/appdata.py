@@ -1,9 +1,13 @@
-"""What pages read: page bodies and query results, cached on the database's data version, and
-the frame's settings (language, period, level or change).
+"""What pages read: page bodies, query results and the one catalog, cached on the database's
+data version, and the frame's settings (language, period, level or change).
 
 Pages never open the database themselves. Every cached function takes the data version, so a
 write by another process (e.g. `krimdash import`) shows on the next run, and an unchanged
 database costs no connection at all: a returning reader gets the page's HTML from the cache.
+
+The catalog pages read is the one `krimdash init` loaded into the database, so it always
+agrees with the figures' tables; when the catalog file has changed since (or the database is
+older than this krimdash), pages say that `krimdash init` is needed.
 """
 
 from __future__ import annotations
@@ -13,15 +17,18 @@ import json
 import pandas as pd
 import streamlit as st
 
+from .. import config
 from ..catalog import Catalog, load_catalog
-from ..db import Store, default_db_path
-from ..exports import LOCAL_TZ
+from ..db import Store, latest_version
+from ..reference import loaded_catalog
 from . import series, views
 from .settings import Settings, parse_settings
+from .texts import text
 
 
 def store() -> Store:
-    return Store(default_db_path())
+    """The database the app shows: KRIMDASH_DB (set by `krimdash serve`) or the default."""
+    return Store()
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
@@ -46,9 +53,41 @@ def figures(
     return query("figure_series", initiative=initiative, key_only=key_only, month=month)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _catalog(db_path: str, version: tuple, file: str, file_version: tuple) -> tuple[Catalog, str]:
+    """(the catalog pages show, the key of the text saying why `krimdash init` is needed, or "")."""
+    s = Store(db_path)
+    loaded = loaded_catalog(s)
+    try:
+        on_file = load_catalog(file)
+    except (OSError, ValueError):  # unreadable or broken: `krimdash init` will say what is wrong
+        on_file = None
+    if loaded is None or s.schema_version() < latest_version():
+        # A database from before catalogs were stored: the file is all there is until init.
+        return (loaded or on_file or Catalog((), ())), "needs_init_upgrade"
+    return loaded, "" if on_file == loaded else "needs_init_catalog"
+
+
+def _catalog_state() -> tuple[Catalog, str]:
+    s, file = store(), config.catalog_path()
+    try:
+        stat = file.stat()
+        file_version = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        file_version = (0, 0)
+    return _catalog(str(s.path), s.data_version(), str(file), file_version)
+
+
 def catalog() -> Catalog:
-    return load_catalog()
+    """The catalog every page reads: the one `krimdash init` loaded into the database."""
+    return _catalog_state()[0]
+
+
+def init_note(lang: str) -> str:
+    """Why `krimdash init` is needed (the catalog file changed since, or the database is older
+    than this krimdash), for the top of every page; "" when it is not."""
+    key = _catalog_state()[1]
+    return text(key, lang) if key else ""
 
 
 def demo_status() -> tuple[int, int]:
@@ -80,17 +119,6 @@ def settings() -> Settings:
     return parse_settings(st.query_params.to_dict(), available_months(), PAGE_PARAMS)
 
 
-def events_for(initiative: str | None, months: list[pd.Timestamp]) -> pd.DataFrame:
-    """Events of the initiative and of the whole area, inside the period."""
-    events = query("events")
-    if events.empty or not months:
-        return events
-    dates = pd.to_datetime(events["event_date"])
-    inside = (dates >= months[0]) & (dates <= months[-1] + pd.offsets.MonthEnd(0))
-    mine = events["initiative"].isna() | (events["initiative"] == initiative)
-    return events[inside & mine]
-
-
 # Page bodies, cached per data version and choice: building charts is the costly part.
 
 
@@ -101,7 +129,9 @@ def _initiative_page(version: tuple, initiative_id: str, s: Settings) -> str:
         cat.initiative(initiative_id),
         cat,
         figures(initiative_id),
-        events_for(initiative_id, s.months),
+        series.events_between(query("events"), s.first, s.last, initiative_id)
+        if s.months
+        else query("events").iloc[:0],
         query("targets"),
         s,
     )
@@ -109,10 +139,6 @@ def _initiative_page(version: tuple, initiative_id: str, s: Settings) -> str:
 
 def initiative_page(initiative_id: str, s: Settings) -> str:
     return _initiative_page(store().data_version(), initiative_id, s)
-
-
-def _local_time(moment: object) -> str:
-    return pd.Timestamp(moment).tz_localize("UTC").tz_convert(LOCAL_TZ).strftime("%d.%m.%Y %H:%M")
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
@@ -130,10 +156,10 @@ def _overview_page(version: tuple, s: Settings) -> str:
         freshness=freshness,
         missing=query("missing_measures"),
         changed=series.changed_since_last_month(figures(month=latest.date()), latest),
-        month_events=series.events_in_month(query("events"), latest),
+        month_events=series.events_between(query("events"), latest, latest),
         progress=progress,
         lang=s.lang,
-        local_time=_local_time,
+        local_time=config.local_time,
         link=s.link,
     )
 

@@ -15,6 +15,7 @@ import altair as alt
 import pandas as pd
 
 from ..months import month_label
+from .series import events_between
 from .texts import fmt_int, fmt_pct
 
 # Okabe & Ito (2008): distinguishable with the common colour-vision deficiencies.
@@ -99,8 +100,7 @@ def event_layer(events: pd.DataFrame, months: list[pd.Timestamp], lang: str) -> 
     """Dashed rules at the events inside the period; hover shows date and title."""
     if events is None or events.empty or not months:
         return None
-    dates = pd.to_datetime(events["event_date"])
-    inside = events[(dates >= months[0]) & (dates <= months[-1] + pd.offsets.MonthEnd(0))]
+    inside = events_between(events, months[0], months[-1])
     if inside.empty:
         return None
     title = "title_en" if lang == "en" else "title_da"

@@ -1,4 +1,5 @@
-"""Shaping figures for pages and charts: pure functions on the DataFrames the queries return.
+"""Shaping figures for pages and charts: pure functions on the DataFrames the queries return,
+and the month logic pages share (the months of a period, the events in it, the months compared).
 
 `figures` below is the result of queries/figure_series.sql: month, measure, initiative,
 category, value, change (from the month before; null across a gap), note, recorded_at,
@@ -13,7 +14,7 @@ from datetime import date
 import pandas as pd
 
 from ..catalog import Catalog, Funnel, Measure
-from ..months import add_months, month_range
+from ..months import month_range
 
 UNCATEGORISED = "_uden_kategori"
 
@@ -141,10 +142,25 @@ def changed_since_last_month(figures: pd.DataFrame, month: date) -> pd.DataFrame
     return rows[["measure", "category", "value", "change"]].reset_index(drop=True)
 
 
-def events_in_month(events: pd.DataFrame, month: date) -> pd.DataFrame:
+def events_between(
+    events: pd.DataFrame,
+    first: date | pd.Timestamp,
+    last: date | pd.Timestamp,
+    initiative: str | None = None,
+) -> pd.DataFrame:
+    """The events from the first day of month `first` to the last day of month `last`.
+
+    With `initiative`, only that initiative's events and those of the whole area (no
+    initiative); without, every event. The one filter for a chart's period, an initiative's
+    page and the overview's month.
+    """
     dates = pd.to_datetime(events["event_date"])
-    start = pd.Timestamp(month)
-    return events[(dates >= start) & (dates < pd.Timestamp(add_months(_as_date(start), 1)))]
+    start = pd.Timestamp(first).to_period("M").start_time
+    end = (pd.Timestamp(last).to_period("M") + 1).start_time
+    keep = (dates >= start) & (dates < end)
+    if initiative is not None:
+        keep &= events["initiative"].isna() | (events["initiative"] == initiative)
+    return events[keep]
 
 
 def target_progress(targets: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
@@ -171,6 +187,15 @@ def target_progress(targets: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFram
             }
         )
     return pd.DataFrame(out)
+
+
+def default_pair(months: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The compare page's months when the address names none: the latest month against the
+    same month a year before, or else the month before (or itself, when it is the only one)."""
+    latest = months[-1]
+    year_before = latest - pd.DateOffset(years=1)
+    earlier = year_before if year_before in months else months[-2] if len(months) > 1 else latest
+    return earlier, latest
 
 
 def compare_months(pair: pd.DataFrame) -> pd.DataFrame:

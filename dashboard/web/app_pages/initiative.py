@@ -10,6 +10,8 @@ from dashboard.web import appdata, views
 
 def render(initiative_id: str) -> None:
     s = appdata.settings()
+    if note := appdata.init_note(s.lang):
+        st.warning(note)
     title = appdata.catalog().initiative(initiative_id).name(s.lang)
     st.html(
         views.heading(title)

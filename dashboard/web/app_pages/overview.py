@@ -10,6 +10,8 @@ from dashboard.web.texts import text
 
 def render() -> None:
     s = appdata.settings()
+    if note := appdata.init_note(s.lang):
+        st.warning(note)
     title = text("overview_title", s.lang)
     if not s.months:
         st.title(title)
