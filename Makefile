@@ -14,8 +14,10 @@ $(BIN)/krimdash: requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
-$(DB): | $(BIN)/krimdash
+# The demo database is made again (init keeps its figures) when the schema or reference data change.
+$(DB): $(wildcard queries/migrations/*.sql) data/catalog.toml data/events.toml data/demo_figures.csv | $(BIN)/krimdash
 	$(BIN)/krimdash --db $(DB) init --demo
+	touch $@
 
 run: $(BIN)/krimdash $(DB)
 	$(BIN)/krimdash --db $(DB) serve --port $(PORT)
