@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from .config import lang_column
 from .months import parse_month
 
 KINDS = ("cumulative", "stock", "flow")
@@ -22,7 +23,7 @@ class Category:
     label_en: str
 
     def label(self, lang: str = "da") -> str:
-        return self.label_en if lang == "en" else self.label_da
+        return getattr(self, lang_column("label", lang))
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,10 @@ class Measure:
         return tuple(c.id for c in self.categories)
 
     def label(self, lang: str = "da") -> str:
-        return self.label_en if lang == "en" else self.label_da
+        return getattr(self, lang_column("label", lang))
 
     def definition(self, lang: str = "da") -> str:
-        return self.definition_en if lang == "en" else self.definition_da
+        return getattr(self, lang_column("definition", lang))
 
     def category_label(self, category: str, lang: str = "da") -> str:
         """The category's label, or the measure's own for the total ('')."""
@@ -64,7 +65,7 @@ class Initiative:
     description_en: str
 
     def name(self, lang: str = "da") -> str:
-        return self.name_en if lang == "en" else self.name_da
+        return getattr(self, lang_column("name", lang))
 
 
 @dataclass(frozen=True)
