@@ -1,7 +1,7 @@
 """Chart builders: a DataFrame in, an Altair chart out. Pure; no Streamlit, no database.
 
 Every time chart shares the same frame: months on the x axis with Danish labels ("jan. 2025"),
-the events as dashed vertical rules whose title shows on hover, targets as goal lines, a
+the events as dashed vertical rules, numbered at the top and titled on hover, targets as goal lines, a
 description per mark (rendered as its hover title and for screen readers), and a gap, never a
 zero, for a month without a figure. Colours are the Okabe-Ito palette, safe for colour-blind
 readers, and every series also differs by dash or shape, so colour never carries meaning alone.
@@ -14,6 +14,7 @@ import math
 import altair as alt
 import pandas as pd
 
+from ..config import lang_column
 from ..months import month_label
 from .texts import fmt_int, fmt_pct
 
@@ -95,38 +96,65 @@ def describe(month: pd.Timestamp, value: float, label: str, lang: str, extra: st
     return f"{text}. {extra}" if extra else text
 
 
-def event_layer(events: pd.DataFrame, months: list[pd.Timestamp], lang: str) -> alt.Chart | None:
-    """Dashed rules at the events inside the period; hover shows date and title."""
+def numbered_events(events: pd.DataFrame | None, months: list[pd.Timestamp]) -> pd.DataFrame:
+    """The events inside the period in date order, numbered from 1 in a `number` column.
+
+    The numbers label the event rules on a chart and the list of events under it, so a reader
+    without a mouse (on a tablet, on paper) can match each dashed line to its title.
+    """
     if events is None or events.empty or not months:
-        return None
+        return pd.DataFrame(columns=[*([] if events is None else events.columns), "number"])
     dates = pd.to_datetime(events["event_date"])
     inside = events[(dates >= months[0]) & (dates <= months[-1] + pd.offsets.MonthEnd(0))]
+    inside = inside.assign(event_date=pd.to_datetime(inside["event_date"]))
+    inside = inside.sort_values("event_date", kind="stable")
+    return inside.assign(number=range(1, len(inside) + 1)).reset_index(drop=True)
+
+
+def event_layer(events: pd.DataFrame, months: list[pd.Timestamp], lang: str) -> alt.Chart | None:
+    """Dashed rules at the events inside the period, each numbered at its top as in the list
+    of events under the chart; hover shows date and title."""
+    inside = numbered_events(events, months)
     if inside.empty:
         return None
-    title = "title_en" if lang == "en" else "title_da"
-    when = "date_text_en" if lang == "en" else "date_text_da"
     data = pd.DataFrame(
         {
-            "month": pd.to_datetime(inside["event_date"]),
-            "description": inside[when] + ": " + inside[title],
+            "month": inside["event_date"],
+            "description": inside[lang_column("date_text", lang)]
+            + ": "
+            + inside[lang_column("title", lang)],
         }
     )
-    return (
+    rules = (
         alt.Chart(data)
         .mark_rule(color=EVENT_COLOUR, strokeDash=[3, 3], strokeWidth=1.5, opacity=0.8)
         .encode(x="month:T", description="description:N")
     )
+    # Events on the same day share a rule, so they share one label: "1, 2".
+    labels = (
+        inside.groupby("event_date", sort=True)["number"]
+        .agg(lambda numbers: ", ".join(map(str, numbers)))
+        .reset_index()
+        .rename(columns={"event_date": "month", "number": "label"})
+    )
+    numbers = (
+        alt.Chart(labels)
+        .mark_text(
+            align="left", baseline="top", dx=3, dy=2, fontSize=11, color=EVENT_COLOUR, aria=False
+        )
+        .encode(x="month:T", y=alt.value(0), text="label:N")
+    )
+    return rules + numbers
 
 
 def target_layer(targets: pd.DataFrame, lang: str) -> alt.Chart | None:
     """Goal lines: a dashed horizontal rule at each target value, labelled with the target."""
     if targets is None or targets.empty:
         return None
-    label = "label_en" if lang == "en" else "label_da"
     data = pd.DataFrame(
         {
             "value": targets["value"].astype(float),
-            "description": targets[label]
+            "description": targets[lang_column("label", lang)]
             + " ("
             + [month_label(pd.Timestamp(m).date(), lang) for m in targets["target_month"]]
             + ")",
