@@ -436,7 +436,7 @@ def test_each_event_line_on_a_chart_is_numbered_as_in_the_list_under_it(
     number_x = {
         label: float(x)
         for x, label in re.findall(
-            rf'<text[^>]*translate\(([\d.]+),[\d.]+\)"[^>]*fill="{charts.EVENT_COLOUR}">([^<]*)</text>',
+            rf'<text[^>]*translate\(([\d.]+),[-\d.]+\)"[^>]*fill="{charts.EVENT_COLOUR}">([^<]*)</text>',
             svg,
         )
     }

@@ -24,6 +24,7 @@ UNCATEGORISED_COLOUR = "#999999"
 DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3]]
 SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
 EVENT_COLOUR = "#555555"
+EVENT_LABEL_DX, EVENT_LABEL_ROW = 3, 12  # an event's number: pixels right of its rule; row height
 TARGET_COLOUR = "#D55E00"
 WIDTH, HEIGHT = 620, 240
 
@@ -39,14 +40,15 @@ def month_axis_label_expr(lang: str = "da") -> str:
     return f"{names}[month(datum.value)] + ' ' + year(datum.value)"
 
 
-def _x(months: list[pd.Timestamp], lang: str, title: str | None = None) -> alt.X:
-    # Half a month of room at each end, so the first and last bars are not cut in half.
+def _time_domain(months: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The x axis from half a month before the first month to half a month after the last,
+    so the first and last bars are not cut in half."""
     pad = pd.Timedelta(days=16)
-    domain = (
-        [(months[0] - pad).strftime("%Y-%m-%d"), (months[-1] + pad).strftime("%Y-%m-%d")]
-        if months
-        else alt.Undefined
-    )
+    return months[0] - pad, months[-1] + pad
+
+
+def _x(months: list[pd.Timestamp], lang: str, title: str | None = None) -> alt.X:
+    domain = [f"{day:%Y-%m-%d}" for day in _time_domain(months)] if months else alt.Undefined
     return alt.X(
         "month:T",
         title=title,
@@ -111,7 +113,21 @@ def numbered_events(events: pd.DataFrame | None, months: list[pd.Timestamp]) -> 
     return inside.assign(number=range(1, len(inside) + 1)).reset_index(drop=True)
 
 
-def event_layer(events: pd.DataFrame, months: list[pd.Timestamp], lang: str) -> alt.Chart | None:
+def _label_rows(xs: list[float], labels: list[str], char_width: float = 6.5) -> list[int]:
+    """A row for each label at pixel `xs` (left to right), so that labels of events close
+    together stack upwards instead of overlapping."""
+    ends: list[float] = []  # where the last label in each row ends
+    rows = []
+    for x, label in zip(xs, labels, strict=True):
+        row = next((r for r, end in enumerate(ends) if x >= end), len(ends))
+        ends[row : row + 1] = [x + EVENT_LABEL_DX + char_width * len(label) + 3]
+        rows.append(row)
+    return rows
+
+
+def event_layer(
+    events: pd.DataFrame, months: list[pd.Timestamp], lang: str, width: int = WIDTH
+) -> alt.LayerChart | None:
     """Dashed rules at the events inside the period, each numbered at its top as in the list
     of events under the chart; hover shows date and title."""
     inside = numbered_events(events, months)
@@ -137,14 +153,24 @@ def event_layer(events: pd.DataFrame, months: list[pd.Timestamp], lang: str) -> 
         .reset_index()
         .rename(columns={"event_date": "month", "number": "label"})
     )
-    numbers = (
-        alt.Chart(labels)
+    start, end = _time_domain(months)
+    xs = [width * (m - start) / (end - start) for m in labels["month"]]
+    labels = labels.assign(row=_label_rows(xs, list(labels["label"])))
+    numbers = [
+        alt.Chart(labels[labels["row"] == row])
         .mark_text(
-            align="left", baseline="top", dx=3, dy=2, fontSize=11, color=EVENT_COLOUR, aria=False
+            align="left",
+            baseline="bottom",
+            dx=EVENT_LABEL_DX,
+            dy=-2,
+            fontSize=11,
+            color=EVENT_COLOUR,
+            aria=False,
         )
-        .encode(x="month:T", y=alt.value(0), text="label:N")
-    )
-    return rules + numbers
+        .encode(x="month:T", y=alt.value(-row * EVENT_LABEL_ROW), text="label:N")
+        for row in sorted(set(labels["row"]))
+    ]
+    return alt.layer(rules, *numbers)
 
 
 def target_layer(targets: pd.DataFrame, lang: str) -> alt.Chart | None:
@@ -262,7 +288,7 @@ def time_chart(
                 ),
             )
         layers += [line, points]
-    for extra in (event_layer(events, months, lang), target_layer(targets, lang)):
+    for extra in (event_layer(events, months, lang, width), target_layer(targets, lang)):
         if extra is not None:
             layers.append(extra)
     return alt.layer(*layers).properties(width=width, height=height)
@@ -308,7 +334,7 @@ def stacked_chart(
         )
     )
     layers = [bars]
-    if (rule := event_layer(events, months, lang)) is not None:
+    if (rule := event_layer(events, months, lang, width)) is not None:
         layers.append(rule)
     return alt.layer(*layers).properties(width=width, height=height)
 
