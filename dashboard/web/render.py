@@ -1,8 +1,10 @@
-"""Chart drawing on the server: Altair spec → SVG with vl-convert, as an image with hover boxes.
+"""Chart drawing on the server: an Altair chart drawn to SVG by vl-convert, as the image and
+hover boxes a page shows (chart_image) or as inline SVG to read as text (chart_svg).
 
-Pages load no chart JavaScript: the drawing arrives with the page and draws at once, on a first
-visit and on a tablet alike. Each mark's description becomes an SVG <title>, which browsers
-show on hover and screen readers read, so exact values and event titles stay one hover away.
+Pages load no chart JavaScript: the drawing arrives with the page as an image and draws at once,
+on a first visit and on a tablet alike. Each mark's description becomes the title of a box over
+it (an SVG <title> in the inline form), so exact values and event titles stay one hover away.
+Page markup is the templates' job (views.py); this module hands them plain values.
 """
 
 from __future__ import annotations

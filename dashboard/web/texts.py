@@ -1,4 +1,5 @@
-"""Every user-facing text of the app, one dictionary per language (Danish first)."""
+"""Every user-facing text of the app, one dictionary per language (Danish first), and the
+number formats (1.234, +5, 12,5 %)."""
 
 from __future__ import annotations
 
