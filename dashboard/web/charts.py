@@ -144,7 +144,7 @@ def event_layer(
     rules = (
         alt.Chart(data)
         .mark_rule(color=EVENT_COLOUR, strokeDash=[3, 3], strokeWidth=1.5, opacity=0.8)
-        .encode(x="month:T", description="description:N")
+        .encode(x=alt.X("month:T"), description=alt.Description("description:N"))
     )
     # Events on the same day share a rule, so they share one label: "1, 2".
     labels = (
@@ -167,7 +167,7 @@ def event_layer(
             color=EVENT_COLOUR,
             aria=False,
         )
-        .encode(x="month:T", y=alt.value(-row * EVENT_LABEL_ROW), text="label:N")
+        .encode(x=alt.X("month:T"), y=alt.YValue(-row * EVENT_LABEL_ROW), text=alt.Text("label:N"))
         for row in sorted(set(labels["row"]))
     ]
     return alt.layer(rules, *numbers)
@@ -189,7 +189,7 @@ def target_layer(targets: pd.DataFrame, lang: str) -> alt.Chart | None:
     rule = (
         alt.Chart(data)
         .mark_rule(color=TARGET_COLOUR, strokeDash=[8, 4], strokeWidth=2)
-        .encode(y="value:Q", description="description:N")
+        .encode(y=alt.Y("value:Q"), description=alt.Description("description:N"))
     )
     text = (
         alt.Chart(data)
@@ -202,7 +202,7 @@ def target_layer(targets: pd.DataFrame, lang: str) -> alt.Chart | None:
             fontSize=11,
             aria=False,
         )
-        .encode(y="value:Q", x=alt.value(0), text="description:N")
+        .encode(y=alt.Y("value:Q"), x=alt.XValue(0), text=alt.Text("description:N"))
     )
     return rule + text
 
@@ -246,7 +246,9 @@ def time_chart(
     # Several series are always lines (told apart by dash and shape too); bars would hide each other.
     if bars and not series:
         present = data[data["value"].notna()]
-        base = alt.Chart(present).encode(x=_x(months, lang), y=y, description="description:N")
+        base = alt.Chart(present).encode(
+            x=_x(months, lang), y=y, description=alt.Description("description:N")
+        )
         layers.append(base.mark_bar(color=PALETTE[0], size=_bar_size(months, width)))
         if len(months) <= 24:
             labels = present.assign(
@@ -257,17 +259,17 @@ def time_chart(
             layers.append(
                 alt.Chart(labels)
                 .mark_text(dy=-6, fontSize=10, color="#333333", aria=False)
-                .encode(x="month:T", y=y, text="label:N")
+                .encode(x=alt.X("month:T"), y=y, text=alt.Text("label:N"))
             )
     else:
         lines = _gap_segments(data, series)
         base = alt.Chart(lines).encode(x=_x(months, lang), y=y)
         # aria=False: the points carry the hover text; the line's own would expose internals.
         line = base.mark_line(strokeWidth=2.5, color=PALETTE[0], aria=False).encode(
-            detail="segment:N"
+            detail=alt.Detail("segment:N")
         )
         points = base.mark_point(filled=True, size=45, color=PALETTE[0]).encode(
-            description="description:N"
+            description=alt.Description("description:N")
         )
         if series:
             names = list(dict.fromkeys(data[series]))
@@ -330,7 +332,7 @@ def stacked_chart(
                 legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=0),
             ),
             order=alt.Order("part_order:Q"),
-            description="description:N",
+            description=alt.Description("description:N"),
         )
     )
     layers = [bars]
@@ -364,12 +366,12 @@ def funnel_chart(data: pd.DataFrame, *, lang: str = "da", width: int = WIDTH) ->
             y=y,
             x=alt.X("value:Q", title=None, axis=alt.Axis(format=",d", tickMinStep=1)),
             color=alt.Color("role:N", scale=role_colours, legend=None),
-            description="description:N",
+            description=alt.Description("description:N"),
         )
     )
     text = (
         alt.Chart(data)
         .mark_text(align="left", dx=4, fontSize=12)
-        .encode(y=y, x="value:Q", text="text:N")
+        .encode(y=y, x=alt.X("value:Q"), text=alt.Text("text:N"))
     )
     return alt.layer(bars, text).properties(width=width - 280, height=32 * len(data))
