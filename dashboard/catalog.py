@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import config
+from .config import lang_column
 from .months import format_month, parse_month
 
 # cumulative: running total since the initiative started; stock: level at the end of the
@@ -28,7 +29,7 @@ class Category:
     label_en: str
 
     def label(self, lang: str = "da") -> str:
-        return self.label_en if lang == "en" else self.label_da
+        return getattr(self, lang_column("label", lang))
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,10 @@ class Measure:
         return tuple(c.id for c in self.categories)
 
     def label(self, lang: str = "da") -> str:
-        return self.label_en if lang == "en" else self.label_da
+        return getattr(self, lang_column("label", lang))
 
     def definition(self, lang: str = "da") -> str:
-        return self.definition_en if lang == "en" else self.definition_da
+        return getattr(self, lang_column("definition", lang))
 
     def category_label(self, category: str, lang: str = "da") -> str:
         """The category's label, or the measure's own for the total ('')."""
@@ -70,7 +71,7 @@ class Initiative:
     description_en: str
 
     def name(self, lang: str = "da") -> str:
-        return self.name_en if lang == "en" else self.name_da
+        return getattr(self, lang_column("name", lang))
 
 
 @dataclass(frozen=True)

@@ -280,6 +280,69 @@ def test_events_inside_the_period_are_dashed_rules_with_their_date_and_title(
     assert [r["month"][:10] for r in rows(spec, rule)] == ["2025-01-14", "2025-01-31", "2025-04-01"]
 
 
+def event_numbers(spec: dict) -> list[dict]:
+    """The layers of event numbers: text at a fixed height (a row above the plot)."""
+    return [
+        layer
+        for layer in layers(spec)
+        if mark(layer) == "text" and "field" not in layer["encoding"]["y"]
+    ]
+
+
+@pytest.mark.parametrize("kind", ["line", "bars", "stacked"])
+def test_each_event_rule_is_numbered_at_its_top_in_date_order(kind: str) -> None:
+    """Without a mouse (a tablet, paper) the number ties a dashed line to the list under the
+    chart; events on the same day share a line and its label."""
+    events = pd.concat([EVENTS, EVENTS.iloc[[3]].assign(id="same_day", title_da="Samme dag")])
+    events = events.sample(frac=1, random_state=3)  # the order given does not matter
+    stacked, parts = stacked_data()
+    chart = {
+        "line": lambda: charts.time_chart(level_data(SCREENED), months=MONTHS, value_title="Antal", events=events),
+        "bars": lambda: charts.time_chart(level_data(SCREENED), months=MONTHS, value_title="Antal", bars=True, events=events),
+        "stacked": lambda: charts.stacked_chart(stacked, months=MONTHS, value_title="Antal", part_labels=parts, events=events),
+    }[kind]()  # fmt: skip
+    spec = chart.to_dict(validate=False)
+    (numbers,) = event_numbers(spec)
+    assert numbers["encoding"]["x"] == {"field": "month", "type": "temporal"}
+    assert numbers["encoding"]["y"] == {"value": 0}  # just above the plot
+    assert numbers["mark"]["color"] == charts.EVENT_COLOUR
+    drawn = [(r["month"][:10], r["label"]) for r in rows(spec, numbers)]
+    assert drawn == [("2025-01-14", "1"), ("2025-01-31", "2"), ("2025-04-01", "3, 4")]
+    numbered = charts.numbered_events(events, MONTHS)
+    assert list(numbered["number"]) == [1, 2, 3, 4]
+    assert list(numbered["title_da"]) == [
+        "Ansøgningsfrist",
+        "Første indkaldelser i TOP100",
+        *sorted(["Nye kontrakter", "Samme dag"], key=list(events["title_da"]).index),
+    ]
+    texts = svg_texts(render.chart_svg(chart))
+    assert [t for t in texts if t in ("1", "2", "3, 4")] == ["1", "2", "3, 4"]
+
+
+def test_numbers_of_events_close_together_stack_instead_of_overlapping() -> None:
+    days = [T(2025, 1, 14), T(2025, 1, 15), T(2025, 1, 16), T(2025, 3, 1), T(2025, 3, 3)]
+    events = pd.DataFrame(
+        {
+            "event_date": days,
+            "date_text_da": [f"{d:%d.%m.%Y}" for d in days],
+            "title_da": [f"Begivenhed {i}" for i in range(1, 6)],
+        }
+    )
+    spec = charts.time_chart(
+        level_data(SCREENED), months=MONTHS, value_title="Antal", events=events
+    ).to_dict(validate=False)
+    by_row = {
+        layer["encoding"]["y"]["value"]: [r["label"] for r in rows(spec, layer)]
+        for layer in event_numbers(spec)
+    }
+    # A day or two apart is a few pixels: each next number goes a row up; a month apart fits.
+    assert by_row == {0: ["1", "4"], -12: ["2", "5"], -24: ["3"]}
+    svg = render.chart_svg(
+        charts.time_chart(level_data(SCREENED), months=MONTHS, value_title="Antal", events=events)
+    )
+    assert sorted(t for t in svg_texts(svg) if t in "12345") == ["1", "2", "3", "4", "5"]
+
+
 @pytest.mark.parametrize(
     "events",
     [
@@ -552,6 +615,7 @@ def test_the_funnel_is_drawn_top_down_in_the_order_of_its_stages() -> None:
     [
         ("Screenede sager", "Screenede sager"),
         ('Familier "drøftet" & relevante', "Familier &quot;drøftet&quot; &amp; relevante"),
+        (r"Sager \ kategori \k \1 \g<0>", r"Sager \ kategori \k \1 \g&lt;0&gt;"),
     ],
 )
 def test_the_chart_is_an_inline_svg_image_named_for_screen_readers(title: str, aria: str) -> None:

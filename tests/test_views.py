@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
+from dashboard.catalog import Catalog, Initiative, Measure
 from dashboard.web import charts, render, views
 from dashboard.web.series import months_between
 from dashboard.web.settings import Settings, parse_settings
@@ -307,11 +308,174 @@ def test_the_demo_banner_says_demo_in_the_readers_language(
     assert "**" not in banner
 
 
-def test_a_page_is_one_block_without_line_breaks() -> None:
-    body = views.page("<p>første\nlinje</p>", views.table(["A\n", "B"], [["x", "1"]]), sidebar())
-    assert "\n" not in body
+YOUTH = Initiative(
+    id="ungesporet",
+    name_da="Ungesporet",
+    name_en="The Youth Track",
+    started=JAN.date(),
+    description_da="Et aftentilbud\ni Gellerup.",
+    description_en="An evening drop-in\nin Gellerup.",
+)
+VISITS = Measure(
+    id="ungesporet.visits",
+    initiative="ungesporet",
+    label_da="Besøg",
+    label_en="Visits",
+    kind="flow",
+    definition_da="Besøg i måneden.",
+    definition_en="Visits in the month.",
+)
+CATALOG = Catalog((YOUTH,), (VISITS,))
+NO_TARGETS = pd.DataFrame(
+    columns=["measure", "category", "target_month", "value", "label_da", "label_en"]
+)
+
+
+def visits(values: list[int]) -> pd.DataFrame:
+    """Figures as queries/figure_series.sql returns them: one per month of MONTHS."""
+    months = MONTHS[: len(values)]
+    return pd.DataFrame(
+        {
+            "month": months,
+            "measure": VISITS.id,
+            "initiative": YOUTH.id,
+            "category": "",
+            "value": values,
+            "change": pd.Series(values, dtype="float").diff(),
+            "note": "",
+            "recorded_at": T(2025, 5, 2),
+            "recorded_by": "FAS",
+            "is_demo": False,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("da", "Et aftentilbud\ni Gellerup."), ("en", "An evening drop-in\nin Gellerup.")],
+)
+def test_a_page_keeps_a_line_break_in_its_text_and_adds_none_of_its_own(
+    lang: str, text: str
+) -> None:
+    view = parse_settings({"lang": lang}, MONTHS)
+    body = views.initiative_body(YOUTH, CATALOG, visits([]), None, NO_TARGETS, view)
     assert body.startswith("<style>") and '<div class="kd">' in body
+    assert html.escape(text, quote=True) in body  # "aftentilbud i": two words, not one
+    assert body.count("\n") == 1
     assert "\n" not in sidebar()
+    assert "\n" not in views.overview_body(**overview(lang=lang))
+
+
+# --- events on a chart, without a mouse ---------------------------------------------------------
+
+# Listed out of order; two on the same day, one before the period.
+EVENTS = pd.DataFrame(
+    {
+        "event_date": [T(2025, 3, 10), T(2025, 1, 20), T(2025, 3, 10), T(2024, 12, 1)],
+        "date_text_da": ["10. marts 2025", "20. januar 2025", "10. marts 2025", "december 2024"],
+        "date_text_en": ["10 March 2025", "20 January 2025", "10 March 2025", "December 2024"],
+        "initiative": [None, "ungesporet", None, None],
+        "title_da": ["Ny leder", "Åbning", "Ny adresse", "Før perioden"],
+        "title_en": ["New head", "Opening", "New address", "Before the period"],
+    }
+)
+
+
+class _Events(HTMLParser):
+    """The numbered list of events under each chart: (value, text) of each item."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lists: list[list[tuple[int, str]]] = []
+        self._inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "ol" and ("class", "events") in attrs:
+            self.lists.append([])
+            self._inside = True
+        elif tag == "li" and self._inside:
+            self.lists[-1].append((int(dict(attrs)["value"]), ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        self._inside = self._inside and tag != "ol"
+
+    def handle_data(self, data: str) -> None:
+        if self._inside and self.lists[-1]:
+            number, text = self.lists[-1][-1]
+            self.lists[-1][-1] = (number, text + data)
+
+
+def event_lists(markup: str) -> list[list[tuple[int, str]]]:
+    parser = _Events()
+    parser.feed(markup)
+    return parser.lists
+
+
+@pytest.mark.parametrize(
+    ("lang", "listed"),
+    [
+        ("da", [(1, "20. januar 2025: Åbning"), (2, "10. marts 2025: Ny leder"), (3, "10. marts 2025: Ny adresse")]),
+        ("en", [(1, "20 January 2025: Opening"), (2, "10 March 2025: New head"), (3, "10 March 2025: New address")]),
+    ],
+)  # fmt: skip
+def test_each_event_line_on_a_chart_is_numbered_as_in_the_list_under_it(
+    lang: str, listed: list[tuple[int, str]]
+) -> None:
+    view = parse_settings({"lang": lang}, MONTHS)
+    body = views.initiative_body(YOUTH, CATALOG, visits([60, 68, 73, 78]), EVENTS, NO_TARGETS, view)
+    assert event_lists(body) == [listed]
+    # Under the chart, before "Vis tal".
+    assert body.index('<ol class="events">') < body.index("<details>")
+    svg = image_svg(body)
+    rule_x = {
+        label: float(x)
+        for label, x in re.findall(
+            r'<line aria-label="([^"]*)" transform="translate\(([\d.]+),', svg
+        )
+    }
+    number_x = {
+        label: float(x)
+        for x, label in re.findall(
+            rf'<text[^>]*translate\(([\d.]+),[-\d.]+\)"[^>]*fill="{charts.EVENT_COLOUR}">([^<]*)</text>',
+            svg,
+        )
+    }
+    # Same-day events share a line, so they share its label; each number sits at its event's line.
+    assert sorted(number_x) == ["1", "2, 3"]
+    for number, text in listed:
+        (label,) = [n for n in number_x if str(number) in n.split(", ")]
+        assert number_x[label] == pytest.approx(rule_x[html.escape(text)] + 3, abs=0.2)
+
+
+def test_a_chart_without_events_in_the_period_lists_none() -> None:
+    body = views.initiative_body(
+        YOUTH,
+        CATALOG,
+        visits([60, 68, 73, 78]),
+        EVENTS.iloc[3:],
+        NO_TARGETS,
+        parse_settings({}, MONTHS),
+    )
+    assert event_lists(body) == []
+    assert "Begivenheder" not in body
+
+
+def overview(lang: str = "da", **changes: object) -> dict[str, object]:
+    """The overview's inputs for visits in January to April, one event in April."""
+    figures = visits([60, 68, 73, 78])
+    inputs = {
+        "catalog": CATALOG,
+        "tiles": [],
+        "latest": APR,
+        "freshness": pd.Series({"last_change": T(2025, 5, 2, 9), "last_changed_by": "FAS"}),
+        "missing": pd.DataFrame(columns=["measure", "initiative"]),
+        "changed": figures[figures["month"] == APR][["measure", "category", "value", "change"]],
+        "month_events": EVENTS.iloc[:0],
+        "progress": pd.DataFrame(),
+        "lang": lang,
+        "local_time": lambda moment: "02.05.2025 11:00",
+    }
+    return inputs | changes
 
 
 # --- charts with hover ---------------------------------------------------------------------------
@@ -374,7 +538,7 @@ def test_a_chart_is_an_image_with_a_hover_box_over_every_described_mark(
     chart = charts.time_chart(
         level_data(values), months=MONTHS[: len(values)], value_title="Antal", events=events
     )
-    markup = render.chart_html(chart, lang="da", title="Screenede sager")
+    markup = views.chart_html(chart, lang="da", title="Screenede sager")
     assert markup.startswith('<figure class="chart"') and markup.endswith("</figure>")
     (img,) = tags(markup, "img")
     assert img["alt"] == "Screenede sager"
@@ -390,7 +554,7 @@ def test_a_chart_is_an_image_with_a_hover_box_over_every_described_mark(
 
 def test_hover_boxes_follow_the_points_left_to_right_and_high_values_higher() -> None:
     chart = charts.time_chart(level_data([60, 80, 70]), months=MONTHS[:3], value_title="Antal")
-    markup = render.chart_html(chart)
+    markup = views.chart_html(chart)
     spans = {s["title"].split(":")[0]: s for s in hover_spans(markup)}
     left = [style_percent(spans[m], "left") for m in ("januar 2025", "februar 2025", "marts 2025")]
     top = [style_percent(spans[m], "top") for m in ("januar 2025", "februar 2025", "marts 2025")]

@@ -1,7 +1,7 @@
 """Chart builders: a DataFrame in, an Altair chart out. Pure; no Streamlit, no database.
 
 Every time chart shares the same frame: months on the x axis with Danish labels ("jan. 2025"),
-the events as dashed vertical rules whose title shows on hover, targets as goal lines, a
+the events as dashed vertical rules, numbered at the top and titled on hover, targets as goal lines, a
 description per mark (rendered as its hover title and for screen readers), and a gap, never a
 zero, for a month without a figure. Colours are the Okabe-Ito palette, safe for colour-blind
 readers, and every series also differs by dash or shape, so colour never carries meaning alone.
@@ -14,6 +14,7 @@ import math
 import altair as alt
 import pandas as pd
 
+from ..config import lang_column
 from ..months import month_label
 from .series import events_between
 from .texts import fmt_int, fmt_pct
@@ -24,6 +25,7 @@ UNCATEGORISED_COLOUR = "#999999"
 DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3]]
 SHAPES = ["circle", "square", "triangle-up", "diamond", "cross", "triangle-down"]
 EVENT_COLOUR = "#555555"
+EVENT_LABEL_DX, EVENT_LABEL_ROW = 3, 12  # an event's number: pixels right of its rule; row height
 TARGET_COLOUR = "#D55E00"
 WIDTH, HEIGHT = 620, 240
 
@@ -39,14 +41,15 @@ def month_axis_label_expr(lang: str = "da") -> str:
     return f"{names}[month(datum.value)] + ' ' + year(datum.value)"
 
 
-def _x(months: list[pd.Timestamp], lang: str, title: str | None = None) -> alt.X:
-    # Half a month of room at each end, so the first and last bars are not cut in half.
+def _time_domain(months: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The x axis from half a month before the first month to half a month after the last,
+    so the first and last bars are not cut in half."""
     pad = pd.Timedelta(days=16)
-    domain = (
-        [(months[0] - pad).strftime("%Y-%m-%d"), (months[-1] + pad).strftime("%Y-%m-%d")]
-        if months
-        else alt.Undefined
-    )
+    return months[0] - pad, months[-1] + pad
+
+
+def _x(months: list[pd.Timestamp], lang: str, title: str | None = None) -> alt.X:
+    domain = [f"{day:%Y-%m-%d}" for day in _time_domain(months)] if months else alt.Undefined
     return alt.X(
         "month:T",
         title=title,
@@ -96,37 +99,88 @@ def describe(month: pd.Timestamp, value: float, label: str, lang: str, extra: st
     return f"{text}. {extra}" if extra else text
 
 
-def event_layer(events: pd.DataFrame, months: list[pd.Timestamp], lang: str) -> alt.Chart | None:
-    """Dashed rules at the events inside the period; hover shows date and title."""
+def numbered_events(events: pd.DataFrame | None, months: list[pd.Timestamp]) -> pd.DataFrame:
+    """The events inside the period in date order, numbered from 1 in a `number` column.
+
+    The numbers label the event rules on a chart and the list of events under it, so a reader
+    without a mouse (on a tablet, on paper) can match each dashed line to its title.
+    """
     if events is None or events.empty or not months:
-        return None
+        return pd.DataFrame(columns=[*([] if events is None else events.columns), "number"])
     inside = events_between(events, months[0], months[-1])
+    inside = inside.assign(event_date=pd.to_datetime(inside["event_date"]))
+    inside = inside.sort_values("event_date", kind="stable")
+    return inside.assign(number=range(1, len(inside) + 1)).reset_index(drop=True)
+
+
+def _label_rows(xs: list[float], labels: list[str], char_width: float = 6.5) -> list[int]:
+    """A row for each label at pixel `xs` (left to right), so that labels of events close
+    together stack upwards instead of overlapping."""
+    ends: list[float] = []  # where the last label in each row ends
+    rows = []
+    for x, label in zip(xs, labels, strict=True):
+        row = next((r for r, end in enumerate(ends) if x >= end), len(ends))
+        ends[row : row + 1] = [x + EVENT_LABEL_DX + char_width * len(label) + 3]
+        rows.append(row)
+    return rows
+
+
+def event_layer(
+    events: pd.DataFrame, months: list[pd.Timestamp], lang: str, width: int = WIDTH
+) -> alt.LayerChart | None:
+    """Dashed rules at the events inside the period, each numbered at its top as in the list
+    of events under the chart; hover shows date and title."""
+    inside = numbered_events(events, months)
     if inside.empty:
         return None
-    title = "title_en" if lang == "en" else "title_da"
-    when = "date_text_en" if lang == "en" else "date_text_da"
     data = pd.DataFrame(
         {
-            "month": pd.to_datetime(inside["event_date"]),
-            "description": inside[when] + ": " + inside[title],
+            "month": inside["event_date"],
+            "description": inside[lang_column("date_text", lang)]
+            + ": "
+            + inside[lang_column("title", lang)],
         }
     )
-    return (
+    rules = (
         alt.Chart(data)
         .mark_rule(color=EVENT_COLOUR, strokeDash=[3, 3], strokeWidth=1.5, opacity=0.8)
-        .encode(x="month:T", description="description:N")
+        .encode(x=alt.X("month:T"), description=alt.Description("description:N"))
     )
+    # Events on the same day share a rule, so they share one label: "1, 2".
+    labels = (
+        inside.groupby("event_date", sort=True)["number"]
+        .agg(lambda numbers: ", ".join(map(str, numbers)))
+        .reset_index()
+        .rename(columns={"event_date": "month", "number": "label"})
+    )
+    start, end = _time_domain(months)
+    xs = [width * (m - start) / (end - start) for m in labels["month"]]
+    labels = labels.assign(row=_label_rows(xs, list(labels["label"])))
+    numbers = [
+        alt.Chart(labels[labels["row"] == row])
+        .mark_text(
+            align="left",
+            baseline="bottom",
+            dx=EVENT_LABEL_DX,
+            dy=-2,
+            fontSize=11,
+            color=EVENT_COLOUR,
+            aria=False,
+        )
+        .encode(x=alt.X("month:T"), y=alt.YValue(-row * EVENT_LABEL_ROW), text=alt.Text("label:N"))
+        for row in sorted(set(labels["row"]))
+    ]
+    return alt.layer(rules, *numbers)
 
 
 def target_layer(targets: pd.DataFrame, lang: str) -> alt.Chart | None:
     """Goal lines: a dashed horizontal rule at each target value, labelled with the target."""
     if targets is None or targets.empty:
         return None
-    label = "label_en" if lang == "en" else "label_da"
     data = pd.DataFrame(
         {
             "value": targets["value"].astype(float),
-            "description": targets[label]
+            "description": targets[lang_column("label", lang)]
             + " ("
             + [month_label(pd.Timestamp(m).date(), lang) for m in targets["target_month"]]
             + ")",
@@ -135,7 +189,7 @@ def target_layer(targets: pd.DataFrame, lang: str) -> alt.Chart | None:
     rule = (
         alt.Chart(data)
         .mark_rule(color=TARGET_COLOUR, strokeDash=[8, 4], strokeWidth=2)
-        .encode(y="value:Q", description="description:N")
+        .encode(y=alt.Y("value:Q"), description=alt.Description("description:N"))
     )
     text = (
         alt.Chart(data)
@@ -148,7 +202,7 @@ def target_layer(targets: pd.DataFrame, lang: str) -> alt.Chart | None:
             fontSize=11,
             aria=False,
         )
-        .encode(y="value:Q", x=alt.value(0), text="description:N")
+        .encode(y=alt.Y("value:Q"), x=alt.XValue(0), text=alt.Text("description:N"))
     )
     return rule + text
 
@@ -192,7 +246,9 @@ def time_chart(
     # Several series are always lines (told apart by dash and shape too); bars would hide each other.
     if bars and not series:
         present = data[data["value"].notna()]
-        base = alt.Chart(present).encode(x=_x(months, lang), y=y, description="description:N")
+        base = alt.Chart(present).encode(
+            x=_x(months, lang), y=y, description=alt.Description("description:N")
+        )
         layers.append(base.mark_bar(color=PALETTE[0], size=_bar_size(months, width)))
         if len(months) <= 24:
             labels = present.assign(
@@ -203,17 +259,17 @@ def time_chart(
             layers.append(
                 alt.Chart(labels)
                 .mark_text(dy=-6, fontSize=10, color="#333333", aria=False)
-                .encode(x="month:T", y=y, text="label:N")
+                .encode(x=alt.X("month:T"), y=y, text=alt.Text("label:N"))
             )
     else:
         lines = _gap_segments(data, series)
         base = alt.Chart(lines).encode(x=_x(months, lang), y=y)
         # aria=False: the points carry the hover text; the line's own would expose internals.
         line = base.mark_line(strokeWidth=2.5, color=PALETTE[0], aria=False).encode(
-            detail="segment:N"
+            detail=alt.Detail("segment:N")
         )
         points = base.mark_point(filled=True, size=45, color=PALETTE[0]).encode(
-            description="description:N"
+            description=alt.Description("description:N")
         )
         if series:
             names = list(dict.fromkeys(data[series]))
@@ -234,7 +290,7 @@ def time_chart(
                 ),
             )
         layers += [line, points]
-    for extra in (event_layer(events, months, lang), target_layer(targets, lang)):
+    for extra in (event_layer(events, months, lang, width), target_layer(targets, lang)):
         if extra is not None:
             layers.append(extra)
     return alt.layer(*layers).properties(width=width, height=height)
@@ -276,11 +332,11 @@ def stacked_chart(
                 legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=0),
             ),
             order=alt.Order("part_order:Q"),
-            description="description:N",
+            description=alt.Description("description:N"),
         )
     )
     layers = [bars]
-    if (rule := event_layer(events, months, lang)) is not None:
+    if (rule := event_layer(events, months, lang, width)) is not None:
         layers.append(rule)
     return alt.layer(*layers).properties(width=width, height=height)
 
@@ -310,12 +366,12 @@ def funnel_chart(data: pd.DataFrame, *, lang: str = "da", width: int = WIDTH) ->
             y=y,
             x=alt.X("value:Q", title=None, axis=alt.Axis(format=",d", tickMinStep=1)),
             color=alt.Color("role:N", scale=role_colours, legend=None),
-            description="description:N",
+            description=alt.Description("description:N"),
         )
     )
     text = (
         alt.Chart(data)
         .mark_text(align="left", dx=4, fontSize=12)
-        .encode(y=y, x="value:Q", text="text:N")
+        .encode(y=y, x=alt.X("value:Q"), text=alt.Text("text:N"))
     )
     return alt.layer(bars, text).properties(width=width - 280, height=32 * len(data))

@@ -1,8 +1,10 @@
-"""Charts drawn on the server: Altair spec → SVG with vl-convert, shown inline.
+"""Chart drawing on the server: an Altair chart drawn to SVG by vl-convert, as the image and
+hover boxes a page shows (chart_image) or as inline SVG to read as text (chart_svg).
 
-Pages load no chart JavaScript: the SVG arrives with the page and draws at once, on a first
-visit and on a tablet alike. Each mark's description becomes an SVG <title>, which browsers
-show on hover and screen readers read, so exact values and event titles stay one hover away.
+Pages load no chart JavaScript: the drawing arrives with the page as an image and draws at once,
+on a first visit and on a tablet alike. Each mark's description becomes the title of a box over
+it (an SVG <title> in the inline form), so exact values and event titles stay one hover away.
+Page markup is the templates' job (views.py); this module hands them plain values.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import base64
 import html
 import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 import altair as alt
@@ -65,19 +68,23 @@ def _drawn(spec_json: str, locale: str) -> str:
 def chart_svg(chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "") -> str:
     """The chart as responsive inline SVG, each mark's description as its <title>.
 
-    Pages show charts with chart_html (an image of the same drawing); this inline form is how
+    Pages show charts as an image of the same drawing (chart_image); this inline form is how
     the drawing is read as text, e.g. by the tests, and suits HTML that keeps inline SVG.
     """
     svg = _drawn(_spec_json(chart), _LOCALES.get(lang, "da-DK"))
     svg = _MARK_WITH_LABEL.sub(r'<\1\2aria-label="\3"\4><title>\3</title></\1>', svg)
     label = html.escape(title, quote=True)
+
+    def responsive(root: re.Match) -> str:
+        # A function, not a replacement string: the title is text, never a backreference.
+        attributes, width, height = root.groups()
+        return (
+            f'<svg {attributes}width="{width}" height="{height}" role="img" aria-label="{label}" '
+            'style="max-width:100%;height:auto"'
+        )
+
     # Scale down on narrow screens (tablets) instead of overflowing; keep the aspect ratio.
-    return _ROOT.sub(
-        rf'<svg \1width="\2" height="\3" role="img" aria-label="{label}" '
-        r'style="max-width:100%;height:auto"',
-        svg,
-        count=1,
-    )
+    return _ROOT.sub(responsive, svg, count=1)
 
 
 def _hover_boxes(scenegraph: dict) -> list[tuple[float, float, float, float, str]]:
@@ -117,23 +124,39 @@ def _scenegraph(spec_json: str, locale: str) -> dict:
     )
 
 
-def svg_image(svg: str, alt: str, width: float | None = None, hint: str = "") -> str:
-    """An SVG as an <img> (a data URI): the browser draws it natively, with no markup to parse.
-
-    `hint` shows on hover anywhere on the image outside a mark (e.g. the measure's definition).
-    """
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
-    size = f' width="{width:.0f}"' if width else ""
-    title = f' title="{html.escape(hint, quote=True)}"' if hint else ""
-    return (
-        f'<img src="data:image/svg+xml;base64,{data}" alt="{html.escape(alt, quote=True)}"{size}{title} '
-        'style="width:100%;height:auto;display:block">'
-    )
+def svg_data_uri(svg: str) -> str:
+    """An SVG as a data URI for an <img>: the browser draws it natively, with no markup to parse."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def chart_html(
+@dataclass(frozen=True)
+class HoverBox:
+    """A transparent box over one mark, placed in percent of the chart, titled with the
+    mark's description."""
+
+    left: str
+    top: str
+    width: str
+    height: str
+    title: str
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """A drawn chart as a page shows it: the image, its size in pixels, the text that names it
+    for screen readers (`alt`), what hovering outside a mark shows (`hint`), and the hover
+    boxes over its marks. Plain values: the page template makes the markup."""
+
+    src: str
+    width: str
+    alt: str
+    hint: str
+    boxes: tuple[HoverBox, ...]
+
+
+def chart_image(
     chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "", hint: str = ""
-) -> str:
+) -> ChartImage:
     """The chart as an image with a hover layer: each mark's description is the title of a
     transparent box over it, so exact values and event titles show on hover.
 
@@ -146,13 +169,14 @@ def chart_html(
     svg = _drawn(spec_json, locale)
     scene = _scenegraph(spec_json, locale)
     width, height = float(scene["width"]), float(scene["height"])
-    boxes = "".join(
-        f'<span class="hover" title="{html.escape(text, quote=True)}" style="position:absolute;'
-        f"left:{100 * x / width:.2f}%;top:{100 * y / height:.2f}%;"
-        f'width:{100 * max(w, 4) / width:.2f}%;height:{100 * max(h, 4) / height:.2f}%"></span>'
+    boxes = tuple(
+        HoverBox(
+            left=f"{100 * x / width:.2f}",
+            top=f"{100 * y / height:.2f}",
+            width=f"{100 * max(w, 4) / width:.2f}",
+            height=f"{100 * max(h, 4) / height:.2f}",
+            title=text,
+        )
         for x, y, w, h, text in _hover_boxes(scene)
     )
-    return (
-        f'<figure class="chart" style="position:relative;margin:0;max-width:{width:.0f}px">'
-        f"{svg_image(svg, title, width, hint)}{boxes}</figure>"
-    )
+    return ChartImage(svg_data_uri(svg), f"{width:.0f}", title, hint, boxes)

@@ -1,4 +1,5 @@
-"""Every user-facing text of the app, one dictionary per language (Danish first)."""
+"""Every user-facing text of the app, one dictionary per language (Danish first), and the
+number formats (1.234, +5, 12,5 %)."""
 
 from __future__ import annotations
 
@@ -17,11 +18,9 @@ DA: dict[str, str] = {
     "busy": "Databasen er optaget af en anden proces lige nu. Genindlæs siden om et øjeblik.",
     "needs_init_catalog": "Kataloget (data/catalog.toml) er ændret, siden databasen blev indlæst; siderne viser det indlæste katalog. Kør `krimdash init` for at indlæse ændringerne.",
     "needs_init_upgrade": "Databasen er lavet med en ældre udgave af krimdash, så dele af siderne kan mangle. Kør `krimdash init` for at opgradere den.",
-    "latest_month": "Seneste måned",
     "no_figures_initiative": "Ingen tal endnu.",
     "col_measure": "Måling",
     "col_value": "Tal",
-    "total": "I alt",
     "page_compare": "Sammenlign perioder",
     "period": "Periode",
     "mode": "Vis",
@@ -42,7 +41,7 @@ DA: dict[str, str] = {
     "started": "Startede {month}.",
     "show_numbers": "Vis tal",
     "about_numbers": "Om tallene",
-    "events_in_chart": "Begivenheder (stiplede linjer i grafen)",
+    "events_in_chart": "Begivenheder (de nummererede, stiplede linjer i grafen)",
     "col_month": "Måned",
     "col_change": "Ændring",
     "col_share": "Andel",
@@ -86,11 +85,9 @@ EN: dict[str, str] = {
     "busy": "The database is busy in another process. Reload the page in a moment.",
     "needs_init_catalog": "The catalog (data/catalog.toml) has changed since the database was loaded; the pages show the loaded catalog. Run `krimdash init` to load the changes.",
     "needs_init_upgrade": "The database was made by an older version of krimdash, so parts of the pages may be missing. Run `krimdash init` to upgrade it.",
-    "latest_month": "Latest month",
     "no_figures_initiative": "No figures yet.",
     "col_measure": "Measure",
     "col_value": "Value",
-    "total": "Total",
     "page_compare": "Compare periods",
     "period": "Period",
     "mode": "Show",
@@ -111,7 +108,7 @@ EN: dict[str, str] = {
     "started": "Started {month}.",
     "show_numbers": "Show figures",
     "about_numbers": "About the figures",
-    "events_in_chart": "Events (dashed lines in the chart)",
+    "events_in_chart": "Events (the numbered dashed lines in the chart)",
     "col_month": "Month",
     "col_change": "Change",
     "col_share": "Share",

@@ -1,6 +1,12 @@
-"""Page bodies as HTML: pure functions from figures to the markup a page shows.
+"""Page bodies: pure functions from figures to each page's HTML, made by the templates in
+dashboard/web/templates.
 
-Pages send one block of HTML (tables, <details>, inline SVG charts) instead of many Streamlit
+Python shapes the data a template gets (numbers and months formatted for the reader, texts in
+the reader's language); the templates make every tag, and Jinja2 escapes every value, so text a
+person wrote (a label, an event title, a parameter in the address) shows as text and never
+becomes markup. The charts' drawing is made on the server (render.py) and arrives as an image.
+
+Pages send one block of HTML (tables, <details>, charts as images) instead of many Streamlit
 elements: each Streamlit element type loads its own script in the browser, and a page made of
 plain markup draws about as fast as a blank page, on a first visit and on a tablet. Tables
 are real <table>s, "Vis tal" and "Om tallene" are <details>, so they work with a keyboard and
@@ -9,89 +15,192 @@ a screen reader without any script. No Streamlit here: views are tested as plain
 
 from __future__ import annotations
 
-import html
+import re
+import string
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2.ext import Extension
 
 from ..catalog import Catalog, Funnel, Initiative, Measure
+from ..config import lang_column
 from ..months import month_label
 from . import charts, series
-from .render import chart_html, svg_image
+from .render import ChartImage, chart_image, svg_data_uri
 from .settings import Settings
 from .texts import fmt_int, fmt_pct, fmt_signed, text
 
-# One style sheet for the page body; colours match the charts (Okabe-Ito), contrast ≥ 4.5:1.
-CSS = """<style>
-.kd{font-size:1rem;line-height:1.5}
-.kd h2{font-size:1.5rem;margin:1.6rem 0 .4rem}
-.kd h3{font-size:1.15rem;margin:1.2rem 0 .3rem}
-.kd .muted{color:#555}
-.kd .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:.75rem;margin:.8rem 0}
-.kd .tile{border:1px solid #ccc;border-radius:.5rem;padding:.7rem .8rem}
-.kd .tile .name{font-size:.85rem;color:#333}
-.kd .tile .value{font-size:2rem;font-weight:600;line-height:1.2}
-.kd .tile .delta{font-size:.85rem;color:#333}
-.kd table{border-collapse:collapse;margin:.4rem 0;font-size:.9rem}
-.kd th,.kd td{border-bottom:1px solid #ddd;padding:.25rem .6rem;text-align:left;vertical-align:top}
-.kd td.n,.kd th.n{text-align:right;font-variant-numeric:tabular-nums}
-.kd details{border:1px solid #ddd;border-radius:.4rem;padding:.3rem .7rem;margin:.4rem 0}
-.kd summary{cursor:pointer;font-weight:500}
-.kd .cols{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:1.5rem}
-.kd .bar{background:#e6e6e6;border-radius:.3rem;height:.7rem;margin:.2rem 0 .8rem}
-.kd .bar>span{display:block;height:100%;border-radius:.3rem;background:#0072B2}
-.kd .scroll{overflow-x:auto;max-width:100%}
-</style>"""
+if TYPE_CHECKING:
+    import altair as alt
 
 
-def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+class OneLine(Extension):
+    """Templates are written over many lines for reading; a page goes out without the line
+    breaks and indentation of the templates' own text (no stray whitespace between tags, fewer
+    bytes), so a template writes no line break where a space is meant. Values are never
+    touched: a line break a person wrote stays, and reads as a space."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return re.sub(r"\n[ \t]*", "", source)
+
+
+# The one environment every page is made in: every value is escaped, a missing one is an error.
+ENV = Environment(
+    loader=PackageLoader("dashboard.web", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    extensions=[OneLine],
+)
+ENV.globals["text"] = text
+
+
+def _render(template: str, **data: object) -> str:
+    return ENV.get_template(template).render(**data)
+
+
+def _macro(name: str) -> Callable[..., str]:
+    """A macro of macros.html, to render one building block on its own."""
+    return getattr(ENV.get_template("macros.html").module, name)
+
+
+# --- what the templates get ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table's cells as the reader sees them; the first column names the rows, the columns
+    in `numeric` are right-aligned."""
+
+    header: list[str]
+    rows: list[list[str]]
+    numeric: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    text: str
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Select:
+    name: str
+    label: str
+    options: list[Option]
+
+
+@dataclass(frozen=True)
+class MonthForm:
+    """A GET form asking for months; `hidden` are the reader's other settings, kept."""
+
+    hidden: list[tuple[str, str]]
+    selects: list[Select]
+    button: str
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class EventItem:
+    """An event as listed: its date as written, its title, and its number on the chart."""
+
+    when: str
+    title: str
+    number: int | None = None
+
+
+@dataclass(frozen=True)
+class AboutItem:
+    """A measure in 'Om tallene': its label, definition and what its kind means."""
+
+    label: str
+    definition: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class ChartSection:
+    """A heading, the chart, the events numbered on it, 'Vis tal' and 'Om tallene'."""
+
+    title: str
+    chart: ChartImage
+    numbers: Table
+    events: list[EventItem] = field(default_factory=list)
+    about: list[AboutItem] = field(default_factory=list)
+    form: MonthForm | None = None
+
+
+@dataclass(frozen=True)
+class TileCard:
+    """A key figure on the overview, every part formatted; `trend` is the sparkline image."""
+
+    name: str
+    href: str | None
+    label: str
+    month: str
+    value: str
+    change: str
+    since: str
+    trend: str
+
+
+@dataclass(frozen=True)
+class NewsItem:
+    label: str
+    value: str
+    change: str
+
+
+@dataclass(frozen=True)
+class Goal:
+    line: str
+    width: int  # percent of the target reached, 0-100
+
+
+@dataclass(frozen=True)
+class TableGroup:
+    name: str
+    table: Table
+
+
+# --- building blocks -----------------------------------------------------------------------
 
 
 def month_text(month: object, lang: str, short: bool = False) -> str:
     return month_label(pd.Timestamp(month).date(), lang, short=short)
 
 
-def page(*parts: str) -> str:
-    """A page body: the style sheet and the parts, on one line (Markdown leaves it as HTML)."""
-    return (CSS + '<div class="kd">' + "".join(parts) + "</div>").replace("\n", "")
-
-
 def heading(title: str) -> str:
     """The page title, in the page's one HTML block (a separate title element costs a load)."""
-    return f'<h1 style="margin-top:0">{esc(title)}</h1>'
+    return str(_macro("heading")(title))
 
 
-def details(summary: str, body: str) -> str:
-    return f"<details><summary>{esc(summary)}</summary>{body}</details>"
+def demo_banner(lang: str, all_demo: bool) -> str:
+    """The DEMO banner: a bordered note at the top of every page while demo figures show."""
+    return str(_macro("demo_banner")(lang, all_demo))
 
 
 def table(header: list[str], rows: Iterable[list[str]], numeric: set[int] = frozenset()) -> str:
     """A table whose first column names the rows; `numeric` columns are right-aligned."""
-
-    def cell(tag: str, i: int, value: str) -> str:
-        cls = ' class="n"' if i in numeric else ""
-        scope = ' scope="col"' if tag == "th" else ""
-        return f"<{tag}{cls}{scope}>{esc(value)}</{tag}>"
-
-    head = "".join(cell("th", i, h) for i, h in enumerate(header))
-    body = "".join(
-        "<tr>"
-        + f'<th scope="row">{esc(r[0])}</th>'
-        + "".join(cell("td", i, v) for i, v in enumerate(r[1:], start=1))
-        + "</tr>"
-        for r in rows
-    )
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+    return str(_macro("table")(Table(list(header), [list(r) for r in rows], frozenset(numeric))))
 
 
-def numbers_table(
+def numbers(
     data: pd.DataFrame,
     columns: dict[str, str],
     lang: str,
     percent: tuple[str, ...] = (),
     signed: tuple[str, ...] = (),
-) -> str:
+) -> Table:
     """'Vis tal': what a chart shows, Danish formatted; months as 'januar 2025'."""
     formatted = []
     for column in columns:
@@ -107,11 +216,23 @@ def numbers_table(
         else:
             formatted.append([str(v) for v in values])
     rows = [list(r) for r in zip(*formatted, strict=True)] if formatted else []
-    return table(list(columns.values()), rows, numeric=set(range(1, len(columns))))
+    return Table(list(columns.values()), rows, frozenset(range(1, len(columns))))
 
 
-def sparkline(values: list[float], width: int = 200, height: int = 40) -> str:
-    """A trend line as a tiny SVG polyline; a month without a figure breaks the line.
+def numbers_table(
+    data: pd.DataFrame,
+    columns: dict[str, str],
+    lang: str,
+    percent: tuple[str, ...] = (),
+    signed: tuple[str, ...] = (),
+) -> str:
+    """'Vis tal' as HTML (see numbers)."""
+    return str(_macro("table")(numbers(data, columns, lang, percent, signed)))
+
+
+def _sparkline_svg(values: list[float], width: int, height: int) -> str:
+    """A trend line as a tiny SVG; a month without a figure breaks the line. '' for fewer
+    than two figures.
 
     Drawn directly rather than through Altair: an overview may hold hundreds of them.
     """
@@ -128,51 +249,51 @@ def sparkline(values: list[float], width: int = 200, height: int = 40) -> str:
             continue
         run.append(f"{3 + i * step:.1f},{3 + (height - 6) * (1 - (v - low) / span):.1f}")
     runs += [run] if run else []
-    lines = "".join(
-        f'<polyline points="{" ".join(r)}" fill="none" stroke="{charts.PALETTE[0]}" stroke-width="2"/>'
-        for r in runs
+    return _render(
+        "sparkline.svg",
+        width=width,
+        height=height,
+        runs=runs,
+        dot=runs[-1][-1].split(","),
+        colour=charts.PALETTE[0],
     )
-    last = runs[-1][-1].split(",")
-    dot = f'<circle cx="{last[0]}" cy="{last[1]}" r="3" fill="{charts.PALETTE[0]}"/>'
-    svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}">{lines}{dot}</svg>'
-    )
-    return f'<div style="max-width:{width}px">{svg_image(svg, "", width)}</div>'
 
 
-def about(measures: list[Measure], events: pd.DataFrame | None, lang: str) -> str:
-    """'Om tallene': each measure's definition and kind, and the events in the chart."""
-    body = "".join(
-        f"<p><strong>{esc(m.label(lang))}</strong>: {esc(m.definition(lang))} "
-        f"<em>{esc(text(f'kind_explained_{m.kind}', lang))}</em></p>"
-        for m in measures
-    )
-    body += f'<p class="muted">{esc(text("gap_note", lang))}</p>'
-    if events is not None and not events.empty:
-        title, when = _event_columns(lang)
-        items = "".join(
-            f"<li>{esc(w)}: {esc(t)}</li>"
-            for w, t in zip(events[when], events[title], strict=False)
-        )
-        body += f"<p><strong>{esc(text('events_in_chart', lang))}</strong></p><ul>{items}</ul>"
-    return details(text("about_numbers", lang), body)
+def sparkline(values: list[float], width: int = 200, height: int = 40) -> str:
+    """A trend line as a small image; '' for fewer than two figures."""
+    svg = _sparkline_svg(values, width, height)
+    return str(_macro("sparkline")(svg_data_uri(svg), width)) if svg else ""
 
 
-def _event_columns(lang: str) -> tuple[str, str]:
-    return ("title_en", "date_text_en") if lang == "en" else ("title_da", "date_text_da")
-
-
-def chart_section(
-    title: str, chart, numbers: str, about_html: str, lang: str, hint: str = ""
+def chart_html(
+    chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "", hint: str = ""
 ) -> str:
-    """A heading, the chart (hovering it shows `hint`, e.g. the definition), then 'Vis tal'
-    and 'Om tallene'."""
-    return (
-        f"<h3>{esc(title)}</h3>{chart_html(chart, lang=lang, title=title, hint=hint)}"
-        + details(text("show_numbers", lang), numbers)
-        + about_html
-    )
+    """The chart as the pages show it: an image with a hover box over each described mark
+    (see render.chart_image); `hint` shows on hover outside the marks."""
+    return str(_macro("figure")(chart_image(chart, lang=lang, title=title, hint=hint)))
+
+
+def about(measures: list[Measure], lang: str) -> list[AboutItem]:
+    """'Om tallene': each measure's definition and kind."""
+    return [
+        AboutItem(m.label(lang), m.definition(lang), text(f"kind_explained_{m.kind}", lang))
+        for m in measures
+    ]
+
+
+def event_list(events: pd.DataFrame, lang: str) -> list[EventItem]:
+    """Each event's date as written and its title in the reader's language, and its number on
+    the chart if it has one."""
+    when, title = lang_column("date_text", lang), lang_column("title", lang)
+    return [
+        EventItem(row[when], row[title], int(row["number"]) if "number" in row else None)
+        for _, row in events.iterrows()
+    ]
+
+
+def event_items(events: pd.DataFrame | None, view: Settings) -> list[EventItem]:
+    """The events a time chart of the period shows, numbered as on the chart."""
+    return event_list(charts.numbered_events(events, view.months), view.lang)
 
 
 def _with_descriptions(
@@ -199,44 +320,29 @@ def _value_title(view: Settings, measure: Measure) -> str:
 # --- controls: links and plain forms (no widget scripts) ------------------------------------
 
 
-def month_select(name: str, label: str, months: list[pd.Timestamp], selected, lang: str) -> str:
-    options = "".join(
-        f'<option value="{m:%Y-%m}"{" selected" if m == selected else ""}>{esc(month_text(m, lang))}</option>'
-        for m in months
+def _month_form(
+    settings: Settings, selects: list[tuple[str, str, list[pd.Timestamp], object]], button: str
+) -> MonthForm:
+    names = {name for name, *_ in selects}
+    return MonthForm(
+        hidden=[(k, v) for k, v in settings.params().items() if k not in names],
+        selects=[
+            Select(
+                name,
+                label,
+                [Option(f"{m:%Y-%m}", month_text(m, settings.lang), m == selected) for m in months],
+            )
+            for name, label, months, selected in selects
+        ],
+        button=button,
     )
-    return f'<label>{esc(label)} <select name="{name}">{options}</select></label> '
 
 
 def month_form(
     settings: Settings, selects: list[tuple[str, str, list[pd.Timestamp], object]], button: str
 ) -> str:
     """A GET form: the chosen months go into the address, the other settings ride along."""
-    names = {name for name, *_ in selects}
-    hidden = "".join(
-        f'<input type="hidden" name="{esc(k)}" value="{esc(v)}">'
-        for k, v in settings.params().items()
-        if k not in names
-    )
-    fields = "".join(
-        month_select(name, label, months, selected, settings.lang)
-        for name, label, months, selected in selects
-    )
-    return f'<form method="get" class="kd-form">{hidden}{fields}<button type="submit">{esc(button)}</button></form>'
-
-
-SIDEBAR_CSS = """<style>
-.kd-side a{color:inherit}
-.kd-side ul{list-style:none;padding:0;margin:0 0 1rem}
-.kd-side li{margin:.15rem 0}
-.kd-side li a{display:block;padding:.3rem .5rem;border-radius:.4rem;text-decoration:none}
-.kd-side li a[aria-current=page]{background:#e6e6e6;font-weight:600}
-.kd-side .choice a{display:inline-block;padding:.25rem .6rem;border:1px solid #bbb;border-radius:.4rem;margin:0 .2rem .3rem 0;text-decoration:none}
-.kd-side .choice a[aria-current=true]{background:#0072B2;border-color:#0072B2;color:#fff}
-.kd-side h4{font-size:.9rem;margin:.8rem 0 .3rem}
-.kd-form label{display:inline-block;margin:0 .6rem .4rem 0}
-.kd-form select,.kd-form button{font:inherit;padding:.2rem .4rem}
-.kd-form button{border:1px solid #0072B2;border-radius:.4rem;background:#fff;color:#0072B2}
-</style>"""
+    return str(_macro("month_form")(_month_form(settings, selects, button)))
 
 
 def sidebar(
@@ -248,63 +354,52 @@ def sidebar(
 ) -> str:
     """The frame: page links, language, period and level/change, all as links and one form."""
     lang = settings.lang
-    nav = "".join(
-        f'<li><a href="{esc(settings.link(path))}" target="_self"'
-        f"{' aria-current=page' if path == current else ''}>{esc(title)}</a></li>"
-        for path, title in pages
-    )
 
-    def choice(label: str, key: str, options: dict[str, str], chosen: str) -> str:
-        links = "".join(
-            f'<a href="{esc(settings.link(current, **{key: value}))}" target="_self"'
-            f"{' aria-current=true' if value == chosen else ''}>{esc(name)}</a>"
+    def choice(key: str, options: dict[str, str], chosen: str) -> list[Link]:
+        return [
+            Link(settings.link(current, **{key: value}), name, value == chosen)
             for value, name in options.items()
-        )
-        return f'<h4>{esc(label)}</h4><div class="choice">{links}</div>'
+        ]
 
-    parts = [
-        SIDEBAR_CSS,
-        '<div class="kd-side">',
-        f'<nav aria-label="{esc(text("pages", lang))}"><ul>{nav}</ul></nav>',
-        choice("Sprog / Language", "lang", {"da": "Dansk", "en": "English"}, lang),
-    ]
-    if demo:
-        parts.append(f"<p><strong>{esc(text('demo_chip', lang))}</strong></p>")
-    if months:
-        parts.append(f"<h4>{esc(text('period', lang))}</h4>")
-        parts.append(
-            month_form(
-                settings,
-                [
-                    ("fra", text("from", lang), months, settings.first),
-                    ("til", text("to", lang), months, settings.last),
-                ],
-                text("show_period", lang),
-            )
+    period = (
+        _month_form(
+            settings,
+            [
+                ("fra", text("from", lang), months, settings.first),
+                ("til", text("to", lang), months, settings.last),
+            ],
+            text("show_period", lang),
         )
-    parts.append(
-        choice(
-            text("mode", lang),
+        if months
+        else None
+    )
+    return _render(
+        "frame.html",
+        lang=lang,
+        nav=[Link(settings.link(path), title, path == current) for path, title in pages],
+        languages=choice("lang", {"da": "Dansk", "en": "English"}, lang),
+        demo=demo,
+        period=period,
+        modes=choice(
             "vis",
             {"niveau": text("mode_level", lang), "aendring": text("mode_change", lang)},
             "aendring" if settings.change else "niveau",
-        )
+        ),
     )
-    parts.append("</div>")
-    return "".join(parts).replace("\n", "")
 
 
 # --- an initiative's page -------------------------------------------------------------------
 
 
 def initiative_header(initiative: Initiative, lang: str) -> str:
-    description = initiative.description_en if lang == "en" else initiative.description_da
+    """The initiative's description and when it started."""
+    description = getattr(initiative, lang_column("description", lang))
     started = (
         " " + text("started", lang).format(month=month_text(initiative.started, lang))
         if initiative.started
         else ""
     )
-    return f'<p class="muted">{esc(description + started)}</p>'
+    return description + started
 
 
 def measure_section(
@@ -313,7 +408,7 @@ def measure_section(
     events: pd.DataFrame,
     targets: pd.DataFrame,
     view: Settings,
-) -> str:
+) -> ChartSection:
     """One measure over the period: stacked by category, or a line (level) / bars (counts)."""
     lang = view.lang
     column = "change" if view.change else "value"
@@ -335,7 +430,7 @@ def measure_section(
         wide = data.pivot(index="month", columns="part", values="value").reset_index()
         wide = pd.DataFrame({"month": view.months}).merge(wide, on="month", how="left")
         shown = {p: parts[p] for p in parts if p in wide.columns}
-        numbers = numbers_table(
+        table = numbers(
             wide,
             {"month": text("col_month", lang)} | shown,
             lang,
@@ -354,7 +449,7 @@ def measure_section(
             events=events,
             targets=None if view.change else goal,
         )
-        numbers = numbers_table(
+        table = numbers(
             data,
             {
                 "month": text("col_month", lang),
@@ -364,34 +459,32 @@ def measure_section(
             lang,
             signed=("change",),
         )
-    return chart_section(
-        label, chart, numbers, about([measure], events, lang), lang, hint=measure.definition(lang)
+    return ChartSection(
+        title=label,
+        chart=chart_image(chart, lang=lang, title=label, hint=measure.definition(lang)),
+        numbers=table,
+        events=event_items(events, view),
+        about=about([measure], lang),
     )
 
 
-def funnel_section(
+def funnel_sections(
     funnel: Funnel,
     catalog: Catalog,
     figures: pd.DataFrame,
     events: pd.DataFrame,
     view: Settings,
-    month: pd.Timestamp | None,
-) -> str:
-    """The funnel for `month`, its stages over time, and the shares between the stages."""
+) -> list[ChartSection]:
+    """The funnel for the chosen month (the address's `tragt`, else the latest), its stages
+    over time, and the shares between the stages."""
     lang = view.lang
     ids = funnel.stages + funnel.outcomes
     label = {m: catalog.measure(m).label(lang) for m in ids}
-    out = ""
+    sections = []
     first = figures[(figures["measure"] == funnel.stages[0]) & (figures["category"] == "")]
     funnel_months = [m for m in first["month"] if view.first <= m <= view.last]
-    if month is None and funnel_months:
+    if funnel_months:
         month = view.month_param("tragt", funnel_months, funnel_months[-1])
-    if month is not None:
-        out += month_form(
-            view,
-            [("tragt", text("funnel_month", lang), funnel_months[::-1], month)],
-            text("show", lang),
-        )
         title = text("funnel_title", lang).format(month=month_text(month, lang))
         data = series.funnel_for_month(figures, funnel, month).assign(
             label=lambda d: d["measure"].map(label)
@@ -402,22 +495,32 @@ def funnel_section(
                 for v, lab in zip(data["value"], data["label"], strict=False)
             ]
         )
-        numbers = numbers_table(
-            data,
-            {
-                "label": text("col_measure", lang),
-                "value": text("col_value", lang),
-                "share": text("col_share", lang),
-            },
-            lang,
-            percent=("share",),
+        sections.append(
+            ChartSection(
+                title=title,
+                chart=chart_image(charts.funnel_chart(data, lang=lang), lang=lang, title=title),
+                numbers=numbers(
+                    data,
+                    {
+                        "label": text("col_measure", lang),
+                        "value": text("col_value", lang),
+                        "share": text("col_share", lang),
+                    },
+                    lang,
+                    percent=("share",),
+                ),
+                form=_month_form(
+                    view,
+                    [("tragt", text("funnel_month", lang), funnel_months[::-1], month)],
+                    text("show", lang),
+                ),
+            )
         )
-        out += chart_section(title, charts.funnel_chart(data, lang=lang), numbers, "", lang)
     column = "change" if view.change else "value"
     over_time = pd.concat(
         [
             series.series_for(figures, m, months=view.months).assign(
-                series=label[m], value=lambda d, c=column: d[c]
+                measure=m, series=label[m], value=lambda d, c=column: d[c]
             )
             for m in ids
         ],
@@ -432,26 +535,30 @@ def funnel_section(
         series="series",
         events=events,
     )
-    wide = over_time.pivot(index="month", columns="series", values="value").reset_index()
-    names = [label[m] for m in ids if label[m] in wide.columns]
-    numbers = numbers_table(
-        wide,
-        {"month": text("col_month", lang)} | {n: n for n in names},
-        lang,
-        signed=tuple(names) if view.change else (),
-    )
-    out += chart_section(
-        text("funnel_over_time", lang),
-        chart,
-        numbers,
-        about([catalog.measure(m) for m in ids], events, lang),
-        lang,
+    # Columns by measure id, not label: two measures may share a label.
+    wide = over_time.pivot(index="month", columns="measure", values="value").reset_index()
+    shown = [m for m in ids if m in wide.columns]
+    title = text("funnel_over_time", lang)
+    sections.append(
+        ChartSection(
+            title=title,
+            chart=chart_image(chart, lang=lang, title=title),
+            numbers=numbers(
+                wide,
+                {"month": text("col_month", lang)} | {m: label[m] for m in shown},
+                lang,
+                signed=tuple(shown) if view.change else (),
+            ),
+            events=event_items(events, view),
+            about=about([catalog.measure(m) for m in ids], lang),
+        )
     )
     conversions = list(zip(funnel.stages[1:], funnel.stages[:-1], strict=False))
     conversions += [(o, funnel.stages[-1]) for o in funnel.outcomes]
-    return out + shares_section(
-        conversions, catalog, figures, events, view, text("conversion_title", lang)
+    sections.append(
+        shares_section(conversions, catalog, figures, events, view, text("conversion_title", lang))
     )
+    return sections
 
 
 def shares_section(
@@ -461,11 +568,11 @@ def shares_section(
     events: pd.DataFrame,
     view: Settings,
     title: str,
-) -> str:
+) -> ChartSection:
     """Shares such as 'screened with an employment case of screened', over time."""
     lang = view.lang
     names = {
-        (p, w): text("share_of", lang).format(
+        f"{p}/{w}": text("share_of", lang).format(
             part=catalog.measure(p).label(lang), whole=catalog.measure(w).label(lang).lower()
         )
         for p, w in pairs
@@ -474,7 +581,7 @@ def shares_section(
         [
             series.ratio_series(figures, p, w, view.months)
             .rename(columns={"share": "value"})
-            .assign(series=names[(p, w)])
+            .assign(pair=f"{p}/{w}", series=names[f"{p}/{w}"])
             for p, w in pairs
         ],
         ignore_index=True,
@@ -489,13 +596,18 @@ def shares_section(
         percent=True,
         events=events,
     )
-    wide = data.pivot(index="month", columns="series", values="value").reset_index()
-    cols = [n for n in names.values() if n in wide.columns]
-    numbers = numbers_table(
-        wide, {"month": text("col_month", lang)} | {c: c for c in cols}, lang, percent=tuple(cols)
-    )
+    wide = data.pivot(index="month", columns="pair", values="value").reset_index()
+    shown = {key: name for key, name in names.items() if key in wide.columns}
     measures = list(dict.fromkeys(catalog.measure(m) for pair in pairs for m in pair))
-    return chart_section(title, chart, numbers, about(measures, None, lang), lang)
+    return ChartSection(
+        title=title,
+        chart=chart_image(chart, lang=lang, title=title),
+        numbers=numbers(
+            wide, {"month": text("col_month", lang)} | shown, lang, percent=tuple(shown)
+        ),
+        events=event_items(events, view),
+        about=about(measures, lang),
+    )
 
 
 def initiative_body(
@@ -505,49 +617,48 @@ def initiative_body(
     events: pd.DataFrame,
     targets: pd.DataFrame,
     view: Settings,
-    funnel_month: pd.Timestamp | None = None,
 ) -> str:
     """The whole page of one initiative, chosen from its catalog entry."""
-    lang = view.lang
-    parts = [initiative_header(initiative, lang)]
-    if figures.empty or not view.months:
-        parts.append(f"<p>{esc(text('no_figures_initiative', lang))}</p>")
-        return page(*parts)
-    funnel = catalog.funnel_of(initiative.id)
-    in_funnel = set(funnel.stages + funnel.outcomes) if funnel else set()
-    if funnel:
-        parts.append(funnel_section(funnel, catalog, figures, events, view, funnel_month))
-    parts += [
-        measure_section(m, figures, events, targets, view)
-        for m in catalog.measures_of(initiative.id)
-        if m.id not in in_funnel
-    ]
-    shares = [(p, w) for p, w in catalog.ratios_of(initiative.id) if p not in in_funnel]
-    if shares:
-        parts.append(
-            shares_section(shares, catalog, figures, events, view, text("share_title", lang))
-        )
-    return page(*parts)
+    no_figures = figures.empty or not view.months
+    sections: list[ChartSection] = []
+    if not no_figures:
+        funnel = catalog.funnel_of(initiative.id)
+        in_funnel = set(funnel.stages + funnel.outcomes) if funnel else set()
+        if funnel:
+            sections += funnel_sections(funnel, catalog, figures, events, view)
+        sections += [
+            measure_section(m, figures, events, targets, view)
+            for m in catalog.measures_of(initiative.id)
+            if m.id not in in_funnel
+        ]
+        shares = [(p, w) for p, w in catalog.ratios_of(initiative.id) if p not in in_funnel]
+        if shares:
+            sections.append(
+                shares_section(
+                    shares, catalog, figures, events, view, text("share_title", view.lang)
+                )
+            )
+    return _render(
+        "initiative.html",
+        lang=view.lang,
+        header=initiative_header(initiative, view.lang),
+        no_figures=no_figures,
+        sections=sections,
+    )
 
 
 # --- the overview ---------------------------------------------------------------------------
 
 
-def tiles_html(
+def tile_cards(
     tiles: list[series.Tile], catalog: Catalog, lang: str, link: Callable[[str], str] | None = None
-) -> str:
+) -> list[TileCard]:
     """One card per key figure: value, change since last month and since start, the trend.
 
     `link(initiative_id)` gives the address of the initiative's page; its name links there.
     """
     cards = []
     for t in tiles:
-        name = catalog.initiative(t.measure.initiative).name(lang)
-        title = (
-            f'<a href="{esc(link(t.measure.initiative))}" target="_self">{esc(name)}</a>'
-            if link
-            else esc(name)
-        )
         previous = month_text(t.month - pd.offsets.MonthBegin(1), lang, short=True)
         arrow = "" if not t.change else ("▲ " if t.change > 0 else "▼ ")
         change = (
@@ -558,15 +669,29 @@ def tiles_html(
         since = f"{fmt_signed(t.since_start, lang)} " + text("tile_since_start", lang).format(
             month=month_text(t.first_month, lang, short=True)
         )
+        trend = _sparkline_svg(t.trend["value"].tolist(), 200, 40)
         cards.append(
-            '<div class="tile" role="group">'
-            f'<div class="name"><strong>{title}</strong><br>{esc(t.measure.label(lang))} '
-            f"({esc(month_text(t.month, lang))})</div>"
-            f'<div class="value">{esc(fmt_int(t.value, lang))}</div>'
-            f'<div class="delta">{esc(change)}<br>{esc(since)}</div>'
-            f"{sparkline(t.trend['value'].tolist())}</div>"
+            TileCard(
+                name=catalog.initiative(t.measure.initiative).name(lang),
+                href=link(t.measure.initiative) if link else None,
+                label=t.measure.label(lang),
+                month=month_text(t.month, lang),
+                value=fmt_int(t.value, lang),
+                change=change,
+                since=since,
+                trend=svg_data_uri(trend) if trend else "",
+            )
         )
-    return f'<div class="tiles">{"".join(cards)}</div>'
+    return cards
+
+
+def _fields(template: str, **values: str) -> list[tuple[str, str, str]]:
+    """A text with {fields} as (literal, field, value) pieces, so a template can mark up a
+    field (e.g. the month in bold) and escape every value."""
+    return [
+        (literal, name or "", values[name] if name else "")
+        for literal, name, _, _ in string.Formatter().parse(template)
+    ]
 
 
 def overview_body(
@@ -585,11 +710,6 @@ def overview_body(
 ) -> str:
     """The overview: freshness, key figures (linked to their pages), what is new, targets."""
     month = month_text(latest, lang)
-    fresh = text("freshness", lang).format(
-        month=f"<strong>{esc(month)}</strong>",
-        when=esc(local_time(freshness["last_change"])),
-        who=esc(freshness["last_changed_by"]),
-    )
     if missing.empty:
         gaps = text("nothing_missing", lang).format(month=month)
     else:
@@ -597,53 +717,39 @@ def overview_body(
             catalog.measure(m).label(lang) for m in missing["measure"] if catalog.measure(m)
         )
         gaps = text("missing", lang).format(month=month, measures=names)
-    news = [f"<h2>{esc(text('news_title', lang))}</h2>"]
-    if changed.empty:
-        news.append(f"<p>{esc(text('news_none', lang))}</p>")
-    else:
-        items = []
-        for r in changed.itertuples():
-            measure = catalog.measure(r.measure)
-            label = measure.label(lang) if measure else r.measure
-            if r.category and measure:
-                label += ", " + measure.category_label(r.category, lang)
-            items.append(
-                f"<li>{esc(label)}: <strong>{esc(fmt_int(r.value, lang))}</strong> "
-                f"({esc(fmt_signed(r.change, lang))})</li>"
-            )
-        news.append(f"<ul>{''.join(items)}</ul>")
-    if not month_events.empty:
-        title, when = _event_columns(lang)
-        news.append(f"<p><strong>{esc(text('news_events', lang).format(month=month))}</strong></p>")
-        news.append(
-            "<ul>"
-            + "".join(
-                f"<li>{esc(w)}: {esc(t)}</li>"
-                for w, t in zip(month_events[when], month_events[title], strict=False)
-            )
-            + "</ul>"
-        )
-    goals = [f"<h2>{esc(text('targets_title', lang))}</h2>"]
-    if progress.empty:
-        goals.append(f"<p>{esc(text('no_targets', lang))}</p>")
+    news = []
+    for r in changed.itertuples():
+        measure = catalog.measure(r.measure)
+        label = measure.label(lang) if measure else r.measure
+        if r.category and measure:
+            label += ", " + measure.category_label(r.category, lang)
+        news.append(NewsItem(label, fmt_int(r.value, lang), fmt_signed(r.change, lang)))
+    goals = []
     for t in progress.itertuples():
         line = text("target_line", lang).format(
-            label=t.label_en if lang == "en" else t.label_da,
+            label=getattr(t, lang_column("label", lang)),
             value=fmt_int(t.value, lang),
             target=fmt_int(t.target, lang),
             share=fmt_pct(t.share, lang, 0),
             month=month_text(t.target_month, lang),
         )
         width = 0 if pd.isna(t.share) else round(min(max(t.share, 0.0), 1.0) * 100)
-        goals.append(
-            f"<div>{esc(line)}</div>"
-            f'<div class="bar" role="img" aria-label="{esc(line)}"><span style="width:{width}%"></span></div>'
-        )
-    return page(
-        f"<p>{fresh}</p>",
-        f'<p class="muted">{esc(gaps)}</p>',
-        tiles_html(tiles, catalog, lang, link),
-        f'<div class="cols"><div>{"".join(news)}</div><div>{"".join(goals)}</div></div>',
+        goals.append(Goal(line, width))
+    return _render(
+        "overview.html",
+        lang=lang,
+        freshness=_fields(
+            text("freshness", lang),
+            month=month,
+            when=local_time(freshness["last_change"]),
+            who=str(freshness["last_changed_by"]),
+        ),
+        gaps=gaps,
+        tiles=tile_cards(tiles, catalog, lang, link),
+        news=news,
+        month_events_title=text("news_events", lang).format(month=month),
+        month_events=event_list(month_events, lang),
+        goals=goals,
     )
 
 
@@ -660,19 +766,8 @@ def compare_body(
 ) -> str:
     """Each measure in months a and b, with the difference, one table per initiative."""
     lang = settings.lang
-    a_name, b_name = month_text(a, lang), month_text(b, lang)
     newest_first = months[::-1]
-    parts = [
-        f'<p class="muted">{esc(text("compare_intro", lang))}</p>',
-        month_form(
-            settings,
-            [
-                ("a", text("month_a", lang), newest_first, a),
-                ("b", text("month_b", lang), newest_first, b),
-            ],
-            text("show", lang),
-        ),
-    ]
+    groups = []
     for initiative in catalog.initiatives:
         ids = [m.id for m in catalog.measures_of(initiative.id)]
         rows = pair[pair["measure"].isin(ids)]
@@ -686,32 +781,26 @@ def compare_body(
                 if r.category
                 else measure.label(lang)
             )
-        parts.append(f"<h2>{esc(initiative.name(lang))}</h2>")
-        parts.append(
-            numbers_table(
-                rows.assign(label=labels),
-                {
-                    "label": text("col_measure", lang),
-                    "value_a": a_name,
-                    "value_b": b_name,
-                    "difference": text("col_difference", lang),
-                    "relative": text("col_relative", lang),
-                },
-                lang,
-                percent=("relative",),
-                signed=("difference",),
-            )
+        table = numbers(
+            rows.assign(label=labels),
+            {
+                "label": text("col_measure", lang),
+                "value_a": month_text(a, lang),
+                "value_b": month_text(b, lang),
+                "difference": text("col_difference", lang),
+                "relative": text("col_relative", lang),
+            },
+            lang,
+            percent=("relative",),
+            signed=("difference",),
         )
-    return page(*parts)
-
-
-def demo_banner(lang: str, all_demo: bool) -> str:
-    """The DEMO banner: a bordered note at the top of every page while demo figures show."""
-    if all_demo:
-        body = f"<strong>{esc(text('demo_banner_title', lang))}</strong> {esc(text('demo_banner', lang))}"
-    else:
-        body = f"<strong>{esc(text('demo_mixed', lang))}</strong>"
-    return (
-        '<div role="note" style="border:2px solid #E69F00;background:#FFF4DC;color:#3d2b00;'
-        f'border-radius:.5rem;padding:.7rem 1rem;margin-bottom:.5rem">⚠ {body}</div>'
+        groups.append(TableGroup(initiative.name(lang), table))
+    form = _month_form(
+        settings,
+        [
+            ("a", text("month_a", lang), newest_first, a),
+            ("b", text("month_b", lang), newest_first, b),
+        ],
+        text("show", lang),
     )
+    return _render("compare.html", lang=lang, form=form, groups=groups)
