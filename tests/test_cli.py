@@ -14,6 +14,8 @@ import real_january
 from openpyxl import load_workbook
 
 from dashboard.config import LOCAL_TZ
+from dashboard.db import Store
+from dashboard.exports import export_csv
 
 REAL_JANUARY = real_january.PATH
 ACK = ("--accept-warnings", "--note", real_january.NOTE)
@@ -26,6 +28,12 @@ NEXT_YEAR = date.today().year + 1
 
 # (code, out, err) of one run, see conftest.krimdash.
 Krimdash = Callable[..., tuple[int, str, str]]
+
+
+def unchanged(db: Path) -> str:
+    """What the database holds after a refused import, read in this process: cheaper than a
+    further `krimdash export` run (the export itself is tested by the tests that save)."""
+    return export_csv(Store(db)).decode("utf-8")
 
 
 def export(krimdash: Krimdash, *args: str, db: Path) -> str:
@@ -200,7 +208,7 @@ def test_a_bad_file_is_rejected_in_danish_and_nothing_is_saved(
     for fragment in message:
         assert fragment in err
     assert "Traceback" not in out + err
-    assert export(krimdash, db=db_path) == SEED  # as before the import
+    assert unchanged(db_path) == SEED  # as before the import
 
 
 CANONICAL = (
@@ -306,7 +314,7 @@ def test_a_dry_run_shows_what_would_happen_and_saves_nothing(
     assert code == 0, err
     assert f"Nye: {N_JANUARY}" in out
     assert "Prøvekørsel (--dry-run): intet er gemt." in out
-    assert export(krimdash, db=empty_db) == HEADER
+    assert unchanged(empty_db) == HEADER
     assert krimdash("log", db=empty_db)[1] == log_before
 
 
@@ -315,7 +323,7 @@ def test_accepting_warnings_without_a_note_is_refused(empty_db: Path, krimdash: 
     assert code != 0
     assert "kræver en note" in err
     assert "Traceback" not in out + err
-    assert export(krimdash, db=empty_db) == HEADER
+    assert unchanged(empty_db) == HEADER
 
 
 def test_warnings_block_the_import_until_acknowledged_and_check_shows_why(
@@ -325,7 +333,7 @@ def test_warnings_block_the_import_until_acknowledged_and_check_shows_why(
     assert code == 3
     assert real_january.INCONSISTENCY in out
     assert "--accept-warnings" in err
-    assert export(krimdash, db=empty_db) == HEADER
+    assert unchanged(empty_db) == HEADER
 
     assert krimdash("import", REAL_JANUARY, *ACK, db=empty_db)[0] == 0
     code, out, _ = krimdash("check", db=empty_db)
