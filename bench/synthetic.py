@@ -227,6 +227,7 @@ def make_synthetic(
     os.environ["KRIMDASH_CATALOG"] = str(catalog_path)
     try:
         store = Store(db_path)
+        store.upgrade()  # the schema, as `krimdash init` makes it
         load_reference(store, user="bench", catalog=load_catalog(catalog_path))
         with store.writer() as conn:
             insert_batch(

@@ -1,20 +1,56 @@
-"""Shared fixtures: a database file per test, an initialised store, and the real CLI."""
+"""Shared fixtures: the real CLI, a database file per test, an initialised store, and the demo and
+real-January databases, each built once per session through the CLI and shared read-only."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
+import real_january
 
 from dashboard.db import Store
 from dashboard.reference import load_reference
 
-# (returncode, stdout, stderr) of one `krimdash` run.
-CliResult = tuple[int, str, str]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class CliResult(NamedTuple):
+    """One `krimdash` run: `code, out, err = krimdash(...)`."""
+
+    code: int
+    out: str
+    err: str
+
+
+def _run_krimdash(*args: str | os.PathLike[str], db: Path | str, **env: str) -> CliResult:
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env={**os.environ, "KRIMDASH_DB": str(db), "KRIMDASH_USER": "analytiker", **env},
+        timeout=120,
+    )
+    return CliResult(done.returncode, done.stdout, done.stderr)
+
+
+Krimdash = Callable[..., CliResult]
+
+
+@pytest.fixture(scope="session")
+def krimdash() -> Krimdash:
+    """`krimdash("import", path, db=db_path, KRIMDASH_LOCK_TIMEOUT="1")`: the installed CLI in its
+    own process, as an analyst runs it, with KRIMDASH_DB=db, KRIMDASH_USER=analytiker and any
+    further environment variables given."""
+    return _run_krimdash
 
 
 @pytest.fixture
@@ -32,21 +68,55 @@ def store(db_path: Path) -> Store:
     return store
 
 
-def _run_krimdash(*args: str | os.PathLike[str], db: Path | str) -> CliResult:
-    env = {**os.environ, "KRIMDASH_DB": str(db), "KRIMDASH_USER": "analytiker"}
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", *map(str, args)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=120,
-    )
-    return done.returncode, done.stdout, done.stderr
+@pytest.fixture
+def own_copy(tmp_path: Path) -> Callable[[Path], Path]:
+    """`own_copy(real_db)`: this test's own copy of a shared database, to write to."""
+
+    def copy(shared: Path) -> Path:
+        folder = tmp_path / f"copy-of-{shared.parent.name}"
+        folder.mkdir()
+        for file in (shared, shared.with_name(shared.name + ".wal")):
+            if file.exists():
+                shutil.copy(file, folder / file.name)
+        return folder / shared.name
+
+    return copy
+
+
+def _shared(db: Path) -> Iterator[Path]:
+    """Hand out a session database and check at the end that no test wrote to it."""
+
+    def digest() -> str:
+        wal = db.with_name(db.name + ".wal")
+        return hashlib.sha256(
+            db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+        ).hexdigest()
+
+    before = digest()
+    yield db
+    assert digest() == before, f"a test wrote to the shared {db.name}: copy it first (shutil.copy)"
 
 
 @pytest.fixture(scope="session")
-def krimdash() -> Callable[..., CliResult]:
-    """`krimdash("import", path, db=db_path)`: the installed CLI in its own process, as an
-    analyst runs it, with KRIMDASH_DB=db and KRIMDASH_USER=analytiker."""
-    return _run_krimdash
+def demo_db(tmp_path_factory: pytest.TempPathFactory, krimdash: Krimdash) -> Iterator[Path]:
+    """`krimdash init --demo`, once per session. Read only: a test that writes copies it first."""
+    db = tmp_path_factory.mktemp("demo") / "krimdash.duckdb"
+    code, _, err = krimdash("init", "--demo", db=db)
+    assert code == 0, err
+    yield from _shared(db)
+
+
+@pytest.fixture(scope="session")
+def real_db(tmp_path_factory: pytest.TempPathFactory, krimdash: Krimdash) -> Iterator[Path]:
+    """Only the real January 2025 figures, imported by analyst FAS as the CLI does it, with the
+    note's known inconsistency accepted (real_january.NOTE). Once per session; read only: a test
+    that writes copies it first."""
+    db = tmp_path_factory.mktemp("real") / "krimdash.duckdb"
+    code, _, err = krimdash("init", db=db)
+    assert code == 0, err
+    code, _, err = krimdash(
+        "import", real_january.PATH, "--user", "FAS",
+        "--accept-warnings", "--note", real_january.NOTE, db=db,
+    )  # fmt: skip
+    assert code == 0, err
+    yield from _shared(db)

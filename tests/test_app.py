@@ -8,43 +8,18 @@ import html
 import re
 
 import pytest
+import real_january
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from dashboard.catalog import load_catalog
-from dashboard.db import Store
-from dashboard.demo import DEMO_PATH, demo_figures
-from dashboard.imports import import_file
+from dashboard.demo import demo_figures
 from dashboard.months import add_months, month_label
-from dashboard.reference import load_reference
 
 APP = "../dashboard/web/app.py"
-REAL_JANUARY = DEMO_PATH.parent / "real" / "2025-01_orientering.csv"
 PAGES = ["overblik"] + [i.id for i in load_catalog().initiatives] + ["sammenlign"]
 DEMO = {f.key: f.value for f in demo_figures()}
 LATEST = max(month for month, _, _ in DEMO)
-
-
-def _store(path, figures=None, demo: bool = False) -> Store:
-    store = Store(path)
-    load_reference(store, user="test", demo=demo)
-    if figures:
-        result = import_file(
-            store, figures, user="test", accept_warnings=True, note="test",
-            is_demo=demo, action="demo" if demo else "import",
-        )  # fmt: skip
-        assert result.status == "saved", result.errors
-    return store
-
-
-@pytest.fixture(scope="module")
-def demo_store(tmp_path_factory) -> Store:
-    return _store(tmp_path_factory.mktemp("demo") / "k.duckdb", DEMO_PATH, demo=True)
-
-
-@pytest.fixture(scope="module")
-def real_store(tmp_path_factory) -> Store:
-    return _store(tmp_path_factory.mktemp("real") / "k.duckdb", REAL_JANUARY)
 
 
 def _open(monkeypatch, db, page: str = "overblik", **params: str) -> AppTest:
@@ -76,6 +51,11 @@ def _number(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+def _percent(part: int, whole: int) -> str:
+    """A share as the pages write it in Danish: 42,1 %."""
+    return f"{part / whole:.1%}".replace(".", ",").replace("%", " %")
+
+
 def _rows(body: str, first_cell: str) -> list[list[str]]:
     """The cells of every table row whose first cell is `first_cell`."""
     rows = []
@@ -87,8 +67,8 @@ def _rows(body: str, first_cell: str) -> list[list[str]]:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_renders_demo_figures_under_the_demo_banner(monkeypatch, demo_store, page):
-    at = _open(monkeypatch, demo_store.path, page)
+def test_every_page_renders_demo_figures_under_the_demo_banner(monkeypatch, demo_db, page):
+    at = _open(monkeypatch, demo_db, page)
     assert not at.exception
     assert "DEMO – fiktive tal." in _body(at)
     # The sidebar links to every page and keeps the reader's settings in each link.
@@ -96,8 +76,8 @@ def test_every_page_renders_demo_figures_under_the_demo_banner(monkeypatch, demo
     assert all(f"./{p if p != 'overblik' else ''}?lang=da" in sidebar for p in PAGES)
 
 
-def test_overview_tiles_show_the_latest_demo_figures(monkeypatch, demo_store):
-    body = _body(_open(monkeypatch, demo_store.path))
+def test_overview_tiles_show_the_latest_demo_figures(monkeypatch, demo_db):
+    body = _body(_open(monkeypatch, demo_db))
     screened = DEMO[(LATEST, "top100.screened", "")]
     change = screened - DEMO[(add_months(LATEST, -1), "top100.screened", "")]
     assert f'<div class="value">{_number(screened)}</div>' in body
@@ -106,33 +86,34 @@ def test_overview_tiles_show_the_latest_demo_figures(monkeypatch, demo_store):
     assert f"Seneste måned med tal: <strong>{month_label(LATEST)}</strong>" in body
 
 
-def test_each_key_figure_links_to_its_initiatives_page(monkeypatch, demo_store):
-    body = _body(_open(monkeypatch, demo_store.path, vis="aendring"))
+def test_each_key_figure_links_to_its_initiatives_page(monkeypatch, demo_db):
+    body = _body(_open(monkeypatch, demo_db, vis="aendring"))
     link = re.search(r'<a href="\./top100\?([^"]*)" target="_self">TOP100</a>', body)
     assert link is not None
     assert "vis=aendring" in html.unescape(link.group(1))  # the reader's choices come along
 
 
-def test_overview_shows_demo_targets_marked_as_demo(monkeypatch, demo_store):
-    body = _body(_open(monkeypatch, demo_store.path))
+def test_overview_shows_demo_targets_marked_as_demo(monkeypatch, demo_db):
+    body = _body(_open(monkeypatch, demo_db))
     assert "DEMO-mål: 30 familier har sagt ja" in body
 
 
 def test_the_top100_page_shows_every_month_of_the_period_with_the_unsplit_remainder(
-    monkeypatch, demo_store
+    monkeypatch, demo_db
 ):
-    body = _body(_open(monkeypatch, demo_store.path, "top100"))
+    body = _body(_open(monkeypatch, demo_db, "top100"))
     assert "uden kategori" in body
     # Hovering a chart outside its marks tells what the figures are: the catalog's definition.
     definition = load_catalog().measure("top100.screened").definition_da
     assert f'title="{html.escape(definition, quote=True)}"' in body
     january = _rows(body, "januar 2025")[0]  # the screened cases' "Vis tal" comes first
-    assert january[-1] == "68"  # January's 68 are not split by category
+    screened = DEMO[(LATEST.replace(month=1), "top100.screened", "")]
+    assert january[-1] == _number(screened)  # January's screened are not split by category
     assert _rows(body, "juni 2024") and _rows(body, month_label(LATEST))
 
 
-def test_the_period_in_the_address_narrows_the_charts(monkeypatch, demo_store):
-    at = _open(monkeypatch, demo_store.path, "ungesporet", fra="2025-01", til="2025-06")
+def test_the_period_in_the_address_narrows_the_charts(monkeypatch, demo_db):
+    at = _open(monkeypatch, demo_db, "ungesporet", fra="2025-01", til="2025-06")
     body = _body(at)
     assert not at.exception
     assert _rows(body, "januar 2025") and _rows(body, "juni 2025")
@@ -140,8 +121,8 @@ def test_the_period_in_the_address_narrows_the_charts(monkeypatch, demo_store):
     assert 'name="fra"' in _sidebar(at) and '<option value="2025-01" selected>' in _sidebar(at)
 
 
-def test_monthly_change_shows_each_months_change(monkeypatch, demo_store):
-    body = _body(_open(monkeypatch, demo_store.path, "ungesporet", vis="aendring"))
+def test_monthly_change_shows_each_months_change(monkeypatch, demo_db):
+    body = _body(_open(monkeypatch, demo_db, "ungesporet", vis="aendring"))
     august = DEMO[(add_months(LATEST, -4), "ungesporet.visits", "")]
     july = DEMO[(add_months(LATEST, -5), "ungesporet.visits", "")]
     change = august - july
@@ -150,28 +131,37 @@ def test_monthly_change_shows_each_months_change(monkeypatch, demo_store):
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_speaks_english_when_asked(monkeypatch, demo_store, page):
-    at = _open(monkeypatch, demo_store.path, page, lang="en")
+def test_every_page_speaks_english_when_asked(monkeypatch, demo_db, page):
+    at = _open(monkeypatch, demo_db, page, lang="en")
     assert not at.exception
     assert "DEMO – fictive figures." in _body(at)
     assert "Vis tal" not in _body(at)
     assert "lang=en" in _sidebar(at)
 
 
-def test_the_funnel_shows_the_chosen_month(monkeypatch, real_store):
-    body = _body(_open(monkeypatch, real_store.path, "knaek_kurven"))
-    assert _rows(body, "Familier drøftet på screeningsmøder")[0][1:] == ["19", "100,0 %"]
-    assert _rows(body, "Familier vurderet relevante")[0][1:] == ["8", "42,1 %"]  # 8 of 19
+def test_the_funnel_shows_the_chosen_month(monkeypatch, real_db):
+    body = _body(_open(monkeypatch, real_db, "knaek_kurven"))
+    discussed = real_january.value("knaek_kurven.discussed")
+    relevant = real_january.value("knaek_kurven.relevant")
+    assert _rows(body, "Familier drøftet på screeningsmøder")[0][1:] == [
+        _number(discussed),
+        _percent(discussed, discussed),
+    ]
+    assert _rows(body, "Familier vurderet relevante")[0][1:] == [
+        _number(relevant),
+        _percent(relevant, discussed),
+    ]
 
 
-def test_the_funnel_month_comes_from_the_address(monkeypatch, demo_store):
-    body = _body(_open(monkeypatch, demo_store.path, "knaek_kurven", tragt="2025-01"))
+def test_the_funnel_month_comes_from_the_address(monkeypatch, demo_db):
+    body = _body(_open(monkeypatch, demo_db, "knaek_kurven", tragt="2025-01"))
     assert "Tragten for januar 2025" in body
-    assert _rows(body, "Familier drøftet på screeningsmøder")[0][1] == "19"
+    discussed = DEMO[(LATEST.replace(month=1), "knaek_kurven.discussed", "")]
+    assert _rows(body, "Familier drøftet på screeningsmøder")[0][1] == _number(discussed)
 
 
-def test_compare_shows_each_measures_difference(monkeypatch, demo_store):
-    body = _body(_open(monkeypatch, demo_store.path, "sammenlign", a="2025-01", b="2025-12"))
+def test_compare_shows_each_measures_difference(monkeypatch, demo_db):
+    body = _body(_open(monkeypatch, demo_db, "sammenlign", a="2025-01", b="2025-12"))
     january, december = LATEST.replace(month=1), LATEST
     expected = DEMO[(december, "top100.screened", "")] - DEMO[(january, "top100.screened", "")]
     row = _rows(body, "Screenede sager")[0]
@@ -182,28 +172,29 @@ def test_compare_shows_each_measures_difference(monkeypatch, demo_store):
     ]
 
 
-def test_compare_defaults_to_the_same_month_a_year_before(monkeypatch, demo_store):
-    body = _body(_open(monkeypatch, demo_store.path, "sammenlign"))
+def test_compare_defaults_to_the_same_month_a_year_before(monkeypatch, demo_db):
+    body = _body(_open(monkeypatch, demo_db, "sammenlign"))
     assert '<th class="n" scope="col">december 2024</th>' in body
     assert '<th class="n" scope="col">december 2025</th>' in body
 
 
-def test_nonsense_in_the_address_falls_back_to_the_defaults(monkeypatch, demo_store):
-    at = _open(monkeypatch, demo_store.path, "top100", lang="xx", fra="2099-01", vis="?")
+def test_nonsense_in_the_address_falls_back_to_the_defaults(monkeypatch, demo_db):
+    at = _open(monkeypatch, demo_db, "top100", lang="xx", fra="2099-01", vis="?")
     assert not at.exception
     assert _rows(_body(at), "juni 2024")
 
 
-def test_real_january_shows_68_screened_and_no_demo_banner(monkeypatch, real_store):
-    at = _open(monkeypatch, real_store.path)
+def test_real_january_shows_68_screened_and_no_demo_banner(monkeypatch, real_db):
+    at = _open(monkeypatch, real_db)
     body = _body(at)
     assert not at.exception
     assert "DEMO" not in body + _sidebar(at)
-    assert '<div class="value">68</div>' in body
+    screened = real_january.value("top100.screened")
+    assert f'<div class="value">{_number(screened)}</div>' in body
 
 
-def test_an_empty_database_says_how_to_load_figures(monkeypatch, tmp_path):
-    at = _open(monkeypatch, _store(tmp_path / "empty.duckdb").path)
+def test_an_empty_database_says_how_to_load_figures(monkeypatch, store):
+    at = _open(monkeypatch, store.path)
     assert not at.exception
     assert "krimdash import" in at.main.markdown[0].value
 

@@ -6,119 +6,65 @@ In CI the browser must be there: a missing Chromium fails these tests instead of
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from krimdash_cli import run_krimdash as _krimdash
+import real_january
+from servers import chromium_missing, krimdash_serve, launch_chromium, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = ROOT / "test-artifacts"
-REAL_JANUARY = ROOT / "data" / "real" / "2025-01_orientering.csv"
 
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def browser():
-    if not os.path.exists(CHROMIUM):
+    if missing := chromium_missing():
         if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs it with apt-get install chromium")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+            pytest.fail(f"{missing}: .ci/run installs it with apt-get install chromium")
+        pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = launch_chromium(p)
         yield browser
         browser.close()
 
 
-def _serve(db: Path):
-    """`krimdash serve` in its own process on a free port; yields the base URL."""
-    port = _free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dashboard.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--address",
-            "127.0.0.1",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "KRIMDASH_DB": str(db)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.read() == b"ok":
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            pytest.fail("the dashboard did not start within 60 s")
-        time.sleep(0.3)
+def _serve(db: Path) -> Iterator[str]:
+    """`krimdash serve` on `db` in its own process on a free port; yields the base URL."""
     try:
-        yield url
+        server = start(krimdash_serve, {"KRIMDASH_DB": str(db)})
+    except RuntimeError as exc:
+        pytest.fail(f"the dashboard did not start: {exc}")
+    try:
+        yield server.url
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def real_db(tmp_path_factory) -> Path:
-    """A database holding only the real January 2025 figures, imported as an analyst would."""
-    db = tmp_path_factory.mktemp("real") / "krimdash.duckdb"
-    assert _krimdash(db, "init", "--empty").returncode == 0
-    done = _krimdash(
-        db, "import", str(REAL_JANUARY), "--user", "FAS",
-        "--accept-warnings", "--note", "Som rapporteret: 8 + 12 ≠ 19 i kilden",
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return db
-
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("demo") / "krimdash.duckdb"
-    assert _krimdash(db, "init", "--demo").returncode == 0
-    return db
+        stop(server)
 
 
 @pytest.fixture(scope="module")
 def server(real_db):
+    """The real January 2025 figures (the shared database: read only)."""
     yield from _serve(real_db)
 
 
 @pytest.fixture(scope="module")
 def demo_server(demo_db):
     yield from _serve(demo_db)
+
+
+@pytest.fixture
+def writable_db(real_db, own_copy) -> Path:
+    return own_copy(real_db)
+
+
+@pytest.fixture
+def writable_server(writable_db):
+    """A server of its own on a copy of the real January figures, for a test that writes."""
+    yield from _serve(writable_db)
 
 
 def _open(browser, url: str, width: int = 1280, height: int = 900):
@@ -154,7 +100,7 @@ def _screenshot(page, name: str) -> None:
 
 def test_committee_member_reads_68_screened_top100_cases(browser, server):
     page = _open(browser, server)
-    assert _screened(page) == "68"
+    assert _screened(page) == str(real_january.value("top100.screened"))
     body = page.locator("body").inner_text()
     assert "januar 2025" in body
     # Real figures carry no DEMO banner.
@@ -269,15 +215,17 @@ def test_overview_is_usable_on_a_tablet(browser, server):
     page.close()
 
 
-def test_an_import_while_serving_shows_on_the_next_page_load(browser, server, real_db, tmp_path):
+def test_an_import_while_serving_shows_on_the_next_page_load(
+    browser, writable_server, writable_db, krimdash, tmp_path
+):
     """DuckDB lets one process write at a time: the app's short reads must not block an import."""
-    page = _open(browser, server)
+    page = _open(browser, writable_server)
     figures = tmp_path / "februar.csv"
     figures.write_text(
         "måned;måling;kategori;værdi\nfebruar 2025;top100.screened;;73\n", encoding="utf-8"
     )
-    done = _krimdash(real_db, "import", str(figures), "--user", "FAS")
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = krimdash("import", figures, "--user", "FAS", db=writable_db)
+    assert done.code == 0, done.out + done.err
     page.reload()
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
         timeout=60_000

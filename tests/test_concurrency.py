@@ -11,11 +11,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from krimdash_cli import run_krimdash as _krimdash
 
 from dashboard.db import Store
 from dashboard.exports import export_csv
-from dashboard.reference import load_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,9 +31,7 @@ def _background(code: str, db: Path) -> subprocess.Popen:
 
 
 @pytest.fixture
-def db(tmp_path) -> Path:
-    store = Store(tmp_path / "krimdash.duckdb")
-    load_reference(store, user="test")
+def db(store: Store) -> Path:
     return store.path
 
 
@@ -46,7 +42,7 @@ def figures(tmp_path) -> Path:
     return path
 
 
-def test_an_import_succeeds_while_the_app_keeps_reading(db, figures):
+def test_an_import_succeeds_while_the_app_keeps_reading(db, figures, krimdash):
     # Like a busy dashboard: a reader that opens, queries and closes, over and over, for 4 s.
     reader = _background(
         """
@@ -63,15 +59,15 @@ def test_an_import_succeeds_while_the_app_keeps_reading(db, figures):
         """,
         db,
     )
-    done = _krimdash(db, "import", str(figures), "--user", "FAS")
+    done = krimdash("import", figures, "--user", "FAS", db=db)
     reads = int(reader.communicate(timeout=60)[0].strip())
     assert reader.returncode == 0
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.err
     assert reads > 0
     assert b"2025-01,ungeteam.cases,,45," in export_csv(Store(db))
 
 
-def test_a_database_held_too_long_gets_a_clear_danish_message_and_no_change(db, figures):
+def test_a_database_held_too_long_gets_a_clear_danish_message_and_no_change(db, figures, krimdash):
     holder = _background(
         """
         import sys, time, duckdb
@@ -83,16 +79,16 @@ def test_a_database_held_too_long_gets_a_clear_danish_message_and_no_change(db, 
         db,
     )
     try:
-        done = _krimdash(db, "import", str(figures), KRIMDASH_LOCK_TIMEOUT="1")
+        done = krimdash("import", figures, db=db, KRIMDASH_LOCK_TIMEOUT="1")
     finally:
         holder.wait(timeout=30)
-    assert done.returncode == 4
-    assert "optaget af en anden proces" in done.stderr
-    assert "Traceback" not in done.stdout + done.stderr
+    assert done.code == 4
+    assert "optaget af en anden proces" in done.err
+    assert "Traceback" not in done.out + done.err
     assert export_csv(Store(db)) == b"month,measure,category,value,note\n"
 
 
-def test_an_import_waits_for_a_short_write_and_then_succeeds(db, figures):
+def test_an_import_waits_for_a_short_write_and_then_succeeds(db, figures, krimdash):
     holder = _background(
         """
         import sys, time, duckdb
@@ -103,7 +99,7 @@ def test_an_import_waits_for_a_short_write_and_then_succeeds(db, figures):
         """,
         db,
     )
-    done = _krimdash(db, "import", str(figures))
+    done = krimdash("import", figures, db=db)
     holder.wait(timeout=30)
-    assert done.returncode == 0, done.stderr
+    assert done.code == 0, done.err
     assert b"ungeteam.cases,,45" in export_csv(Store(db))

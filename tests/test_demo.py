@@ -5,15 +5,15 @@ from __future__ import annotations
 import csv
 from datetime import date
 
+import real_january
+
 from dashboard.catalog import load_catalog
-from dashboard.config import DATA_DIR
 from dashboard.demo import DEMO_NOTE, DEMO_PATH, demo_csv, demo_figures
-from dashboard.months import month_range, parse_month
+from dashboard.months import month_range
 from dashboard.rules import find_warnings
 
 JANUARY = date(2025, 1, 1)
 LAST = date(2025, 12, 1)
-REAL_JANUARY = DATA_DIR / "real" / "2025-01_orientering.csv"
 
 
 def demo_state() -> dict[tuple[date, str, str], int]:
@@ -39,12 +39,9 @@ def test_demo_has_each_figure_once() -> None:
 
 def test_january_2025_equals_the_real_note() -> None:
     state = demo_state()
-    with REAL_JANUARY.open(encoding="utf-8", newline="") as handle:
-        real = list(csv.DictReader(handle))
-    assert len(real) == 9
-    for row in real:
-        key = (parse_month(row["month"]), row["measure"], row["category"])
-        assert state.get(key) == int(row["value"]), key
+    assert len(real_january.FIGURES) == 9
+    for key, value in real_january.state().items():
+        assert state.get(key) == value, key
 
 
 def test_january_2025_has_no_category_split() -> None:
@@ -58,8 +55,11 @@ def test_only_warning_is_januarys_reported_inconsistency() -> None:
     (warning,) = warnings
     assert warning.rule == "sum_equals"
     assert warning.month == JANUARY
-    assert "19" in warning.message
-    assert "relevante (8)" in warning.message and "(12)" in warning.message
+    discussed, relevant, not_relevant = (
+        real_january.value(f"knaek_kurven.{m}") for m in ("discussed", "relevant", "not_relevant")
+    )
+    assert str(discussed) in warning.message
+    assert f"relevante ({relevant})" in warning.message and f"({not_relevant})" in warning.message
 
 
 def test_every_measure_has_a_figure_from_its_start_to_december_2025() -> None:

@@ -1,7 +1,7 @@
 """Shaping figures for pages: what a committee member reads off a tile, a funnel or a chart.
 
-Most tests use small frames shaped like queries/figure_series.sql's result; the first two
-build a real database, so the change the pages show is the change the query computes.
+Most tests use small frames shaped like queries/figure_series.sql's result; the first ones
+read a real database, so the change the pages show is the change the query computes.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import real_january
 
 from dashboard.catalog import load_catalog
 from dashboard.db import Store
-from dashboard.demo import DEMO_PATH
 from dashboard.imports import import_file
-from dashboard.reference import load_reference
 from dashboard.web import series
 from dashboard.web.series import UNCATEGORISED
 
@@ -46,22 +45,10 @@ def figures(*rows: tuple) -> pd.DataFrame:
     )
 
 
-def _store(tmp: Path) -> Store:
-    store = Store(tmp / "krimdash.duckdb")
-    store.upgrade()
-    load_reference(store, user="test")
-    return store
-
-
 @pytest.fixture(scope="module")
-def demo_series(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    """figure_series.sql over the demo dataset, imported as `krimdash init --demo` does."""
-    store = _store(tmp_path_factory.mktemp("demo"))
-    result = import_file(
-        store, DEMO_PATH, user="test", accept_warnings=True, note="demo", is_demo=True
-    )
-    assert result.status == "saved", result.errors
-    return store.query("figure_series", ALL_FIGURES)
+def demo_series(demo_db: Path) -> pd.DataFrame:
+    """figure_series.sql over the demo dataset (`krimdash init --demo`)."""
+    return Store(demo_db).query("figure_series", ALL_FIGURES)
 
 
 # --- the query: change from the month before ------------------------------------------------
@@ -81,8 +68,23 @@ def test_each_change_is_the_value_minus_the_month_before(demo_series: pd.DataFra
 @pytest.mark.parametrize(
     ("month", "measure", "category", "value", "change"),
     [
-        pytest.param(JAN, "top100.screened", "", 68, 8, id="january-68-screened"),
-        pytest.param(JAN, "knaek_kurven.discussed", "", 19, 4, id="january-19-discussed"),
+        # The demo's January is the real note's (tests/test_demo.py).
+        pytest.param(
+            JAN,
+            "top100.screened",
+            "",
+            real_january.value("top100.screened"),
+            8,
+            id="january-68-screened",
+        ),
+        pytest.param(
+            JAN,
+            "knaek_kurven.discussed",
+            "",
+            real_january.value("knaek_kurven.discussed"),
+            4,
+            id="january-19-discussed",
+        ),
         pytest.param(T(2024, 6, 1), "top100.screened", "", 6, None, id="first-month"),
         pytest.param(FEB, "top100.screened", "1", 11, None, id="first-split-month"),
         pytest.param(MAR, "top100.screened", "1", 12, 1, id="category-change"),
@@ -109,8 +111,7 @@ def test_the_demo_series_shows_the_change_a_reader_expects(
         assert row["change"].tolist() == [change]
 
 
-def test_a_missing_month_leaves_no_change_across_the_gap(tmp_path: Path) -> None:
-    store = _store(tmp_path)
+def test_a_missing_month_leaves_no_change_across_the_gap(store: Store, tmp_path: Path) -> None:
     csv = tmp_path / "ungesporet.csv"
     csv.write_text(
         "month,measure,category,value,note\n"
@@ -242,14 +243,11 @@ def test_an_unknown_monthly_change_is_a_gap_in_the_breakdown_not_zero() -> None:
 KNAEK_KURVEN = CATALOG.funnel_of("knaek_kurven")
 # The real note of 15 January 2025 (data/real/2025-01_orientering.csv).
 JANUARY_NOTE = {
-    "knaek_kurven.discussed": 19,
-    "knaek_kurven.relevant": 8,
-    "knaek_kurven.not_relevant": 12,
-    "knaek_kurven.offered": 8,
-    "knaek_kurven.accepted": 3,
-    "knaek_kurven.declined": 2,
-    "knaek_kurven.in_process": 3,
+    measure: value
+    for (measure, category), value in real_january.FIGURES.items()
+    if measure.startswith("knaek_kurven.") and not category
 }
+DISCUSSED_IN_JANUARY = JANUARY_NOTE["knaek_kurven.discussed"]
 
 
 def _funnel_figures(values: dict[str, int], month: pd.Timestamp = JAN) -> pd.DataFrame:
@@ -257,26 +255,26 @@ def _funnel_figures(values: dict[str, int], month: pd.Timestamp = JAN) -> pd.Dat
 
 
 @pytest.mark.parametrize(
-    ("measure", "role", "value", "share"),
+    ("measure", "role"),
     [
-        ("knaek_kurven.discussed", "stage", 19, 1.0),
-        ("knaek_kurven.relevant", "stage", 8, 8 / 19),
-        ("knaek_kurven.offered", "stage", 8, 8 / 19),
-        ("knaek_kurven.accepted", "outcome", 3, 3 / 19),
-        ("knaek_kurven.declined", "outcome", 2, 2 / 19),
-        ("knaek_kurven.in_process", "outcome", 3, 3 / 19),
+        ("knaek_kurven.discussed", "stage"),
+        ("knaek_kurven.relevant", "stage"),
+        ("knaek_kurven.offered", "stage"),
+        ("knaek_kurven.accepted", "outcome"),
+        ("knaek_kurven.declined", "outcome"),
+        ("knaek_kurven.in_process", "outcome"),
     ],
 )
 def test_januarys_funnel_shows_each_stage_and_its_share_of_the_discussed(
-    measure: str, role: str, value: int, share: float
+    measure: str, role: str
 ) -> None:
     data = pd.concat(
         [_funnel_figures(JANUARY_NOTE), _funnel_figures({m: 99 for m in JANUARY_NOTE}, FEB)]
     )
     out = series.funnel_for_month(data, KNAEK_KURVEN, date(2025, 1, 1)).set_index("measure")
     assert out.loc[measure, "role"] == role
-    assert out.loc[measure, "value"] == value
-    assert out.loc[measure, "share"] == pytest.approx(share)
+    assert out.loc[measure, "value"] == JANUARY_NOTE[measure]
+    assert out.loc[measure, "share"] == pytest.approx(JANUARY_NOTE[measure] / DISCUSSED_IN_JANUARY)
 
 
 def test_the_funnel_lists_stages_widest_first_then_outcomes() -> None:
@@ -290,7 +288,10 @@ def test_a_stage_without_a_figure_has_no_value_and_no_share() -> None:
     out = series.funnel_for_month(_funnel_figures(partial), KNAEK_KURVEN, JAN).set_index("measure")
     assert pd.isna(out.loc["knaek_kurven.offered", "value"])
     assert pd.isna(out.loc["knaek_kurven.offered", "share"])
-    assert out.loc["knaek_kurven.relevant", "share"] == pytest.approx(8 / 19)
+    relevant = JANUARY_NOTE["knaek_kurven.relevant"]
+    assert out.loc["knaek_kurven.relevant", "share"] == pytest.approx(
+        relevant / DISCUSSED_IN_JANUARY
+    )
 
 
 @pytest.mark.parametrize("first", [None, 0], ids=["first-stage-missing", "first-stage-zero"])
@@ -299,7 +300,7 @@ def test_without_families_discussed_there_are_no_shares(first: int | None) -> No
     values = {m: v for m, v in values.items() if v is not None}
     out = series.funnel_for_month(_funnel_figures(values), KNAEK_KURVEN, JAN).set_index("measure")
     assert out["share"].isna().all()
-    assert out.loc["knaek_kurven.relevant", "value"] == 8
+    assert out.loc["knaek_kurven.relevant", "value"] == JANUARY_NOTE["knaek_kurven.relevant"]
 
 
 # --- ratio_series ------------------------------------------------------------------------------

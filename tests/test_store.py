@@ -9,19 +9,27 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import real_january
 
 from dashboard.catalog import load_catalog
-from dashboard.config import DATA_DIR
 from dashboard.db import Store, _migrate, migrations, utc_now
 from dashboard.exports import export_csv
 from dashboard.imports import import_file, retract
 from dashboard.rules import find_warnings
 
-REAL_JANUARY = DATA_DIR / "real" / "2025-01_orientering.csv"
-ACK_NOTE = "Som rapporteret i notatet af 15.01.2025: 8 + 12 ≠ 19 i kilden"
+REAL_JANUARY = real_january.PATH
 HEADER = "month,measure,category,value,note\n"
-JAN = date(2025, 1, 1)
+JAN = real_january.MONTH
 DISCUSSED = (JAN, "knaek_kurven.discussed", "")
+DISCUSSED_IN_JANUARY = real_january.value("knaek_kurven.discussed")
+N_JANUARY = len(real_january.FIGURES)
+
+
+@pytest.fixture
+def real_store(real_db: Path, own_copy) -> Store:
+    """This test's own copy of the real-January database (imported by FAS, its warning
+    acknowledged with real_january.NOTE), to write to."""
+    return Store(own_copy(real_db))
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -31,7 +39,9 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 
 def import_real_january(store: Store) -> None:
-    result = import_file(store, REAL_JANUARY, user="FAS", accept_warnings=True, note=ACK_NOTE)
+    result = import_file(
+        store, REAL_JANUARY, user="FAS", accept_warnings=True, note=real_january.NOTE
+    )
     assert result.status == "saved", result.errors
 
 
@@ -85,34 +95,36 @@ def test_a_database_from_the_first_version_is_upgraded_and_keeps_its_figures(
         assert conn.execute("select count(*) from targets").fetchone()[0] == 0
 
 
-def test_upgrading_a_current_database_changes_nothing(store: Store) -> None:
-    import_real_january(store)
+def test_upgrading_a_current_database_changes_nothing(real_store: Store) -> None:
+    store = real_store
     before = export_csv(store)
     latest = max(version for version, _, _ in migrations())
     assert store.upgrade() == latest
     assert export_csv(store) == before
 
 
-def test_a_correction_adds_a_revision_and_deletes_nothing(store: Store, tmp_path: Path) -> None:
-    import_real_january(store)
+def test_a_correction_adds_a_revision_and_deletes_nothing(
+    real_store: Store, tmp_path: Path
+) -> None:
+    store = real_store
     revisions = revision_count(store)
     correct_discussed_to_20(store, tmp_path)
     assert revision_count(store) == revisions + 1
-    assert history(store, DISCUSSED) == [20, 19]  # newest first
+    assert history(store, DISCUSSED) == [20, DISCUSSED_IN_JANUARY]  # newest first
     assert "2025-01,knaek_kurven.discussed,,20,Rettet" in exported(store)
 
 
 def test_an_export_as_of_a_moment_before_a_correction_shows_the_old_value(
-    store: Store, tmp_path: Path
+    real_store: Store, tmp_path: Path
 ) -> None:
-    import_real_january(store)
+    store = real_store
     before_correction = utc_now()
     correct_discussed_to_20(store, tmp_path)
     then = [line for line in exported(store, as_of=before_correction) if "discussed" in line]
     now = [line for line in exported(store) if "discussed" in line]
-    assert then[0].startswith("2025-01,knaek_kurven.discussed,,19,")
+    assert then[0].startswith(f"2025-01,knaek_kurven.discussed,,{DISCUSSED_IN_JANUARY},")
     assert now == ["2025-01,knaek_kurven.discussed,,20,Rettet"]
-    assert len(exported(store, as_of=before_correction)) == len(exported(store)) == 10
+    assert len(exported(store, as_of=before_correction)) == len(exported(store)) == 1 + N_JANUARY
 
 
 def test_an_export_as_of_before_anything_was_saved_is_empty(store: Store) -> None:
@@ -122,26 +134,26 @@ def test_an_export_as_of_before_anything_was_saved_is_empty(store: Store) -> Non
 
 
 def test_a_retracted_figure_leaves_the_current_figures_but_stays_in_the_history(
-    store: Store,
+    real_store: Store,
 ) -> None:
-    import_real_january(store)
+    store = real_store
     revisions = revision_count(store)
     retract(store, [DISCUSSED], user="FAS", note="Tallet var foreløbigt")
     assert not any("knaek_kurven.discussed" in line for line in exported(store))
-    assert len(exported(store)) == 9  # header + the other eight
-    assert history(store, DISCUSSED) == [None, 19]
+    assert len(exported(store)) == N_JANUARY  # the header and every figure but the retracted
+    assert history(store, DISCUSSED) == [None, DISCUSSED_IN_JANUARY]
     assert revision_count(store) == revisions + 1
     (latest, *_) = store.rows("batches")
     assert latest[3] == "retraction" and latest[9] == 1 and latest[11] == "Tallet var foreløbigt"
 
 
-def test_a_retraction_needs_a_note_and_an_existing_figure(store: Store) -> None:
-    import_real_january(store)
+def test_a_retraction_needs_a_note_and_an_existing_figure(real_store: Store) -> None:
+    store = real_store
     with pytest.raises(ValueError, match="kræver en note"):
         retract(store, [DISCUSSED], user="FAS", note=" ")
     with pytest.raises(ValueError, match="intet tal"):
         retract(store, [(date(2024, 12, 1), "ungeteam.cases", "")], user="FAS", note="fejl")
-    assert history(store, DISCUSSED) == [19]
+    assert history(store, DISCUSSED) == [DISCUSSED_IN_JANUARY]
 
 
 BATCH_COLUMNS = [
@@ -165,32 +177,32 @@ def latest_batch(store: Store) -> dict[str, object]:
     return dict(zip(BATCH_COLUMNS, store.rows("batches")[0], strict=True))
 
 
-def test_the_audit_log_records_who_what_which_file_and_why(store: Store) -> None:
-    import_real_january(store)
-    batch = latest_batch(store)
+def test_the_audit_log_records_who_what_which_file_and_why(real_db: Path) -> None:
+    batch = latest_batch(Store(real_db))
     assert batch["user_name"] == "FAS"
     assert batch["action"] == "import"
     assert batch["file_name"] == "2025-01_orientering.csv"
     assert batch["file_sha256"] == hashlib.sha256(REAL_JANUARY.read_bytes()).hexdigest()
-    assert (batch["n_new"], batch["n_changed"], batch["n_unchanged"]) == (9, 0, 0)
-    assert batch["note"] == ACK_NOTE
+    assert (batch["n_new"], batch["n_changed"], batch["n_unchanged"]) == (N_JANUARY, 0, 0)
+    assert batch["note"] == real_january.NOTE
     assert batch["is_demo"] is False
     (warning,) = json.loads(batch["warnings"])  # type: ignore[arg-type]
     assert warning["rule"] == "sum_equals"
     assert warning["month"] == "2025-01-01"
-    assert "= 20, men Familier drøftet på screeningsmøder er 19" in warning["message"]
+    assert real_january.INCONSISTENCY in warning["message"]
 
 
 def test_the_audit_log_counts_new_changed_and_unchanged_figures(
-    store: Store, tmp_path: Path
+    real_store: Store, tmp_path: Path
 ) -> None:
-    import_real_january(store)
+    store = real_store
+    cases, screened = real_january.value("ungeteam.cases"), real_january.value("top100.screened")
     february = write(
         tmp_path,
         "februar.csv",
         HEADER
-        + "2025-01,ungeteam.cases,,45,\n"  # unchanged
-        + "2025-01,top100.screened,,70,Rettet efter ny optælling\n"  # changed
+        + f"2025-01,ungeteam.cases,,{cases},\n"  # unchanged
+        + f"2025-01,top100.screened,,{screened + 2},Rettet efter ny optælling\n"  # changed
         + "2025-02,ungeteam.cases,,47,\n",  # new
     )
     result = import_file(store, february, user="Analytiker B")
@@ -210,8 +222,10 @@ def good_rows(n: int) -> list[str]:
     ]
 
 
-def test_one_bad_row_among_a_hundred_good_ones_saves_nothing(store: Store, tmp_path: Path) -> None:
-    import_real_january(store)
+def test_one_bad_row_among_a_hundred_good_ones_saves_nothing(
+    real_store: Store, tmp_path: Path
+) -> None:
+    store = real_store
     before, batches = export_csv(store), len(store.rows("batches"))
     rows = good_rows(100)
     rows.insert(50, "2025-01,ungesporet.visits,,-3,")
@@ -250,33 +264,33 @@ def test_acknowledging_without_a_note_is_refused(store: Store) -> None:
 
 
 def test_the_real_january_note_is_kept_as_reported_with_its_warning_acknowledged(
-    store: Store,
+    real_db: Path,
 ) -> None:
-    import_real_january(store)
+    store = Store(real_db)
     lines = exported(store)
-    assert len(lines) == 10
-    assert any(line.startswith("2025-01,knaek_kurven.discussed,,19,") for line in lines)
-    assert any(line.startswith("2025-01,knaek_kurven.not_relevant,,12,") for line in lines)
+    assert len(lines) == 1 + N_JANUARY
+    for (measure, category), value in real_january.FIGURES.items():
+        assert any(line.startswith(f"2025-01,{measure},{category},{value},") for line in lines)
     state = {(m, meas, cat): v for m, meas, cat, v, _ in store.rows("figures_current")}
     open_warnings = find_warnings(state, load_catalog())
     acknowledged = {row[4]: row[3] for row in store.rows("acknowledged_warnings")}
     assert len(open_warnings) == 1
-    assert acknowledged[open_warnings[0].message] == ACK_NOTE
+    assert acknowledged[open_warnings[0].message] == real_january.NOTE
 
 
-def test_importing_the_same_file_again_saves_nothing_new(store: Store) -> None:
-    import_real_january(store)
+def test_importing_the_same_file_again_saves_nothing_new(real_store: Store) -> None:
+    store = real_store
     batches, revisions = len(store.rows("batches")), revision_count(store)
     result = import_file(store, REAL_JANUARY, user="FAS")
     assert result.status == "no_change"
-    assert len(result.unchanged) == 9
+    assert len(result.unchanged) == N_JANUARY
     assert (len(store.rows("batches")), revision_count(store)) == (batches, revisions)
 
 
 def test_a_dry_run_saves_nothing(store: Store) -> None:
     result = import_file(store, REAL_JANUARY, user="FAS", dry_run=True)
     assert result.status == "dry_run"
-    assert len(result.new) == 9 and len(result.warnings) == 1
+    assert len(result.new) == N_JANUARY and len(result.warnings) == 1
     assert exported(store) == [HEADER.strip()]
 
 
