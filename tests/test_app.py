@@ -73,7 +73,19 @@ def test_every_page_renders_demo_figures_under_the_demo_banner(monkeypatch, demo
     assert "DEMO – fiktive tal." in _body(at)
     # The sidebar links to every page and keeps the reader's settings in each link.
     sidebar = _sidebar(at)
-    assert all(f"./{p if p != 'overblik' else ''}?lang=da" in sidebar for p in PAGES)
+    assert all(
+        ("./?lang=da" if p == "overblik" else f"./?side={p}&amp;lang=da") in sidebar for p in PAGES
+    )
+
+
+@pytest.mark.parametrize(
+    ("side", "shown"), [("top100", "uden kategori"), ("nope", "Seneste måned med tal")]
+)
+def test_the_root_address_shows_the_page_it_names(monkeypatch, demo_db, side, shown):
+    # The links lead to the root (./?side=top100&...): see dashboard/web/app.py.
+    at = _open(monkeypatch, demo_db, side=side)
+    assert not at.exception
+    assert shown in _body(at)  # an unknown page name shows the overview
 
 
 def test_overview_tiles_show_the_latest_demo_figures(monkeypatch, demo_db):
@@ -88,7 +100,7 @@ def test_overview_tiles_show_the_latest_demo_figures(monkeypatch, demo_db):
 
 def test_each_key_figure_links_to_its_initiatives_page(monkeypatch, demo_db):
     body = _body(_open(monkeypatch, demo_db, vis="aendring"))
-    link = re.search(r'<a href="\./top100\?([^"]*)" target="_self">TOP100</a>', body)
+    link = re.search(r'<a href="\./\?side=top100&amp;([^"]*)" target="_self">TOP100</a>', body)
     assert link is not None
     assert "vis=aendring" in html.unescape(link.group(1))  # the reader's choices come along
 

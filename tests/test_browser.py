@@ -158,6 +158,21 @@ def test_a_chart_tells_its_exact_values_on_hover(browser, demo_server):
     page.close()
 
 
+def test_a_page_link_leads_to_the_root_where_no_server_lookup_fails(browser, demo_server):
+    # At a path address (/top100) Streamlit's frontend first asks /top100/_stcore/health (404)
+    # and asks the root only 100 ms later; at the root (./?side=top100) it connects at once.
+    page = _open(browser, demo_server)
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.locator("[data-testid='stSidebar']").get_by_role("link", name="TOP100").click()
+    page.wait_for_url("**/?side=top100&*")
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
+    page.locator("figure.chart img").first.wait_for()
+    assert page.locator("[data-testid='stMain'] h1").first.inner_text() == "TOP100"
+    assert failed == []
+    page.close()
+
+
 def test_the_period_form_and_the_language_link_work(browser, demo_server):
     page = _open(browser, f"{demo_server}/ungesporet")
     page.select_option("select[name=fra]", "2025-01")

@@ -136,13 +136,23 @@ def test_a_link_keeps_every_setting_but_the_ones_it_changes(
     changes: dict[str, str | None], expected: dict[str, str | None]
 ) -> None:
     link = VIEW.link("top100", **changes)
-    assert link.startswith("./top100?")
-    want = {**VIEW.params(), **expected}
+    assert link.startswith("./?side=top100&")
+    want = {"side": "top100", **VIEW.params(), **expected}
     assert query(link) == {k: v for k, v in want.items() if v is not None}
 
 
 def test_a_link_to_the_overview_is_relative_too() -> None:
     assert parse_settings({}, MONTHS).link("") == "./?lang=da&fra=2025-01&til=2025-06&vis=niveau"
+
+
+def test_every_page_lives_at_the_root_named_in_the_address() -> None:
+    # At a path address (/top100) Streamlit's frontend first looks for its server under the
+    # path and retries at the root 100 ms later; at the root it connects at once.
+    on_top100 = parse_settings({"side": "top100", "lang": "en"}, MONTHS, extra_keys=("side",))
+    assert query(on_top100.link("sammenlign"))["side"] == "sammenlign"
+    assert "side" not in query(on_top100.link(""))
+    assert on_top100.link("", lang="da") == "./?lang=da&fra=2025-01&til=2025-06&vis=niveau"
+    assert on_top100.params()["side"] == "top100"  # a form on the page stays on the page
 
 
 def test_a_link_escapes_what_it_carries() -> None:

@@ -225,7 +225,7 @@ def test_the_sidebar_links_every_page_keeping_the_readers_settings() -> None:
         assert shown[title]["target"] == "_self"
     assert (
         shown["TOP100"]["href"]
-        == "./top100?lang=da&fra=2025-02&til=2025-04&vis=aendring&tragt=2025-03"
+        == "./?side=top100&lang=da&fra=2025-02&til=2025-04&vis=aendring&tragt=2025-03"
     )
 
 

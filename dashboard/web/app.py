@@ -13,6 +13,7 @@ import streamlit as st
 from dashboard.db import DatabaseBusy
 from dashboard.web import appdata, views
 from dashboard.web.app_pages import compare, initiative, overview
+from dashboard.web.settings import PAGE
 from dashboard.web.texts import text
 
 st.set_page_config(page_title="krimdash", layout="wide")
@@ -30,27 +31,20 @@ except DatabaseBusy:
 lang = settings.lang
 
 catalog = appdata.catalog()
+routes = [  # (path, title, render); the overview's path is ''
+    ("", text("page_overview", lang), overview.render),
+    *((i.id, i.name(lang), partial(initiative.render, i.id)) for i in catalog.initiatives),
+    ("sammenlign", text("page_compare", lang), compare.render),
+]
+# Every page lives at the root, named in the address (`?side=top100`, settings.PAGE): at a path
+# address such as /top100 Streamlit's frontend first looks for its server under that path (a 404
+# at /top100/_stcore/health) and tries the root only 100 ms later, on every visit. The root
+# shows the page the address names; path addresses (older bookmarks) still work.
+home = st.query_params.get(PAGE, "")
+home = home if home in {path for path, _, _ in routes} else ""
 pages = [
-    (
-        "",
-        text("page_overview", lang),
-        st.Page(
-            overview.render, title=text("page_overview", lang), url_path="overblik", default=True
-        ),
-    ),
-    *(
-        (
-            i.id,
-            i.name(lang),
-            st.Page(partial(initiative.render, i.id), title=i.name(lang), url_path=i.id),
-        )
-        for i in catalog.initiatives
-    ),
-    (
-        "sammenlign",
-        text("page_compare", lang),
-        st.Page(compare.render, title=text("page_compare", lang), url_path="sammenlign"),
-    ),
+    (path, title, st.Page(render, title=title, url_path=path or "overblik", default=path == home))
+    for path, title, render in routes
 ]
 # The router keeps Streamlit's page addresses; the links to them are our own (they carry the settings).
 page = st.navigation([p for _, _, p in pages], position="hidden")

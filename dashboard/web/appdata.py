@@ -22,7 +22,7 @@ from ..catalog import Catalog, load_catalog
 from ..db import Store, latest_version
 from ..reference import loaded_catalog
 from . import series, views
-from .settings import Settings, parse_settings
+from .settings import PAGE, Settings, parse_settings
 from .texts import text
 
 
@@ -110,8 +110,8 @@ def available_months() -> list[pd.Timestamp]:
     return series.months_between(months.iloc[0], months.iloc[-1])
 
 
-# A page's own choices that ride in the address beside the frame's.
-PAGE_PARAMS = ("tragt", "a", "b")
+# The page (see app.py) and a page's own choices, which ride in the address beside the frame's.
+PAGE_PARAMS = (PAGE, "tragt", "a", "b")
 
 
 def settings() -> Settings:

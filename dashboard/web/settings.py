@@ -1,4 +1,4 @@
-"""The reader's choices (language, period, level or change, and a page's own month choices),
+"""The reader's choices (the page, language, period, level or change, a page's own months),
 carried in the address as query parameters: every view can be bookmarked and shared, and the
 app needs no widgets (each widget type costs the browser a script to load)."""
 
@@ -14,6 +14,8 @@ from ..months import parse_month
 
 # Query parameter values in the address; Danish, since the address is what users see.
 MODES = {"niveau": False, "aendring": True}
+# Which page, in the address: every page lives at the root (`./?side=top100&...`), see app.py.
+PAGE = "side"
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,9 @@ class Settings:
         return out
 
     def link(self, path: str, **changes: str | None) -> str:
-        """A relative link to `path` ('' is the overview) keeping these settings."""
-        return f"./{path}?{urlencode(self.params(**changes))}"
+        """A relative link to page `path` ('' is the overview) keeping these settings."""
+        params = self.params(**{PAGE: None, **changes})
+        return "./?" + urlencode(({PAGE: path} if path else {}) | params)
 
     def month_param(
         self, name: str, months: list[pd.Timestamp], default: pd.Timestamp
