@@ -143,7 +143,7 @@ INSPECT_JS = """
   const h1 = document.querySelector('[data-testid="stMain"] h1');
   const images = [...document.images];
   return {
-    path: location.pathname,
+    path: location.pathname + location.search,
     not_found: dialogs.some((t) => /page not found/i.test(t)),
     exceptions: document.querySelectorAll('[data-testid="stException"]').length,
     exception_text: exc ? exc.innerText.slice(0, 300) : '',
@@ -312,7 +312,7 @@ def table(
 ) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """The printed table and, per page and mode, its summary with the ratio to blank."""
     head = (
-        f"{'page':<14} {'url':<15} {'mode':<9} {'n':>2} {'median':>7} {'p90':>7} {'min':>7} "
+        f"{'page':<14} {'url':<20} {'mode':<9} {'n':>2} {'median':>7} {'p90':>7} {'min':>7} "
         f"{'max':>7} {'script':>7} {'ratio':>6}  notes"
     )
     lines = [head, "-" * len(head)]
@@ -334,7 +334,7 @@ def table(
             if s["paths"] and s["paths"] != [r["url"]]:
                 notes.append(f"address became {', '.join(s['paths'])}")
             lines.append(
-                f"{name:<14} {r['url']:<15} {mode:<9} {s['n']:>2} {ms(s['median_ms']):>7} "
+                f"{name:<14} {r['url']:<20} {mode:<9} {s['n']:>2} {ms(s['median_ms']):>7} "
                 f"{ms(s['p90_ms']):>7} {ms(s['min_ms']):>7} {ms(s['max_ms']):>7} "
                 f"{ms(s['script_done_median_ms']):>7} {ratio(s['ratio']):>6}  " + ", ".join(notes)
             )

@@ -66,15 +66,27 @@ def resolve_pages(names: list[str], ss: dict[str, Any]) -> tuple[list[dict[str, 
     pages = {p["name"]: p for p in ss.get("pages", [])}
     for name in names:
         p = pages.get(name)
-        if p is None:  # no registry (worker failed): try the path and see what the browser says
-            targets.append({"name": name, "url": f"/{name}"})
+        if p is None:  # no registry (worker failed): try the address and see what the browser says
+            targets.append({"name": name, "url": page_address(name)})
         elif not p["registered"]:
             notes.append(f"{name}: not registered by st.navigation (yet): skipped")
         elif p.get("default"):
             targets.append({"name": name, "url": "/"})
         else:
-            targets.append({"name": name, "url": "/" + p["url_pathname"]})
+            targets.append({"name": name, "url": page_address(p["url_pathname"])})
     return targets, notes
+
+
+def address(url: str) -> str:
+    """A full URL without its host: the path and the query, as the page reports its own."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def page_address(url_pathname: str) -> str:
+    """The address the app's own links give a page: the root, naming the page in `side`
+    (a path address costs Streamlit's frontend a failed request first; see dashboard/web/app.py)."""
+    return f"/?side={url_pathname}"
 
 
 def browser_demo(
@@ -114,7 +126,7 @@ def browser_demo(
         report["loadavg_at_end"] = loadavg()
         report["other_work_at_end"] = other_work(ours)
     for r in res.values():
-        r["url"] = urlsplit(r["url"]).path
+        r["url"] = address(r["url"])
     return res
 
 
@@ -136,7 +148,7 @@ def browser_synthetic(
     )
     if initiative:
         targets.append(
-            {"name": initiative["url_pathname"], "url": "/" + initiative["url_pathname"]}
+            {"name": initiative["url_pathname"], "url": page_address(initiative["url_pathname"])}
         )
     if not targets:
         return ["no synthetic page registered: no browser round"]
@@ -161,12 +173,12 @@ def browser_synthetic(
             browser.close()
         report["synthetic_server_peak_rss_mb"] = peak_rss_mb(app.process.pid)
     for r in res.values():
-        r["url"] = urlsplit(r["url"]).path
+        r["url"] = address(r["url"])
     lines, summary = page_loads.table(res, report.get("blank_median_ms", {}))
     for name, r in res.items():
         cold = r["server_cold"]
         lines.append(
-            f"{name:<14} {r['url']:<15} {'srv cold':<9}  1 {ms(cold.get('ms')):>7}"
+            f"{name:<14} {r['url']:<20} {'srv cold':<9}  1 {ms(cold.get('ms')):>7}"
             + ("" if cold.get("ok") else f"  failed: {cold.get('error')}")
         )
     report["synthetic_browser"] = {"visits": res, "summary": summary}

@@ -74,7 +74,8 @@ def test_every_page_renders_demo_figures_under_the_demo_banner(monkeypatch, demo
     # The sidebar links to every page and keeps the reader's settings in each link.
     sidebar = _sidebar(at)
     assert all(
-        ("./?lang=da" if p == "overblik" else f"./?side={p}&amp;lang=da") in sidebar for p in PAGES
+        ("./?sprog=da" if p == "overblik" else f"./?side={p}&amp;sprog=da") in sidebar
+        for p in PAGES
     )
 
 
@@ -148,7 +149,7 @@ def test_every_page_speaks_english_when_asked(monkeypatch, demo_db, page):
     assert not at.exception
     assert "DEMO – fictive figures." in _body(at)
     assert "Vis tal" not in _body(at)
-    assert "lang=en" in _sidebar(at)
+    assert "sprog=en" in _sidebar(at)
 
 
 def test_the_funnel_shows_the_chosen_month(monkeypatch, real_db):

@@ -184,10 +184,18 @@ def test_the_period_form_and_the_language_link_work(browser, demo_server):
     rows = page.locator("details table tbody th").all_text_contents()
     assert rows[0] == "januar 2025" and "juli 2025" not in rows
     page.get_by_role("link", name="English").click()
-    page.wait_for_url("**lang=en*")
+    page.wait_for_url("**sprog=en*")
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
     page.locator("text=DEMO – fictive figures.").first.wait_for()
     assert "fra=2025-01" in page.url  # the period stays chosen
+    # The period form keeps the language (a hidden field named `lang` was dropped by
+    # Streamlit's sanitiser, so an English reader was sent back to Danish).
+    page.select_option("select[name=til]", "2025-03")
+    page.get_by_role("button", name="Show the period").click()
+    page.wait_for_url("**til=2025-03*")
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
+    assert "sprog=en" in page.url
+    page.locator("text=DEMO – fictive figures.").first.wait_for()
     page.close()
 
 

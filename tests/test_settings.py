@@ -113,7 +113,7 @@ VIEW = parse_settings(
 def test_the_settings_round_trip_through_their_query_parameters() -> None:
     params = VIEW.params()
     assert params == {
-        "lang": "en",
+        "sprog": "en",
         "fra": "2025-02",
         "til": "2025-04",
         "vis": "aendring",
@@ -126,7 +126,7 @@ def test_the_settings_round_trip_through_their_query_parameters() -> None:
     ("changes", "expected"),
     [
         pytest.param({}, {}, id="kept"),
-        pytest.param({"lang": "da"}, {"lang": "da"}, id="language-changed"),
+        pytest.param({"sprog": "da"}, {"sprog": "da"}, id="language-changed"),
         pytest.param({"vis": "niveau"}, {"vis": "niveau"}, id="mode-changed"),
         pytest.param({"fra": None}, {"fra": None}, id="from-dropped"),
         pytest.param({"tragt": None}, {"tragt": None}, id="page-choice-dropped"),
@@ -142,7 +142,7 @@ def test_a_link_keeps_every_setting_but_the_ones_it_changes(
 
 
 def test_a_link_to_the_overview_is_relative_too() -> None:
-    assert parse_settings({}, MONTHS).link("") == "./?lang=da&fra=2025-01&til=2025-06&vis=niveau"
+    assert parse_settings({}, MONTHS).link("") == "./?sprog=da&fra=2025-01&til=2025-06&vis=niveau"
 
 
 def test_every_page_lives_at_the_root_named_in_the_address() -> None:
@@ -151,7 +151,7 @@ def test_every_page_lives_at_the_root_named_in_the_address() -> None:
     on_top100 = parse_settings({"side": "top100", "lang": "en"}, MONTHS, extra_keys=("side",))
     assert query(on_top100.link("sammenlign"))["side"] == "sammenlign"
     assert "side" not in query(on_top100.link(""))
-    assert on_top100.link("", lang="da") == "./?lang=da&fra=2025-01&til=2025-06&vis=niveau"
+    assert on_top100.link("", sprog="da") == "./?sprog=da&fra=2025-01&til=2025-06&vis=niveau"
     assert on_top100.params()["side"] == "top100"  # a form on the page stays on the page
 
 
@@ -174,3 +174,9 @@ def test_a_pages_month_is_the_chosen_one_only_when_the_page_offers_it(
 ) -> None:
     settings = Settings(months=MONTHS, extra=(("tragt", value),) if value else ())
     assert settings.month_param("tragt", among, default=T(2025, 6, 1)) == expected
+
+
+@pytest.mark.parametrize("key", ["sprog", "lang"])
+def test_the_language_is_read_from_sprog_and_from_addresses_made_before_it(key: str) -> None:
+    assert parse_settings({key: "en"}, MONTHS).lang == "en"
+    assert "lang" not in parse_settings({key: "en"}, MONTHS).params()

@@ -184,7 +184,7 @@ VIEW = parse_settings(
 def test_a_month_form_carries_the_other_settings_but_asks_for_its_own_month() -> None:
     markup = views.month_form(VIEW, [("tragt", "Måned for tragten", MONTHS[::-1], MAR)], "Vis")
     hidden = {i["name"]: i["value"] for i in tags(markup, "input") if i["type"] == "hidden"}
-    assert hidden == {"lang": "da", "fra": "2025-02", "til": "2025-04", "vis": "aendring"}
+    assert hidden == {"sprog": "da", "fra": "2025-02", "til": "2025-04", "vis": "aendring"}
     assert [s["name"] for s in tags(markup, "select")] == ["tragt"]
     options = tags(markup, "option")
     assert [o["value"] for o in options] == ["2025-04", "2025-03", "2025-02", "2025-01"]
@@ -199,7 +199,7 @@ def test_a_form_asking_for_two_months_carries_neither_as_hidden() -> None:
         view, [("a", "Første", MONTHS, JAN), ("b", "Anden", MONTHS, MAR)], "Vis"
     )
     hidden = {i["name"] for i in tags(markup, "input") if i["type"] == "hidden"}
-    assert hidden == {"lang", "fra", "til", "vis"}
+    assert hidden == {"sprog", "fra", "til", "vis"}
     selected = [o["value"] for o in tags(markup, "option") if "selected" in o]
     assert selected == ["2025-01", "2025-03"]
 
@@ -225,7 +225,7 @@ def test_the_sidebar_links_every_page_keeping_the_readers_settings() -> None:
         assert shown[title]["target"] == "_self"
     assert (
         shown["TOP100"]["href"]
-        == "./?side=top100&lang=da&fra=2025-02&til=2025-04&vis=aendring&tragt=2025-03"
+        == "./?side=top100&sprog=da&fra=2025-02&til=2025-04&vis=aendring&tragt=2025-03"
     )
 
 
@@ -242,13 +242,13 @@ def test_the_sidebar_marks_the_page_the_reader_is_on(current: str) -> None:
         (
             {"lang": "da", "vis": "aendring"},
             {"Dansk", "Månedlig ændring"},
-            ("English", {"lang": "en"}),
+            ("English", {"sprog": "en"}),
             ("Niveau", {"vis": "niveau"}),
         ),
         (
             {"lang": "en"},
             {"English", "Level"},
-            ("Dansk", {"lang": "da"}),
+            ("Dansk", {"sprog": "da"}),
             ("Monthly change", {"vis": "aendring"}),
         ),
     ],
@@ -278,7 +278,7 @@ def test_the_sidebar_has_a_period_form_with_the_chosen_months() -> None:
     selected = [o["value"] for o in tags(markup, "option") if "selected" in o]
     assert selected == ["2025-02", "2025-04"]
     hidden = {i["name"]: i["value"] for i in tags(markup, "input") if i["type"] == "hidden"}
-    assert hidden == {"lang": "da", "vis": "aendring", "tragt": "2025-03"}
+    assert hidden == {"sprog": "da", "vis": "aendring", "tragt": "2025-03"}
 
 
 def test_without_figures_the_sidebar_has_no_period_form() -> None:

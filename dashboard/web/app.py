@@ -13,24 +13,24 @@ import streamlit as st
 from dashboard.db import DatabaseBusy
 from dashboard.web import appdata, views
 from dashboard.web.app_pages import compare, initiative, overview
-from dashboard.web.settings import PAGE
+from dashboard.web.settings import PAGE, language
 from dashboard.web.texts import text
 
 st.set_page_config(page_title="krimdash", layout="wide")
 
-lang = st.query_params.get("lang", "da")
+lang = language(st.query_params.to_dict())
 if not appdata.store().exists():
     st.error(text("no_database", lang))
     st.stop()
 try:
     demo, _ = appdata.demo_status()
     settings = appdata.settings()
+    catalog = appdata.catalog()
 except DatabaseBusy:
     st.error(text("busy", lang))
     st.stop()
 lang = settings.lang
 
-catalog = appdata.catalog()
 routes = [  # (path, title, render); the overview's path is ''
     ("", text("page_overview", lang), overview.render),
     *((i.id, i.name(lang), partial(initiative.render, i.id)) for i in catalog.initiatives),

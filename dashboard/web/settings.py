@@ -10,12 +10,17 @@ from urllib.parse import urlencode
 
 import pandas as pd
 
+from ..config import lang_of
 from ..months import parse_month
 
 # Query parameter values in the address; Danish, since the address is what users see.
 MODES = {"niveau": False, "aendring": True}
 # Which page, in the address: every page lives at the root (`./?side=top100&...`), see app.py.
 PAGE = "side"
+# The language, in the address. Not `lang`: the sanitiser of Streamlit's HTML element drops a
+# form field named like a form property (form.lang), so the period form lost the language.
+# `lang` is still read, so addresses bookmarked before keep working.
+LANG, OLD_LANG = "sprog", "lang"
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ class Settings:
 
     def params(self, **changes: str | None) -> dict[str, str]:
         """The query parameters for these settings, with `changes` applied (None drops one)."""
-        out: dict[str, str] = {"lang": self.lang}
+        out: dict[str, str] = {LANG: self.lang}
         if self.months:
             out["fra"] = f"{self.first:%Y-%m}"
             out["til"] = f"{self.last:%Y-%m}"
@@ -70,12 +75,18 @@ def _month(value: str | None) -> pd.Timestamp | None:
         return None
 
 
+def language(params: Mapping[str, str]) -> str:
+    """The language the address asks for (`sprog`, or `lang` in addresses made before it), or
+    Danish."""
+    return lang_of(params.get(LANG) or params.get(OLD_LANG))
+
+
 def parse_settings(
     params: Mapping[str, str], months: list[pd.Timestamp], extra_keys: tuple[str, ...] = ()
 ) -> Settings:
     """Settings from query parameters; anything missing or invalid falls back to the default
     (Danish, the whole period, level)."""
-    lang = params.get("lang") if params.get("lang") in ("da", "en") else "da"
+    lang = language(params)
     first = _month(params.get("fra"))
     last = _month(params.get("til"))
     first = first if first in months else (months[0] if months else None)

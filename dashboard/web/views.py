@@ -30,7 +30,7 @@ from ..config import lang_column
 from ..months import month_label
 from . import charts, series
 from .render import ChartImage, chart_image, svg_data_uri
-from .settings import Settings
+from .settings import LANG, Settings
 from .texts import fmt_int, fmt_pct, fmt_signed, text
 
 if TYPE_CHECKING:
@@ -377,7 +377,7 @@ def sidebar(
         "frame.html",
         lang=lang,
         nav=[Link(settings.link(path), title, path == current) for path, title in pages],
-        languages=choice("lang", {"da": "Dansk", "en": "English"}, lang),
+        languages=choice(LANG, {"da": "Dansk", "en": "English"}, lang),
         demo=demo,
         period=period,
         modes=choice(
