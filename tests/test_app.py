@@ -9,42 +9,17 @@ import re
 
 import pytest
 import real_january
-from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
+from apptest import body as _body
+from apptest import open_page as _open
+from apptest import sidebar as _sidebar
 
 from dashboard.catalog import load_catalog
 from dashboard.demo import demo_figures
 from dashboard.months import add_months, month_label
 
-APP = "../dashboard/web/app.py"
 PAGES = ["overblik"] + [i.id for i in load_catalog().initiatives] + ["sammenlign"]
 DEMO = {f.key: f.value for f in demo_figures()}
 LATEST = max(month for month, _, _ in DEMO)
-
-
-def _open(monkeypatch, db, page: str = "overblik", **params: str) -> AppTest:
-    """Open a page with query parameters, as a link or a bookmark would.
-
-    The app's pages are callables with their own url path, which AppTest.switch_page (file
-    pages only) cannot address; a real session asks for a page by the hash of its url path.
-    """
-    monkeypatch.setenv("KRIMDASH_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(params)
-    at.run()
-    if page != "overblik":
-        at._page_hash = calc_hash(page)
-        at.run()
-    return at
-
-
-def _body(at: AppTest) -> str:
-    """The page body's HTML (the main area's st.html)."""
-    return "".join(h.proto.body for h in at.main.html)
-
-
-def _sidebar(at: AppTest) -> str:
-    return "".join(h.proto.body for h in at.sidebar.html)
 
 
 def _number(value: int) -> str:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import apptest
 import duckdb
 import pytest
+from apptest import body, sidebar
 from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
 
 from dashboard.catalog import load_catalog
 from dashboard.config import DEFAULT_CATALOG
@@ -19,7 +20,6 @@ from dashboard.imports import import_file
 from dashboard.reference import load_reference
 from dashboard.web.texts import text
 
-APP = "../dashboard/web/app.py"
 NEW_MEASURE = """
 [[measures]]
 id = "top100.mentors"
@@ -89,24 +89,9 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def open_page(monkeypatch, db: Path, catalog: Path, page: str, **params: str) -> AppTest:
-    monkeypatch.setenv("KRIMDASH_DB", str(db))
-    monkeypatch.setenv("KRIMDASH_CATALOG", str(catalog))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params.update(params)
-    at.run()
-    if page != "overblik":
-        at._page_hash = calc_hash(page)
-        at.run()
+    at = apptest.open_page(monkeypatch, db, page, catalog=catalog, **params)
     assert not at.exception, at.exception[0].message if at.exception else ""
     return at
-
-
-def body(at: AppTest) -> str:
-    return "".join(h.proto.body for h in at.main.html)
-
-
-def sidebar(at: AppTest) -> str:
-    return "".join(h.proto.body for h in at.sidebar.html)
 
 
 def warnings(at: AppTest) -> list[str]:

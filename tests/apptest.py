@@ -1,0 +1,44 @@
+"""Opening the app's pages in Streamlit's AppTest as a link or a bookmark would: the database
+(and catalog) from the environment, the reader's choices in the address, and the page named
+in it (`?side=top100`, the address the app's own links use)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.web.settings import PAGE
+
+APP = "../dashboard/web/app.py"  # AppTest reads it relative to this file
+
+
+def open_page(
+    monkeypatch: pytest.MonkeyPatch,
+    db: Path | str,
+    page: str = "overblik",
+    *,
+    catalog: Path | None = None,
+    **params: str,
+) -> AppTest:
+    """Run the app once for `page` ('overblik', an initiative id or 'sammenlign')."""
+    monkeypatch.setenv("KRIMDASH_DB", str(db))
+    if catalog is not None:
+        monkeypatch.setenv("KRIMDASH_CATALOG", str(catalog))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params)
+    if page != "overblik":
+        at.query_params[PAGE] = page
+    at.run()
+    return at
+
+
+def body(at: AppTest) -> str:
+    """The page body's HTML (the main area's st.html)."""
+    return "".join(h.proto.body for h in at.main.html)
+
+
+def sidebar(at: AppTest) -> str:
+    """The frame's HTML (the sidebar's st.html)."""
+    return "".join(h.proto.body for h in at.sidebar.html)
