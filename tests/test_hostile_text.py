@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from dashboard.catalog import Catalog, Category, Funnel, Initiative, Measure, Relation
 from dashboard.web import series, views
 from dashboard.web.appdata import PAGE_PARAMS
-from dashboard.web.settings import Settings, parse_settings
+from dashboard.web.settings import LANG, OLD_LANG, Settings, parse_settings
 
 T = pd.Timestamp
 MONTHS = series.months_between(T(2025, 1, 1), T(2025, 4, 1))
@@ -336,11 +336,13 @@ pieces = st.lists(
 # Always at least one hostile fragment: the text can never be a valid choice by chance.
 hostile = st.builds(lambda before, fragment, after: before + fragment + after, pieces, st.sampled_from(FRAGMENTS), pieces)  # fmt: skip
 texts = st.fixed_dictionaries({f: hostile for f in FIELDS})
-# lang and vis are also drawn valid, so both languages' fields and both modes are read; the
-# period and the pages' own months only hostile, so the pages compared stay few.
+# The language (sprog, and the lang of older addresses) and vis are also drawn valid, so both
+# languages' fields and both modes are read; the period and the pages' own months only hostile,
+# so the pages compared stay few.
 params = st.fixed_dictionaries(
     {
-        "lang": st.one_of(hostile, st.sampled_from(["da", "en"])),
+        LANG: st.one_of(hostile, st.sampled_from(["da", "en"])),
+        OLD_LANG: st.one_of(hostile, st.sampled_from(["da", "en"])),
         "fra": hostile,
         "til": hostile,
         "vis": st.one_of(hostile, st.sampled_from(["niveau", "aendring"])),
