@@ -27,8 +27,8 @@ def _number(value: int) -> str:
 
 
 def _percent(part: int, whole: int) -> str:
-    """A share as the pages write it in Danish: 42,1 %."""
-    return f"{part / whole:.1%}".replace(".", ",").replace("%", " %")
+    """A share as the pages write it in Danish: 42,1 % (a non-breaking space before %)."""
+    return f"{part / whole:.1%}".replace(".", ",").replace("%", "\u00a0%")
 
 
 def _rows(body: str, first_cell: str) -> list[list[str]]:

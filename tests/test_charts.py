@@ -440,7 +440,13 @@ def test_a_month_without_a_figure_has_no_bar_and_no_zero_label() -> None:
     [
         pytest.param("da", False, [1234, 2000, 68], ["1.234", "2.000", "68"], id="danish"),
         pytest.param("en", False, [1234, 2000, 68], ["1,234", "2,000", "68"], id="english"),
-        pytest.param("da", True, [8 / 19, 0.5, 1.0], ["42 %", "50 %", "100 %"], id="danish-share"),
+        pytest.param(
+            "da",
+            True,
+            [8 / 19, 0.5, 1.0],
+            ["42\u00a0%", "50\u00a0%", "100\u00a0%"],
+            id="danish-share",
+        ),
         pytest.param("en", True, [8 / 19, 0.5, 1.0], ["42%", "50%", "100%"], id="english-share"),
     ],
 )
@@ -571,7 +577,17 @@ def test_hovering_a_stacked_part_gives_month_value_and_category() -> None:
 @pytest.mark.parametrize(
     ("lang", "labels"),
     [
-        ("da", ["19 (100 %)", "8 (42 %)", "8 (42 %)", "3 (16 %)", "2 (11 %)", "3 (16 %)"]),
+        (
+            "da",
+            [
+                "19 (100\u00a0%)",
+                "8 (42\u00a0%)",
+                "8 (42\u00a0%)",
+                "3 (16\u00a0%)",
+                "2 (11\u00a0%)",
+                "3 (16\u00a0%)",
+            ],
+        ),
         ("en", ["19 (100%)", "8 (42%)", "8 (42%)", "3 (16%)", "2 (11%)", "3 (16%)"]),
     ],
 )
@@ -589,7 +605,13 @@ def test_a_funnel_stage_without_a_figure_is_left_out() -> None:
     spec = charts.funnel_chart(data).to_dict(validate=False)
     drawn = rows(spec, only(spec, "text"))
     assert "Familier tilbudt indsatsen" not in [r["label"] for r in drawn]
-    assert [r["text"] for r in drawn] == ["19 (100 %)", "8 (42 %)", "3", "2 (11 %)", "3 (16 %)"]
+    assert [r["text"] for r in drawn] == [
+        "19 (100\u00a0%)",
+        "8 (42\u00a0%)",
+        "3",
+        "2 (11\u00a0%)",
+        "3 (16\u00a0%)",
+    ]
 
 
 def test_funnel_stages_and_outcomes_have_their_own_colours() -> None:

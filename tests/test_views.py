@@ -100,10 +100,10 @@ COLUMNS = {"month": "Måned", "value": "Antal", "change": "Ændring", "share": "
     [
         ("da", [
             ["Måned", "Antal", "Ændring", "Andel"],
-            ["januar 2025", "1.234", "+5", "12,5 %"],
-            ["februar 2025", "68", "−3", "42,1 %"],
+            ["januar 2025", "1.234", "+5", "12,5\u00a0%"],
+            ["februar 2025", "68", "−3", "42,1\u00a0%"],
             ["marts 2025", "–", "±0", "–"],
-            ["april 2025", "70", "–", "100,0 %"],
+            ["april 2025", "70", "–", "100,0\u00a0%"],
         ]),
         ("en", [
             ["Måned", "Antal", "Ændring", "Andel"],

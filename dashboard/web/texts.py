@@ -1,5 +1,5 @@
 """Every user-facing text of the app, one dictionary per language (Danish first), and the
-number formats (1.234, +5, 12,5 %)."""
+number formats (1.234, +5, −3, 12,5 %)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pandas as pd
 
 DA: dict[str, str] = {
     "page_overview": "Overblik",
+    "tab_title": "{page} – krimdash",
     "demo_banner_title": "DEMO – fiktive tal.",
     "demo_banner": (
         "Tallene her er opdigtede til afprøvning og må ikke "
@@ -74,6 +75,7 @@ DA: dict[str, str] = {
 
 EN: dict[str, str] = {
     "page_overview": "Overview",
+    "tab_title": "{page} – krimdash",
     "demo_banner_title": "DEMO – fictive figures.",
     "demo_banner": (
         "These figures are made up for trying the app and must not "
@@ -147,26 +149,42 @@ def text(key: str, lang: str = "da") -> str:
     return LANGUAGES.get(lang, DA).get(key) or DA[key]
 
 
-def fmt_int(value: float | int | None, lang: str = "da") -> str:
-    """1.234 in Danish, 1,234 in English; '–' for a missing value."""
+MINUS = "\u2212"  # a real minus sign, as on the chart axes; a hyphen is not one
+NBSP = "\u00a0"  # between a number and "%" in Danish, so "12,5 %" never breaks over two lines
+
+
+def fmt_number(value: float | int | None, lang: str = "da", decimals: int = 0) -> str:
+    """1.234,5 in Danish, 1,234.5 in English, with a real minus sign (−3); '–' if missing.
+    A value that rounds to zero has no sign."""
     if pd.isna(value):
         return "–"
-    text = f"{int(round(value)):,}".replace("-", "−")  # a real minus sign, as on the axes
-    return text.replace(",", ".") if lang == "da" else text
+    text = f"{value:,.{decimals}f}"
+    if text.startswith("-"):
+        text = text[1:] if not text.strip("-0.,") else MINUS + text[1:]
+    if lang == "da":  # swap the separators: 1,234.5 -> 1.234,5
+        text = text.translate(str.maketrans({",": ".", ".": ","}))
+    return text
+
+
+def fmt_int(value: float | int | None, lang: str = "da") -> str:
+    """1.234 in Danish, 1,234 in English, −3 with a real minus sign; '–' for a missing value."""
+    return fmt_number(value, lang, 0)
 
 
 def fmt_signed(value: float | int | None, lang: str = "da") -> str:
-    """A change with its sign: +5, −3 (a real minus sign), ±0."""
-    if pd.isna(value):
-        return "–"
-    if value == 0:
+    """A change with its sign: +5, −3 (a real minus sign), ±0 (also for what rounds to 0)."""
+    text = fmt_int(value, lang)
+    if text == "–":
+        return text
+    if text == "0":
         return "±0"
-    return ("+" if value > 0 else "−") + fmt_int(abs(value), lang)
+    return text if text.startswith(MINUS) else "+" + text
 
 
 def fmt_pct(share: float | None, lang: str = "da", decimals: int = 1) -> str:
-    """12,5 % in Danish, 12.5% in English."""
+    """A share as a percentage: 1.200,0 % in Danish (a non-breaking space before %), 1,200.0%
+    in English, −12,5 % with a real minus sign; '–' for a missing share."""
     if pd.isna(share):
         return "–"
-    number = f"{share * 100:.{decimals}f}"
-    return f"{number.replace('.', ',')} %" if lang == "da" else f"{number}%"
+    number = fmt_number(share * 100, lang, decimals)
+    return f"{number}{NBSP}%" if lang == "da" else f"{number}%"
