@@ -67,9 +67,10 @@ def writable_server(writable_db):
     yield from _serve(writable_db)
 
 
-def _open(browser, url: str, width: int = 1280, height: int = 900):
-    """A new page at `url`, returned once Streamlit's script run has finished."""
-    page = browser.new_page(viewport={"width": width, "height": height})
+def _open(browser, url: str, width: int = 1280, height: int = 900, color_scheme: str = "light"):
+    """A new page at `url`, returned once Streamlit's script run has finished; `color_scheme`
+    is the device's light or dark mode (prefers-color-scheme)."""
+    page = browser.new_page(viewport={"width": width, "height": height}, color_scheme=color_scheme)
     page.goto(url)
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
         timeout=60_000
@@ -124,6 +125,7 @@ PAGES = {
 def test_every_page_renders_in_the_browser(browser, demo_server, path, width):
     page = _open(browser, f"{demo_server}/{path}", width=width)
     assert page.locator("[data-testid='stMain'] h1").first.inner_text().strip() == PAGES[path]
+    assert page.title() == f"{PAGES[path]} – krimdash"  # each tab names its page
     assert page.locator("[data-testid='stException']").count() == 0
     assert "DEMO – fiktive tal" in page.locator("body").inner_text()
     if path not in ("", "sammenlign"):
@@ -140,6 +142,90 @@ def test_every_page_renders_in_the_browser(browser, demo_server, path, width):
         assert any(t.startswith("december 2025: ") for t in titles)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     _screenshot(page, f"demo-{path or 'overblik'}-{width}.png")
+    page.close()
+
+
+def test_the_tab_title_names_the_page_in_english_too(browser, demo_server):
+    for path, title in [("", "Overview"), ("top100", "TOP100"), ("sammenlign", "Compare periods")]:
+        page = _open(browser, f"{demo_server}/?side={path}&sprog=en")
+        assert page.title() == f"{title} – krimdash"
+        page.close()
+
+
+# The WCAG contrast of every visible piece of text in the main area and the sidebar: its colour
+# against its effective background (the nearest ancestor with a background colour, with any
+# translucent layers on the way laid over it). Text that is not 4.5:1 comes back described.
+LOW_CONTRAST = """(minimum) => {
+  const rgba = (css) => {
+    const m = css.match(/rgba?\\(([^)]*)\\)/);
+    if (!m) return null;
+    const [r, g, b, a] = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [r, g, b, a === undefined ? 1 : a];
+  };
+  const over = (top, bottom) => top.slice(0, 3).map((c, i) => c * top[3] + bottom[i] * (1 - top[3])).concat(1);
+  const background = (element) => {
+    const layers = [];
+    for (let e = element; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    if (!layers.length || layers[layers.length - 1][3] < 1) return null;
+    return layers.reduceRight((below, layer) => over(layer, below));
+  };
+  const luminance = (c) => {
+    const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const bad = [];
+  let texts = 0;
+  const areas = document.querySelectorAll("[data-testid=stMain], [data-testid=stSidebar]");
+  for (const area of areas) {
+    for (const e of area.querySelectorAll("*")) {
+      const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      const style = getComputedStyle(e);
+      if (!own || !e.getClientRects().length || style.visibility !== "visible" || Number(style.opacity) === 0) continue;
+      texts += 1;
+      const back = background(e);
+      const text = e.textContent.trim().slice(0, 40);
+      if (!back) { bad.push(`${text}: no background`); continue; }
+      const colour = rgba(style.color);
+      if (!colour) { bad.push(`${text}: colour ${style.color}`); continue; }
+      const fore = over(colour, back);
+      const [l1, l2] = [luminance(fore), luminance(back)].sort((x, y) => y - x);
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      if (ratio < minimum) bad.push(`${text}: ${ratio.toFixed(2)} (${style.color} on rgb(${back.slice(0, 3).map(Math.round)}))`);
+    }
+  }
+  return {areas: areas.length, texts, bad};
+}"""
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_is_readable_on_a_tablet_in_dark_mode(browser, demo_server, path):
+    """An iPad in dark mode asks for dark pages; the theme is fixed to light on purpose
+    (dashboard/web/.streamlit/config.toml), so every text keeps a contrast of at least 4.5:1."""
+    page = _open(browser, f"{demo_server}/?side={path}", color_scheme="dark")
+    assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    found = page.evaluate(LOW_CONTRAST, 4.5)
+    assert found["areas"] == 2  # the main area and the sidebar
+    assert found["texts"] > 20
+    assert found["bad"] == []
+    page.close()
+
+
+def test_months_and_numbers_in_vis_tal_do_not_wrap_on_a_tablet(browser, demo_server):
+    page = _open(browser, f"{demo_server}/?side=knaek_kurven", width=768)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+    lines = page.evaluate(
+        """() => [...document.querySelectorAll('details tbody th, details td.n')]
+        .filter(c => c.textContent.trim())
+        .map(c => { const r = document.createRange(); r.selectNodeContents(c);
+                    const tops = new Set([...r.getClientRects()].map(b => Math.round(b.top)));
+                    return [c.textContent.trim(), tops.size]; })"""
+    )
+    assert len(lines) > 20
+    assert [cell for cell, count in lines if count != 1] == []
     page.close()
 
 

@@ -49,6 +49,9 @@ pages = [
 # The router keeps Streamlit's page addresses; the links to them are our own (they carry the settings).
 page = st.navigation([p for _, _, p in pages], position="hidden")
 current = next((path for path, _, p in pages if p.url_path == page.url_path), "")
+# The browser tab names the page ("TOP100 – krimdash"). A page_title from set_page_config wins over
+# st.Page's title in Streamlit's frontend, and the later call wins: so it is set again here.
+st.set_page_config(page_title=text("tab_title", lang).format(page=page.title))
 # st.html, not widgets or st.markdown: each costs the browser a script of its own to load.
 st.sidebar.html(
     views.sidebar(
