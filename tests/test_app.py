@@ -16,6 +16,7 @@ from apptest import sidebar as _sidebar
 from dashboard.catalog import load_catalog
 from dashboard.demo import demo_figures
 from dashboard.months import add_months, month_label
+from dashboard.web.texts import fmt_pct
 
 PAGES = ["overblik"] + [i.id for i in load_catalog().initiatives] + ["sammenlign"]
 DEMO = {f.key: f.value for f in demo_figures()}
@@ -127,18 +128,62 @@ def test_every_page_speaks_english_when_asked(monkeypatch, demo_db, page):
     assert "sprog=en" in _sidebar(at)
 
 
+def _share(part: int, whole: int, lang: str = "da") -> str:
+    """A share of the funnel as the page writes it: whole per cent (fmt_pct with 0 decimals)."""
+    return fmt_pct(part / whole, lang, 0)
+
+
 def test_the_funnel_shows_the_chosen_month(monkeypatch, real_db):
     body = _body(_open(monkeypatch, real_db, "knaek_kurven"))
     discussed = real_january.value("knaek_kurven.discussed")
     relevant = real_january.value("knaek_kurven.relevant")
+    assert "Tragten for januar 2025" in body
+    # Total since the start, its share of the named base, the month's change (no December: –)
     assert _rows(body, "Familier drøftet på screeningsmøder")[0][1:] == [
         _number(discussed),
-        _percent(discussed, discussed),
+        f"{_share(discussed, discussed)} af familier drøftet på screeningsmøder",
+        "–",
     ]
     assert _rows(body, "Familier vurderet relevante")[0][1:] == [
         _number(relevant),
-        _percent(relevant, discussed),
+        f"{_share(relevant, discussed)} af familier drøftet på screeningsmøder",
+        "–",
     ]
+
+
+def test_the_january_2025_funnel_shows_3_of_8_offered_said_yes(monkeypatch, real_db):
+    body = _body(_open(monkeypatch, real_db, "knaek_kurven", tragt="2025-01"))
+    accepted = real_january.value("knaek_kurven.accepted")
+    offered = real_january.value("knaek_kurven.offered")
+    discussed = real_january.value("knaek_kurven.discussed")
+    yes = _share(accepted, offered)
+    assert (accepted, offered) == (3, 8)
+    assert re.fullmatch(r"38\s%", yes)  # "38 %" as fmt_pct writes it in Danish
+    row = _rows(body, "heraf familier der har sagt ja")[0]
+    assert row[1:3] == [_number(accepted), f"{yes} af familier tilbudt indsatsen"]
+    assert _share(accepted, discussed) not in row[2]  # not 16 % of those discussed
+    # the chart says the same, in its hover text, with the base named above the bars
+    assert f"{_number(accepted)} – heraf familier der har sagt ja. {yes} af familier" in body
+    # a plain word on what the figures are: running totals, and the bases of the shares
+    assert "Tragten tæller siden start (løbende totaler), ikke kun januar 2025." in body
+    assert "deler familier tilbudt indsatsen op efter svar og er andele af dem, ikke af " in body
+    assert "Kilden hænger ikke sammen" not in body  # 3 + 2 + 3 = 8: the outcomes add up
+    # the shares between the stages over time have the same bases
+    header = html.unescape(
+        re.findall(r"<tr>(.*?)</tr>", body.split("Andele mellem trinene")[-1])[0]
+    )
+    assert "Familier der har sagt ja af familier tilbudt indsatsen" in header
+    assert "Familier tilbudt indsatsen af familier drøftet på screeningsmøder" in header
+    assert "af familier vurderet relevante" not in header
+
+
+def test_the_funnel_says_in_english_what_its_shares_are_of(monkeypatch, real_db):
+    body = _body(_open(monkeypatch, real_db, "knaek_kurven", tragt="2025-01", sprog="en"))
+    accepted = real_january.value("knaek_kurven.accepted")
+    offered = real_january.value("knaek_kurven.offered")
+    row = _rows(body, "of which families who said yes")[0]
+    assert row[2] == f"{_share(accepted, offered, 'en')} of families offered the programme"
+    assert "The funnel counts since the start" in body
 
 
 def test_the_funnel_month_comes_from_the_address(monkeypatch, demo_db):

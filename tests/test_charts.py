@@ -182,7 +182,8 @@ def funnel_data(lang: str = "da") -> pd.DataFrame:
             "value": [19, 8, 8, 3, 2, 3],
         }
     )
-    data["share"] = data["value"] / 19
+    # stages as shares of the discussed, outcomes of the offered (series.funnel_bases)
+    data["share"] = data["value"] / [19, 19, 19, 8, 8, 8]
     data["description"] = [
         charts.describe(JAN, v, label, lang)
         for v, label in zip(data["value"], data["label"], strict=True)
@@ -583,12 +584,12 @@ def test_hovering_a_stacked_part_gives_month_value_and_category() -> None:
                 "19 (100\u00a0%)",
                 "8 (42\u00a0%)",
                 "8 (42\u00a0%)",
-                "3 (16\u00a0%)",
-                "2 (11\u00a0%)",
-                "3 (16\u00a0%)",
+                "3 (38\u00a0%)",
+                "2 (25\u00a0%)",
+                "3 (38\u00a0%)",
             ],
         ),
-        ("en", ["19 (100%)", "8 (42%)", "8 (42%)", "3 (16%)", "2 (11%)", "3 (16%)"]),
+        ("en", ["19 (100%)", "8 (42%)", "8 (42%)", "3 (38%)", "2 (25%)", "3 (38%)"]),
     ],
 )
 def test_each_funnel_bar_is_labelled_with_its_value_and_share(lang: str, labels: list[str]) -> None:
@@ -609,16 +610,39 @@ def test_a_funnel_stage_without_a_figure_is_left_out() -> None:
         "19 (100\u00a0%)",
         "8 (42\u00a0%)",
         "3",
-        "2 (11\u00a0%)",
-        "3 (16\u00a0%)",
+        "2 (25\u00a0%)",
+        "3 (38\u00a0%)",
     ]
 
 
-def test_funnel_stages_and_outcomes_have_their_own_colours() -> None:
-    spec = charts.funnel_chart(funnel_data()).to_dict(validate=False)
+def _is_greenish(colour: str) -> bool:
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return green > red + 30 and green > blue + 10
+
+
+def test_funnel_stages_share_one_colour_and_no_outcome_is_green() -> None:
+    data = funnel_data()
+    spec = charts.funnel_chart(data).to_dict(validate=False)
     colour = only(spec, "bar")["encoding"]["color"]
-    assert colour["field"] == "role"
-    assert colour["scale"] == {"domain": ["stage", "outcome"], "range": [PALETTE[0], PALETTE[2]]}
+    assert colour["field"] == "label"
+    of = dict(zip(colour["scale"]["domain"], colour["scale"]["range"], strict=True))
+    stages = {of[label] for label in data.loc[data["role"] == "stage", "label"]}
+    outcomes = [of[label] for label in data.loc[data["role"] == "outcome", "label"]]
+    assert stages == {charts.FUNNEL_STAGE_COLOUR}
+    assert len(set(outcomes)) == len(outcomes)  # yes, no and in process tell apart
+    assert charts.FUNNEL_STAGE_COLOUR not in outcomes
+    # "nej" must not look like the good answer: no outcome is green (Okabe-Ito's is PALETTE[2])
+    assert PALETTE[2] not in outcomes
+    assert not any(_is_greenish(c) for c in outcomes)
+    assert set(outcomes) <= {*PALETTE, charts.UNCATEGORISED_COLOUR, *charts.FUNNEL_OUTCOME_COLOURS}
+
+
+def test_the_funnel_chart_names_the_bases_of_its_shares_above_the_bars() -> None:
+    bases = ["Trin: andel af familier drøftet", "heraf: andel af familier tilbudt"]
+    chart = charts.funnel_chart(funnel_data(), bases=bases)
+    assert chart.to_dict(validate=False)["title"]["text"] == bases
+    drawn = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", render.chart_svg(chart))
+    assert drawn == bases
 
 
 def test_the_funnel_is_drawn_top_down_in_the_order_of_its_stages() -> None:

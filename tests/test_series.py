@@ -254,19 +254,22 @@ def _funnel_figures(values: dict[str, int], month: pd.Timestamp = JAN) -> pd.Dat
     return figures(*[(month, m, "", v, None) for m, v in values.items()])
 
 
+OFFERED_IN_JANUARY = JANUARY_NOTE["knaek_kurven.offered"]
+
+
 @pytest.mark.parametrize(
-    ("measure", "role"),
+    ("measure", "role", "base"),
     [
-        ("knaek_kurven.discussed", "stage"),
-        ("knaek_kurven.relevant", "stage"),
-        ("knaek_kurven.offered", "stage"),
-        ("knaek_kurven.accepted", "outcome"),
-        ("knaek_kurven.declined", "outcome"),
-        ("knaek_kurven.in_process", "outcome"),
+        ("knaek_kurven.discussed", "stage", "knaek_kurven.discussed"),
+        ("knaek_kurven.relevant", "stage", "knaek_kurven.discussed"),
+        ("knaek_kurven.offered", "stage", "knaek_kurven.discussed"),
+        ("knaek_kurven.accepted", "outcome", "knaek_kurven.offered"),
+        ("knaek_kurven.declined", "outcome", "knaek_kurven.offered"),
+        ("knaek_kurven.in_process", "outcome", "knaek_kurven.offered"),
     ],
 )
-def test_januarys_funnel_shows_each_stage_and_its_share_of_the_discussed(
-    measure: str, role: str
+def test_januarys_funnel_shares_stages_of_the_discussed_and_outcomes_of_the_offered(
+    measure: str, role: str, base: str
 ) -> None:
     data = pd.concat(
         [_funnel_figures(JANUARY_NOTE), _funnel_figures({m: 99 for m in JANUARY_NOTE}, FEB)]
@@ -274,7 +277,52 @@ def test_januarys_funnel_shows_each_stage_and_its_share_of_the_discussed(
     out = series.funnel_for_month(data, KNAEK_KURVEN, date(2025, 1, 1)).set_index("measure")
     assert out.loc[measure, "role"] == role
     assert out.loc[measure, "value"] == JANUARY_NOTE[measure]
-    assert out.loc[measure, "share"] == pytest.approx(JANUARY_NOTE[measure] / DISCUSSED_IN_JANUARY)
+    assert out.loc[measure, "base"] == base
+    assert out.loc[measure, "share"] == pytest.approx(JANUARY_NOTE[measure] / JANUARY_NOTE[base])
+
+
+def test_in_january_three_of_the_eight_offered_said_yes() -> None:
+    out = series.funnel_for_month(_funnel_figures(JANUARY_NOTE), KNAEK_KURVEN, JAN)
+    accepted = out.set_index("measure").loc["knaek_kurven.accepted"]
+    assert (accepted["value"], OFFERED_IN_JANUARY) == (3, 8)
+    assert accepted["share"] == pytest.approx(3 / 8)  # 38 %, not 3 / 19 = 16 % of the discussed
+
+
+def test_the_funnel_carries_each_steps_change_from_the_month_before() -> None:
+    rows = [(DEC, m, "", v - 2, None) for m, v in JANUARY_NOTE.items()]
+    rows += [(JAN, m, "", v, 2) for m, v in JANUARY_NOTE.items() if m != "knaek_kurven.declined"]
+    rows += [(JAN, "knaek_kurven.declined", "", JANUARY_NOTE["knaek_kurven.declined"], None)]
+    out = series.funnel_for_month(figures(*rows), KNAEK_KURVEN, JAN).set_index("measure")
+    assert out.loc["knaek_kurven.accepted", "change"] == 2
+    assert pd.isna(out.loc["knaek_kurven.declined", "change"])  # a gap: no change to show
+
+
+def test_the_bases_of_the_funnel_are_the_first_stage_and_the_offered() -> None:
+    assert series.funnel_bases(KNAEK_KURVEN) == [
+        ("knaek_kurven.relevant", "knaek_kurven.discussed"),
+        ("knaek_kurven.offered", "knaek_kurven.discussed"),
+        ("knaek_kurven.accepted", "knaek_kurven.offered"),
+        ("knaek_kurven.declined", "knaek_kurven.offered"),
+        ("knaek_kurven.in_process", "knaek_kurven.offered"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "gap"),
+    [
+        pytest.param({}, None, id="outcomes-add-up"),
+        pytest.param({"knaek_kurven.declined": 4}, (10, 8), id="outcomes-above-offered"),
+        pytest.param({"knaek_kurven.accepted": 1}, (6, 8), id="outcomes-below-offered"),
+        pytest.param({"knaek_kurven.in_process": None}, None, id="an-outcome-missing"),
+        pytest.param({"knaek_kurven.offered": None}, None, id="offered-missing"),
+    ],
+)
+def test_outcomes_that_do_not_add_up_to_the_offered_are_found(
+    changes: dict[str, int | None], gap: tuple[int, int] | None
+) -> None:
+    values = {m: v for m, v in (JANUARY_NOTE | changes).items() if v is not None}
+    out = series.funnel_for_month(_funnel_figures(values), KNAEK_KURVEN, JAN)
+    assert series.funnel_outcomes_gap(out) == gap
 
 
 def test_the_funnel_lists_stages_widest_first_then_outcomes() -> None:
@@ -292,14 +340,19 @@ def test_a_stage_without_a_figure_has_no_value_and_no_share() -> None:
     assert out.loc["knaek_kurven.relevant", "share"] == pytest.approx(
         relevant / DISCUSSED_IN_JANUARY
     )
+    assert out.loc[list(KNAEK_KURVEN.outcomes), "share"].isna().all()  # their base is missing
 
 
 @pytest.mark.parametrize("first", [None, 0], ids=["first-stage-missing", "first-stage-zero"])
-def test_without_families_discussed_there_are_no_shares(first: int | None) -> None:
+def test_without_families_discussed_the_stages_have_no_shares(first: int | None) -> None:
     values = {**JANUARY_NOTE, "knaek_kurven.discussed": first}
     values = {m: v for m, v in values.items() if v is not None}
     out = series.funnel_for_month(_funnel_figures(values), KNAEK_KURVEN, JAN).set_index("measure")
-    assert out["share"].isna().all()
+    assert out.loc[list(KNAEK_KURVEN.stages), "share"].isna().all()
+    # the outcomes are shares of the offered, which are still known
+    assert out.loc["knaek_kurven.accepted", "share"] == pytest.approx(
+        JANUARY_NOTE["knaek_kurven.accepted"] / OFFERED_IN_JANUARY
+    )
     assert out.loc["knaek_kurven.relevant", "value"] == JANUARY_NOTE["knaek_kurven.relevant"]
 
 

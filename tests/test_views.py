@@ -16,8 +16,9 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+import real_january
 
-from dashboard.catalog import Catalog, Initiative, Measure
+from dashboard.catalog import Catalog, Initiative, Measure, load_catalog
 from dashboard.web import charts, render, views
 from dashboard.web.series import months_between
 from dashboard.web.settings import Settings, parse_settings
@@ -588,3 +589,76 @@ def test_two_bars_boxes_are_in_month_order_with_heights_in_proportion_to_the_val
     assert ten[0] + ten[2] <= thirty[0]  # January's box lies wholly left of February's
     assert thirty[3] == pytest.approx(3 * ten[3])
     assert ten[1] + ten[3] == pytest.approx(thirty[1] + thirty[3])  # both stand on zero
+
+
+# --- the funnel --------------------------------------------------------------------------------
+
+REAL_CATALOG = load_catalog()
+KNAEK_KURVEN = REAL_CATALOG.funnel_of("knaek_kurven")
+
+
+def funnel_figures(values: dict[str, int]) -> pd.DataFrame:
+    """One month of Knæk Kurven's funnel as queries/figure_series.sql returns it."""
+    return pd.DataFrame(
+        {
+            "month": JAN,
+            "measure": list(values),
+            "initiative": "knaek_kurven",
+            "category": "",
+            "value": list(values.values()),
+            "change": None,
+            "note": "",
+            "recorded_at": T(2025, 2, 2),
+            "recorded_by": "FAS",
+            "is_demo": False,
+        }
+    )
+
+
+def funnel_page(values: dict[str, int], lang: str = "da") -> str:
+    view = parse_settings({"sprog": lang}, [JAN])
+    section = views.funnel_section(
+        KNAEK_KURVEN, REAL_CATALOG, funnel_figures(values), view, JAN, [JAN]
+    )
+    return views._render(
+        "initiative.html", lang=lang, header="", no_figures=False, sections=[section]
+    )
+
+
+JANUARY_FUNNEL = {
+    measure: value
+    for (measure, category), value in real_january.FIGURES.items()
+    if measure in (*KNAEK_KURVEN.stages, *KNAEK_KURVEN.outcomes) and not category
+}
+
+
+def test_outcomes_that_do_not_add_up_to_the_offered_are_said_plainly() -> None:
+    declined = JANUARY_FUNNEL["knaek_kurven.declined"] + 4
+    body = html.unescape(funnel_page(JANUARY_FUNNEL | {"knaek_kurven.declined": declined}))
+    total = sum(JANUARY_FUNNEL[m] for m in KNAEK_KURVEN.outcomes) + 4
+    offered = JANUARY_FUNNEL["knaek_kurven.offered"]
+    assert (
+        "Bemærk: familier der har sagt ja, familier der har sagt nej og familier i proces giver "
+        f"tilsammen {total}, men familier tilbudt indsatsen er {offered}."
+    ) in body
+
+
+def test_outcomes_that_add_up_get_no_warning() -> None:
+    body = html.unescape(funnel_page(JANUARY_FUNNEL))
+    assert "Bemærk" not in body
+    assert "Tragten tæller siden start" in body
+
+
+def test_the_funnel_table_is_in_view_not_behind_vis_tal() -> None:
+    body = funnel_page(JANUARY_FUNNEL)
+    assert "<details>" not in body
+    rows = table_rows(body)
+    assert rows[0] == ["Trin og svar", "Siden start", "Andel", "Ændring i januar 2025"]
+    assert [r[0] for r in rows[1:]] == [
+        "Familier drøftet på screeningsmøder",
+        "Familier vurderet relevante",
+        "Familier tilbudt indsatsen",
+        "heraf familier der har sagt ja",
+        "heraf familier der har sagt nej",
+        "heraf familier i proces",
+    ]

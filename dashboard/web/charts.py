@@ -341,31 +341,44 @@ def stacked_chart(
     return alt.layer(*layers).properties(width=width, height=height)
 
 
-def funnel_chart(data: pd.DataFrame, *, lang: str = "da", width: int = WIDTH) -> alt.LayerChart:
-    """Horizontal bars for the funnel's stages and outcomes, each labelled with value and share.
+# The funnel: the stages in one colour; the outcomes of the last stage in neutral colours, so
+# that no answer looks like the good one ("nej" is not green, "ja" not red).
+FUNNEL_STAGE_COLOUR = PALETTE[0]
+FUNNEL_OUTCOME_COLOURS = [PALETTE[4], PALETTE[1], "#C8C8C8", PALETTE[3], UNCATEGORISED_COLOUR]
+
+
+def funnel_chart(
+    data: pd.DataFrame, *, lang: str = "da", width: int = WIDTH, bases: list[str] | None = None
+) -> alt.LayerChart:
+    """Horizontal bars for the funnel's stages, then the outcomes of its last stage, each
+    labelled with value and share.
 
     `data` has label, value, share, role (stage/outcome), description; rows in funnel order.
+    `bases` are lines above the bars that name what the shares are of.
     """
-    data = data[data["value"].notna()].assign(
-        order=range(len(data[data["value"].notna()])),
+    data = data[data["value"].notna()]
+    data = data.assign(
+        order=range(len(data)),
         text=[
             f"{fmt_int(v, lang)} ({fmt_pct(s, lang, 0)})" if pd.notna(s) else fmt_int(v, lang)
-            for v, s in zip(
-                data.loc[data["value"].notna(), "value"],
-                data.loc[data["value"].notna(), "share"],
-                strict=False,
-            )
+            for v, s in zip(data["value"], data["share"], strict=False)
         ],
     )
     y = alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=260))
-    role_colours = alt.Scale(domain=["stage", "outcome"], range=[PALETTE[0], PALETTE[2]])
+    outcomes = data.loc[data["role"] == "outcome", "label"].tolist()
+    stages = data.loc[data["role"] != "outcome", "label"].tolist()
+    colours = alt.Scale(
+        domain=stages + outcomes,
+        range=[FUNNEL_STAGE_COLOUR] * len(stages)
+        + [FUNNEL_OUTCOME_COLOURS[i % len(FUNNEL_OUTCOME_COLOURS)] for i in range(len(outcomes))],
+    )
     bars = (
         alt.Chart(data)
         .mark_bar(height={"band": 0.7})
         .encode(
             y=y,
             x=alt.X("value:Q", title=None, axis=alt.Axis(format=",d", tickMinStep=1)),
-            color=alt.Color("role:N", scale=role_colours, legend=None),
+            color=alt.Color("label:N", scale=colours, legend=None),
             description=alt.Description("description:N"),
         )
     )
@@ -374,4 +387,11 @@ def funnel_chart(data: pd.DataFrame, *, lang: str = "da", width: int = WIDTH) ->
         .mark_text(align="left", dx=4, fontSize=12)
         .encode(y=y, x=alt.X("value:Q"), text=alt.Text("text:N"))
     )
-    return alt.layer(bars, text).properties(width=width - 280, height=32 * len(data))
+    chart = alt.layer(bars, text).properties(width=width - 280, height=32 * len(data))
+    if bases:
+        chart = chart.properties(
+            title=alt.TitleParams(
+                bases, anchor="start", fontSize=12, fontWeight="normal", color="#333333"
+            )
+        )
+    return chart

@@ -67,22 +67,60 @@ def category_breakdown(
     return pd.DataFrame(out, columns=["month", "part", "value"])
 
 
+def funnel_bases(funnel: Funnel) -> list[tuple[str, str]]:
+    """(part, base) for every step after the first: a stage as a share of the first stage (of
+    those discussed), an outcome as a share of the last stage (of those offered).
+
+    The outcomes are what became of the last stage, not further steps, so their base is it.
+    """
+    pairs = [(stage, funnel.stages[0]) for stage in funnel.stages[1:]]
+    return pairs + [(outcome, funnel.stages[-1]) for outcome in funnel.outcomes]
+
+
 def funnel_for_month(figures: pd.DataFrame, funnel: Funnel, month: date) -> pd.DataFrame:
-    """stage, role (stage/outcome), value, share of the first stage, for one month."""
+    """measure, role (stage/outcome), value, change (from the month before), base (the measure
+    the share is of, see funnel_bases) and share, for one month; stages first, then outcomes.
+
+    A share needs its own figure and a base above zero; the first stage is its own base.
+    """
     values = figures[(figures["month"] == pd.Timestamp(month)) & (figures["category"] == "")]
-    lookup = dict(zip(values["measure"], values["value"], strict=False))
-    first = lookup.get(funnel.stages[0])
-    rows = [
-        {
-            "measure": m,
-            "role": role,
-            "value": lookup.get(m),
-            "share": (lookup[m] / first) if first and lookup.get(m) is not None else None,
-        }
-        for role, ids in (("stage", funnel.stages), ("outcome", funnel.outcomes))
-        for m in ids
-    ]
-    return pd.DataFrame(rows)
+    lookup = {
+        m: (float(v), None if pd.isna(c) else float(c))
+        for m, v, c in zip(values["measure"], values["value"], values["change"], strict=False)
+    }
+    bases = {funnel.stages[0]: funnel.stages[0]} | dict(funnel_bases(funnel))
+    rows = []
+    for role, ids in (("stage", funnel.stages), ("outcome", funnel.outcomes)):
+        for m in ids:
+            value, change = lookup.get(m, (None, None))
+            base = lookup.get(bases[m], (None, None))[0]
+            share = value / base if value is not None and base else None
+            rows.append(
+                {
+                    "measure": m,
+                    "role": role,
+                    "value": value,
+                    "change": change,
+                    "base": bases[m],
+                    "share": share,
+                }
+            )
+    return pd.DataFrame(rows).astype({"value": "float", "change": "float", "share": "float"})
+
+
+def funnel_outcomes_gap(data: pd.DataFrame) -> tuple[int, int] | None:
+    """(sum of the outcomes, the last stage) when every outcome and the last stage are reported
+    and they differ, else None; `data` is funnel_for_month's. The source may be inconsistent,
+    and the page says so rather than hiding it."""
+    outcomes = data[data["role"] == "outcome"]
+    stages = data[data["role"] == "stage"]
+    if outcomes.empty or stages.empty:
+        return None
+    last = stages["value"].iloc[-1]
+    if pd.isna(last) or outcomes["value"].isna().any():
+        return None
+    total = int(outcomes["value"].sum())
+    return None if total == int(last) else (total, int(last))
 
 
 def ratio_series(figures: pd.DataFrame, part: str, whole: str, months: list[date]) -> pd.DataFrame:

@@ -188,3 +188,56 @@ def fmt_pct(share: float | None, lang: str = "da", decimals: int = 1) -> str:
         return "–"
     number = fmt_number(share * 100, lang, decimals)
     return f"{number}{NBSP}%" if lang == "da" else f"{number}%"
+
+
+# The funnel on an initiative's page (its stages, then the outcomes of the last stage).
+DA |= {
+    "funnel_col_step": "Trin og svar",
+    "funnel_col_total": "Siden start",
+    "funnel_col_change": "Ændring i {month}",
+    "funnel_share_of": "{share} af {base}",
+    "funnel_of_which": "heraf {label}",
+    "funnel_and": "og",
+    "funnel_running_total": (
+        "Tragten tæller siden start (løbende totaler), ikke kun {month}. Månedens egen "
+        "bevægelse står i kolonnen »Ændring i {month}«: forskellen fra måneden før "
+        "(– når måneden før ikke er opgjort)."
+    ),
+    "funnel_stock": "Undtagelse: {labels} er status ved månedens udgang, ikke en løbende total.",
+    "funnel_bases_stages": "Trinene er andele af {base}.",
+    "funnel_bases_outcomes": (
+        "Linjerne »heraf …« er ikke flere trin: de deler {stage} op efter svar og er andele "
+        "af dem, ikke af {first}."
+    ),
+    "funnel_gap": (
+        "Bemærk: {outcomes} giver tilsammen {total}, men {stage} er {value}. Kilden hænger "
+        "ikke sammen her; tallene vises, som de er opgivet."
+    ),
+    "funnel_chart_stages": "Trin: andel af {base}",
+    "funnel_chart_outcomes": "heraf: andel af {base}",
+}
+EN |= {
+    "funnel_col_step": "Stage and answer",
+    "funnel_col_total": "Since the start",
+    "funnel_col_change": "Change in {month}",
+    "funnel_share_of": "{share} of {base}",
+    "funnel_of_which": "of which {label}",
+    "funnel_and": "and",
+    "funnel_running_total": (
+        "The funnel counts since the start (running totals), not only {month}. The month's "
+        "own movement is in the column “Change in {month}”: the difference from the month "
+        "before (– when the month before was not reported)."
+    ),
+    "funnel_stock": "Except: {labels} is the status at the end of the month, not a running total.",
+    "funnel_bases_stages": "The stages are shares of {base}.",
+    "funnel_bases_outcomes": (
+        "The rows “of which …” are not further stages: they split {stage} by their answer "
+        "and are shares of them, not of {first}."
+    ),
+    "funnel_gap": (
+        "Note: {outcomes} add up to {total}, but {stage} is {value}. The source is "
+        "inconsistent here; the figures are shown as reported."
+    ),
+    "funnel_chart_stages": "Stages: share of {base}",
+    "funnel_chart_outcomes": "of which: share of {base}",
+}

@@ -140,6 +140,18 @@ class ChartSection:
 
 
 @dataclass(frozen=True)
+class FunnelSection:
+    """The funnel for one month: its month form, what its figures are (running totals, the
+    bases of the shares, a source that does not add up), the chart and its table shown."""
+
+    title: str
+    chart: ChartImage
+    numbers: Table
+    notes: list[str]
+    form: MonthForm | None = None
+
+
+@dataclass(frozen=True)
 class TileCard:
     """A key figure on the overview, every part formatted; `trend` is the sparkline image."""
 
@@ -474,48 +486,18 @@ def funnel_sections(
     figures: pd.DataFrame,
     events: pd.DataFrame,
     view: Settings,
-) -> list[ChartSection]:
+) -> list[ChartSection | FunnelSection]:
     """The funnel for the chosen month (the address's `tragt`, else the latest), its stages
     over time, and the shares between the stages."""
     lang = view.lang
     ids = funnel.stages + funnel.outcomes
     label = {m: catalog.measure(m).label(lang) for m in ids}
-    sections = []
+    sections: list[ChartSection | FunnelSection] = []
     first = figures[(figures["measure"] == funnel.stages[0]) & (figures["category"] == "")]
     funnel_months = [m for m in first["month"] if view.first <= m <= view.last]
     if funnel_months:
         month = view.month_param("tragt", funnel_months, funnel_months[-1])
-        title = text("funnel_title", lang).format(month=month_text(month, lang))
-        data = series.funnel_for_month(figures, funnel, month).assign(
-            label=lambda d: d["measure"].map(label)
-        )
-        data = data.assign(
-            description=[
-                charts.describe(month, v, lab, lang) if pd.notna(v) else lab
-                for v, lab in zip(data["value"], data["label"], strict=False)
-            ]
-        )
-        sections.append(
-            ChartSection(
-                title=title,
-                chart=chart_image(charts.funnel_chart(data, lang=lang), lang=lang, title=title),
-                numbers=numbers(
-                    data,
-                    {
-                        "label": text("col_measure", lang),
-                        "value": text("col_value", lang),
-                        "share": text("col_share", lang),
-                    },
-                    lang,
-                    percent=("share",),
-                ),
-                form=_month_form(
-                    view,
-                    [("tragt", text("funnel_month", lang), funnel_months[::-1], month)],
-                    text("show", lang),
-                ),
-            )
-        )
+        sections.append(funnel_section(funnel, catalog, figures, view, month, funnel_months))
     column = "change" if view.change else "value"
     over_time = pd.concat(
         [
@@ -553,12 +535,128 @@ def funnel_sections(
             about=about([catalog.measure(m) for m in ids], lang),
         )
     )
-    conversions = list(zip(funnel.stages[1:], funnel.stages[:-1], strict=False))
-    conversions += [(o, funnel.stages[-1]) for o in funnel.outcomes]
+    # The same bases as the funnel's table and chart (series.funnel_bases).
     sections.append(
-        shares_section(conversions, catalog, figures, events, view, text("conversion_title", lang))
+        shares_section(
+            series.funnel_bases(funnel),
+            catalog,
+            figures,
+            events,
+            view,
+            text("conversion_title", lang),
+        )
     )
     return sections
+
+
+def _lower_first(label: str) -> str:
+    """'Familier tilbudt indsatsen' -> 'familier tilbudt indsatsen', inside a sentence; the
+    rest is left as written (a name such as TOP100 keeps its capitals)."""
+    return label[:1].lower() + label[1:]
+
+
+def funnel_notes(
+    funnel: Funnel, catalog: Catalog, data: pd.DataFrame, month: pd.Timestamp, lang: str
+) -> list[str]:
+    """What a reader must know to read the funnel: that it counts since the start and where the
+    month's own movement is, what each share is of, and whether the outcomes add up."""
+    label = {
+        m: _lower_first(catalog.measure(m).label(lang)) for m in (*funnel.stages, *funnel.outcomes)
+    }
+    when = month_text(month, lang)
+    notes = [text("funnel_running_total", lang).format(month=when)]
+    stocks = [
+        label[m] for m in (*funnel.stages, *funnel.outcomes) if catalog.measure(m).kind == "stock"
+    ]
+    if stocks:
+        notes.append(text("funnel_stock", lang).format(labels=_joined(stocks, lang)))
+    bases = text("funnel_bases_stages", lang).format(base=label[funnel.stages[0]])
+    if funnel.outcomes:
+        bases += " " + text("funnel_bases_outcomes", lang).format(
+            stage=label[funnel.stages[-1]], first=label[funnel.stages[0]]
+        )
+    notes.append(bases)
+    gap = series.funnel_outcomes_gap(data)
+    if gap is not None:
+        notes.append(
+            text("funnel_gap", lang).format(
+                outcomes=_joined([label[m] for m in funnel.outcomes], lang),
+                total=fmt_int(gap[0], lang),
+                stage=label[funnel.stages[-1]],
+                value=fmt_int(gap[1], lang),
+            )
+        )
+    return notes
+
+
+def _joined(items: list[str], lang: str) -> str:
+    """'a, b og c' (Danish) or 'a, b and c'."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {text('funnel_and', lang)} {items[-1]}"
+
+
+def funnel_section(
+    funnel: Funnel,
+    catalog: Catalog,
+    figures: pd.DataFrame,
+    view: Settings,
+    month: pd.Timestamp,
+    funnel_months: list[pd.Timestamp],
+) -> FunnelSection:
+    """The funnel of `month`: the stages, then the outcomes of the last stage as a split of it
+    ('heraf ...'), each with its share of its base named, the total since the start and the
+    month's own change."""
+    lang = view.lang
+    title = text("funnel_title", lang).format(month=month_text(month, lang))
+    data = series.funnel_for_month(figures, funnel, month)
+    names = {m: catalog.measure(m).label(lang) for m in data["measure"]}
+    data["label"] = [
+        names[m]
+        if role == "stage"
+        else text("funnel_of_which", lang).format(label=_lower_first(names[m]))
+        for m, role in zip(data["measure"], data["role"], strict=True)
+    ]
+    data["share_text"] = [
+        text("funnel_share_of", lang).format(
+            share=fmt_pct(share, lang, 0), base=_lower_first(names[base])
+        )
+        if pd.notna(share)
+        else "–"
+        for share, base in zip(data["share"], data["base"], strict=True)
+    ]
+    data["description"] = [
+        charts.describe(month, v, lab, lang, extra=share) if pd.notna(v) else lab
+        for v, lab, share in zip(data["value"], data["label"], data["share_text"], strict=True)
+    ]
+    first = _lower_first(names[funnel.stages[0]])
+    bases = [text("funnel_chart_stages", lang).format(base=first)]
+    if funnel.outcomes:
+        last = _lower_first(names[funnel.stages[-1]])
+        bases.append(text("funnel_chart_outcomes", lang).format(base=last))
+    chart = charts.funnel_chart(data, lang=lang, bases=bases)
+    table = numbers(
+        data,
+        {
+            "label": text("funnel_col_step", lang),
+            "value": text("funnel_col_total", lang),
+            "share_text": text("col_share", lang),
+            "change": text("funnel_col_change", lang).format(month=month_text(month, lang)),
+        },
+        lang,
+        signed=("change",),
+    )
+    return FunnelSection(
+        title=title,
+        chart=chart_image(chart, lang=lang, title=title),
+        numbers=table,
+        notes=funnel_notes(funnel, catalog, data, month, lang),
+        form=_month_form(
+            view,
+            [("tragt", text("funnel_month", lang), funnel_months[::-1], month)],
+            text("show", lang),
+        ),
+    )
 
 
 def shares_section(
@@ -620,7 +718,7 @@ def initiative_body(
 ) -> str:
     """The whole page of one initiative, chosen from its catalog entry."""
     no_figures = figures.empty or not view.months
-    sections: list[ChartSection] = []
+    sections: list[ChartSection | FunnelSection] = []
     if not no_figures:
         funnel = catalog.funnel_of(initiative.id)
         in_funnel = set(funnel.stages + funnel.outcomes) if funnel else set()
