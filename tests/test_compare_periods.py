@@ -4,6 +4,7 @@ out; and the periods in words (dashboard.web.views.period_text)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import pandas as pd
@@ -13,6 +14,7 @@ from dashboard.catalog import Catalog, Category, Initiative, Measure
 from dashboard.web import series, views
 from dashboard.web.series import Period, PeriodValue
 from dashboard.web.settings import Settings
+from dashboard.web.texts import text
 
 T = pd.Timestamp
 
@@ -250,6 +252,7 @@ def test_the_page_names_its_periods_and_says_why_a_figure_is_left_out(
     s = Settings(lang, months("2024-01-01", "2025-03-01"))
     body = views.compare_body(comparisons, CATALOG, a, b, "kvartal", s, s.months)
     assert f"<h2>{heading}</h2>" in body
+    assert text("compare_own_periods", lang) in html.unescape(body)
     # the total: B lacks two months, so it is not summed from the one there is
     assert f'<td class="n" title="{incomplete}">–<sup>1</sup></td>' in body
     # boys: 3 against 6, a base under 10: the difference, but no percentage

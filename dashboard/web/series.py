@@ -297,8 +297,10 @@ class Comparison:
     no_relative: str = ""
 
 
-def compare(values_a: PeriodValue, values_b: PeriodValue, kind: str) -> tuple:
-    """(difference, relative, no_relative) of A against B."""
+def compare(
+    values_a: PeriodValue, values_b: PeriodValue, kind: str
+) -> tuple[float | None, float | None, str]:
+    """(difference, relative, no_relative) of A against B (see Comparison)."""
     if values_a.value is None or values_b.value is None:
         return None, None, ""
     difference = values_a.value - values_b.value

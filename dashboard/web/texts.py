@@ -94,6 +94,7 @@ DA: dict[str, str] = {
     "note_cumulative": "Ingen procent på en løbende total siden start: forskellen gives kun i antal.",
     "note_small_base": "Ingen procent, når B er under 10: en enkelt sag flytter procenten for meget.",
     "notes": "Noter",
+    "compare_own_periods": "Perioden og visningen (niveau/ændring) i rammen gælder ikke her: siden sammenligner de to perioder, der er valgt nedenfor.",
 }
 
 EN: dict[str, str] = {
@@ -185,6 +186,7 @@ EN: dict[str, str] = {
     "note_cumulative": "No percentage on a running total since the start: the difference is given as a number only.",
     "note_small_base": "No percentage when B is under 10: a single case moves the percentage too much.",
     "notes": "Notes",
+    "compare_own_periods": "The frame's period and view (level/change) do not apply here: this page compares the two periods chosen below.",
 }
 
 LANGUAGES = {"da": DA, "en": EN}

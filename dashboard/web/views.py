@@ -826,13 +826,7 @@ def _compare_group(
             if c.category
             else c.measure.label(lang)
         )
-        cells = [
-            cell(
-                text(f"counted_{c.measure.kind}", lang)
-                if c.measure.kind in ("flow", "stock", "cumulative")
-                else c.measure.kind
-            )
-        ]
+        cells = [cell(text(f"counted_{c.measure.kind}", lang))]
         for period_name, period, value in (("A", a, c.a), ("B", b, c.b)):
             note = _missing_note(value, period_name, period, lang) if value.value is None else ""
             cells.append(cell(fmt_int(value.value, lang), note))
