@@ -193,22 +193,101 @@ def test_the_funnel_month_comes_from_the_address(monkeypatch, demo_db):
     assert _rows(body, "Familier drøftet på screeningsmøder")[0][1] == _number(discussed)
 
 
-def test_compare_shows_each_measures_difference(monkeypatch, demo_db):
-    body = _body(_open(monkeypatch, demo_db, "sammenlign", a="2025-01", b="2025-12"))
-    january, december = LATEST.replace(month=1), LATEST
-    expected = DEMO[(december, "top100.screened", "")] - DEMO[(january, "top100.screened", "")]
-    row = _rows(body, "Screenede sager")[0]
+def _demo_sum(measure: str, first, last) -> int:
+    """A monthly count (flow) summed over the demo months from first to last."""
+    return sum(
+        v for (m, mid, c), v in DEMO.items() if mid == measure and c == "" and first <= m <= last
+    )
+
+
+def _demo(measure: str, month) -> int:
+    return DEMO[(month, measure, "")]
+
+
+def test_compare_defaults_to_the_latest_quarter_against_the_same_quarter_a_year_before(
+    monkeypatch, demo_db
+):
+    at = _open(monkeypatch, demo_db, "sammenlign")
+    body = _body(at)
+    assert not at.exception
+    assert "4. kvartal 2025 mod 4. kvartal 2024" in body
+    oct25, oct24 = LATEST.replace(month=10), LATEST.replace(year=LATEST.year - 1, month=10)
+    dec24 = LATEST.replace(year=LATEST.year - 1)
+    # a monthly count: the sums of the quarters
+    a, b = (
+        _demo_sum("ungeteam.outreach_contacts", oct25, LATEST),
+        _demo_sum("ungeteam.outreach_contacts", oct24, dec24),
+    )
+    row = _rows(body, "Unge i kontakt via opsøgende arbejde")[0]
+    assert row[1] == "sum af månederne"
+    assert row[2:5] == [_number(a), _number(b), ("+" if a > b else "−") + _number(abs(a - b))]
+    # a running total: the increase over each quarter, and no percentage
+    sep25, sep24 = LATEST.replace(month=9), dec24.replace(month=9)
+    a = _demo("knaek_kurven.discussed", LATEST) - _demo("knaek_kurven.discussed", sep25)
+    b = _demo("knaek_kurven.discussed", dec24) - _demo("knaek_kurven.discussed", sep24)
+    row = _rows(body, "Familier drøftet på screeningsmøder")[0]
+    assert row[1:4] == ["stigning i perioden", _number(a), _number(b)]
+    assert row[5].startswith("–")
+    assert "Ingen procent på en løbende total siden start" in body
+
+
+def test_a_compare_preset_from_a_link(monkeypatch, demo_db):
+    body = _body(_open(monkeypatch, demo_db, "sammenlign", periode="maaned"))
+    assert "december 2025 mod december 2024" in body
+    dec24 = LATEST.replace(year=LATEST.year - 1)
+    row = _rows(body, "Sager i Det Opsøgende Ungeteam")[0]  # a level: the month's own
     assert row[1:4] == [
-        _number(DEMO[(january, "top100.screened", "")]),
-        _number(DEMO[(december, "top100.screened", "")]),
-        "+" + _number(expected),
+        "niveau ved periodens slutning",
+        _number(_demo("ungeteam.cases", LATEST)),
+        _number(_demo("ungeteam.cases", dec24)),
     ]
 
 
-def test_compare_defaults_to_the_same_month_a_year_before(monkeypatch, demo_db):
-    body = _body(_open(monkeypatch, demo_db, "sammenlign"))
-    assert '<th class="n" scope="col">december 2024</th>' in body
-    assert '<th class="n" scope="col">december 2025</th>' in body
+def test_compare_chosen_periods_and_missing_months(monkeypatch, demo_db):
+    # B begins before the first demo month (juni 2024): its sum is not made of fewer months
+    at = _open(
+        monkeypatch,
+        demo_db,
+        "sammenlign",
+        a_fra="2025-01",
+        a_til="2025-06",
+        b_fra="2024-05",
+        b_til="2024-07",
+    )
+    body = _body(at)
+    assert "jan.–jun. 2025 mod maj–jul. 2024" in body
+    jan, jun = LATEST.replace(month=1), LATEST.replace(month=6)
+    row = _rows(body, "Unge i kontakt via opsøgende arbejde")[0]
+    assert row[2] == _number(_demo_sum("ungeteam.outreach_contacts", jan, jun))
+    assert re.fullmatch(r"–<sup>\d+</sup>", row[3])
+    assert "Periode B er ufuldstændig: der mangler tal for maj 2024." in body
+
+
+def test_compare_in_english_keeps_english_in_its_links_and_form(monkeypatch, demo_db):
+    body = _body(_open(monkeypatch, demo_db, "sammenlign", sprog="en", periode="aar"))
+    assert "Jan–Dec 2025" not in body and "2025 against 2024" in body
+    assert 'name="sprog" value="en"' in body
+    # the presets keep English, and drop the months chosen before
+    presets = re.findall(r'href="(\./\?side=sammenlign[^"]*periode=[^"]*)"', body)
+    assert len(presets) == 3
+    assert all("sprog=en" in href and "a_fra" not in href for href in presets)
+
+
+@pytest.mark.parametrize("value", ["<b>x</b>", "2099-01", "'; drop table figures; --", "2025-13"])
+def test_hostile_compare_choices_fall_back_to_the_default(monkeypatch, demo_db, value):
+    at = _open(
+        monkeypatch,
+        demo_db,
+        "sammenlign",
+        periode=value,
+        a_fra=value,
+        a_til=value,
+        b_fra=value,
+        b_til=value,
+    )
+    assert not at.exception
+    assert "4. kvartal 2025 mod 4. kvartal 2024" in _body(at)
+    assert "<b>x</b>" not in _body(at)
 
 
 def test_nonsense_in_the_address_falls_back_to_the_defaults(monkeypatch, demo_db):

@@ -217,11 +217,10 @@ def other_pages(w: World, s: Settings) -> dict[str, str]:
         local_time=lambda moment: f"{pd.Timestamp(moment):%d.%m.%Y %H:%M}",
         link=s.link,
     )
-    a, b = s.month_param("a", MONTHS, MONTHS[0]), s.month_param("b", MONTHS, latest)
-    in_a, in_b = (figures[figures["month"] == m][["measure", "category", "value"]] for m in (a, b))
-    pair = in_a.merge(in_b, on=["measure", "category"], how="outer", suffixes=("_a", "_b"))
-    pair = pair.assign(difference=pair["value_b"] - pair["value_a"])
-    out["sammenlign"] = views.compare_body(series.compare_months(pair), w.catalog, a, b, s, MONTHS)
+    preset, a, b = series.chosen_periods(dict(s.extra), MONTHS)
+    comparisons = series.compare_periods(figures, w.catalog, a, b)
+    choices = series.period_choices(MONTHS)
+    out["sammenlign"] = views.compare_body(comparisons, w.catalog, a, b, preset, s, choices)
     titles = [("", "Overblik")] + [(i.id, i.name(s.lang)) for i in w.catalog.initiatives]
     out["ramme"] = views.sidebar(s, [*titles, ("sammenlign", "Sammenlign")], FUNNEL, MONTHS, True)
     out["demo"] = views.demo_banner(s.lang, True) + views.demo_banner(s.lang, False)

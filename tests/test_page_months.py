@@ -1,5 +1,5 @@
-"""The month logic pages share (dashboard.web.series): the months the compare page shows when
-the address names none, and the one filter for the events of a period."""
+"""The month logic pages share (dashboard.web.series): the one filter for the events of a
+period. The compare page's periods are in tests/test_compare_periods.py."""
 
 from __future__ import annotations
 
@@ -9,29 +9,6 @@ import pandas as pd
 import pytest
 
 from dashboard.web import series
-
-
-def months(first: str, last: str) -> list[pd.Timestamp]:
-    return series.months_between(pd.Timestamp(first), pd.Timestamp(last))
-
-
-@pytest.mark.parametrize(
-    ("available", "expected"),
-    [
-        pytest.param(months("2024-06-01", "2025-12-01"), ("2024-12-01", "2025-12-01"), id="a-year-before"),
-        pytest.param(months("2025-03-01", "2025-12-01"), ("2025-11-01", "2025-12-01"), id="less-than-a-year"),
-        pytest.param(months("2025-12-01", "2025-12-01"), ("2025-12-01", "2025-12-01"), id="one-month"),
-        pytest.param(
-            [pd.Timestamp("2024-11-01"), pd.Timestamp("2025-12-01")], ("2024-11-01", "2025-12-01"),
-            id="a-year-before-missing-so-the-one-before",
-        ),
-    ],
-)  # fmt: skip
-def test_the_compare_page_defaults_to_a_year_before_else_the_month_before(
-    available: list[pd.Timestamp], expected: tuple[str, str]
-) -> None:
-    assert series.default_pair(available) == tuple(pd.Timestamp(m) for m in expected)
-
 
 EVENTS = pd.DataFrame(
     {

@@ -529,39 +529,5 @@ def test_a_target_shows_the_latest_figure_by_its_month_and_the_share_reached(
         assert row["share"] == pytest.approx(share)
 
 
-# --- compare_months ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("value_a", "value_b", "relative"),
-    [
-        pytest.param(68, 73, 5 / 68, id="growth"),
-        pytest.param(45, 40, -5 / 45, id="fall"),
-        pytest.param(0, 4, None, id="from-zero"),
-        pytest.param(None, 11, None, id="not-reported-in-a"),
-        pytest.param(12, None, None, id="not-reported-in-b"),
-    ],
-)
-def test_the_relative_change_between_two_months_needs_a_first_value_above_zero(
-    value_a: int | None, value_b: int | None, relative: float | None
-) -> None:
-    pair = pd.DataFrame(
-        {
-            "measure": ["top100.screened"],
-            "category": [""],
-            "value_a": pd.array([value_a], dtype="Int64"),
-            "value_b": pd.array([value_b], dtype="Int64"),
-            "difference": pd.array(
-                [None if value_a is None or value_b is None else value_b - value_a], dtype="Int64"
-            ),
-        }
-    )
-    got = series.compare_months(pair)["relative"][0]
-    if relative is None:
-        assert pd.isna(got)
-    else:
-        assert got == pytest.approx(relative)
-
-
 def test_months_between_covers_the_period_inclusive() -> None:
     assert series.months_between(date(2024, 11, 1), FEB) == [T(2024, 11, 1), DEC, JAN, FEB]

@@ -111,7 +111,7 @@ def available_months() -> list[pd.Timestamp]:
 
 
 # The page (see app.py) and a page's own choices, which ride in the address beside the frame's.
-PAGE_PARAMS = (PAGE, "tragt", "a", "b")
+PAGE_PARAMS = (PAGE, "tragt", series.PERIOD_PRESET, *series.PERIOD_MONTHS)
 
 
 def settings() -> Settings:
@@ -169,10 +169,18 @@ def overview_page(s: Settings) -> str:
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
-def _compare_page(version: tuple, a: pd.Timestamp, b: pd.Timestamp, s: Settings) -> str:
-    pair = series.compare_months(query("figures_in_months", month_a=a.date(), month_b=b.date()))
-    return views.compare_body(pair, catalog(), a, b, s, available_months())
+def _compare_page(version: tuple, s: Settings) -> str:
+    months = available_months()
+    preset, a, b = series.chosen_periods(dict(s.extra), months)
+    # the month before the earlier period too: a running total's increase starts from it
+    first = min(a.first, b.first) - pd.DateOffset(months=1)
+    figures = query("figures_in_range", first=first.date(), last=max(a.last, b.last).date())
+    comparisons = series.compare_periods(figures, catalog(), a, b)
+    choices = series.period_choices(months)
+    shown = [m for m in choices if m >= min(months[0], a.first, b.first)]
+    return views.compare_body(comparisons, catalog(), a, b, preset, s, shown)
 
 
-def compare_page(a: pd.Timestamp, b: pd.Timestamp, s: Settings) -> str:
-    return _compare_page(store().data_version(), a, b, s)
+def compare_page(s: Settings) -> str:
+    """The compare page's body for the periods the address asks for (series.chosen_periods)."""
+    return _compare_page(store().data_version(), s)

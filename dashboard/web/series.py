@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 
 from ..catalog import Catalog, Funnel, Measure
-from ..months import month_range
+from ..months import add_months, month_range, parse_month
 
 UNCATEGORISED = "_uden_kategori"
 
@@ -227,18 +227,185 @@ def target_progress(targets: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(out)
 
 
-def default_pair(months: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The compare page's months when the address names none: the latest month against the
-    same month a year before, or else the month before (or itself, when it is the only one)."""
+# --- comparing two periods (the compare page) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A run of months, from `first` to `last` inclusive."""
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+
+    @property
+    def months(self) -> list[pd.Timestamp]:
+        return months_between(self.first, self.last)
+
+    def year_before(self) -> Period:
+        return Period(_shift(self.first, -12), _shift(self.last, -12))
+
+
+def _shift(month: pd.Timestamp, n: int) -> pd.Timestamp:
+    return pd.Timestamp(add_months(_as_date(pd.Timestamp(month)), n))
+
+
+# The compare page's presets, as written in the address: the latest complete quarter, the year
+# to date, the latest month; each against the same months a year before.
+PRESETS = ("kvartal", "aar", "maaned")
+
+
+def preset_periods(preset: str, months: list[pd.Timestamp]) -> tuple[Period, Period]:
+    """(period A, period B = the same months a year before) for a preset; the quarter for an
+    unknown one. `months` are the months with figures (first to last), not empty.
+
+    The quarter is the latest complete one among `months`, or else the last 3 months there are.
+    """
     latest = months[-1]
-    year_before = latest - pd.DateOffset(years=1)
-    earlier = year_before if year_before in months else months[-2] if len(months) > 1 else latest
-    return earlier, latest
+    if preset == "maaned":
+        a = Period(latest, latest)
+    elif preset == "aar":
+        a = Period(max(pd.Timestamp(latest.year, 1, 1), months[0]), latest)
+    else:
+        end = _shift(latest, -(latest.month % 3))  # the latest month ending a quarter
+        start = _shift(end, -2)
+        a = (
+            Period(start, end)
+            if start >= months[0]
+            else Period(max(_shift(latest, -2), months[0]), latest)
+        )
+    return a, a.year_before()
 
 
-def compare_months(pair: pd.DataFrame) -> pd.DataFrame:
-    """Adds the relative change to queries/figures_in_months.sql's result."""
-    out = pair.copy()
-    a = out["value_a"].astype("float")
-    out["relative"] = (out["difference"].astype("float") / a.where(a > 0)).astype("float")
+def period_choices(months: list[pd.Timestamp]) -> list[pd.Timestamp]:
+    """The months a period may be chosen from: those with figures and the year before them (a
+    period compared with the year before may begin before the first figure)."""
+    return months_between(_shift(months[0], -12), months[-1])
+
+
+@dataclass(frozen=True)
+class PeriodValue:
+    """A measure over a period: the value, or None with the months it would need but lacks."""
+
+    value: float | None
+    missing: tuple[pd.Timestamp, ...] = ()
+
+
+def months_needed(kind: str, period: Period) -> list[pd.Timestamp]:
+    """The months a measure's value over `period` is made of: every month for a count during
+    the month (flow), the last for a level (stock), the last and the month before the first for
+    a running total (cumulative): its increase over the period."""
+    if kind == "stock":
+        return [period.last]
+    if kind == "cumulative":
+        return [_shift(period.first, -1), period.last]
+    return period.months
+
+
+def period_value(values: dict[pd.Timestamp, float], kind: str, period: Period) -> PeriodValue:
+    """The value of one series (month -> value) over `period` by the measure's kind (see
+    months_needed). A month it needs without a figure leaves the value unknown: fewer months
+    are never summed, nor is a missing start taken as 0."""
+    needed = months_needed(kind, period)
+    missing = tuple(m for m in needed if pd.isna(values.get(m)))
+    if missing:
+        return PeriodValue(None, missing)
+    if kind == "stock":
+        return PeriodValue(float(values[period.last]))
+    if kind == "cumulative":
+        return PeriodValue(float(values[period.last] - values[needed[0]]))
+    return PeriodValue(float(sum(values[m] for m in needed)))
+
+
+# A percentage of a base this small swings with every single case.
+SMALL_BASE = 10
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One measure (or category) over periods A and B: the difference A - B, and the relative
+    difference where it does not mislead; otherwise `no_relative` says why ("cumulative":
+    a running total since the start; "small_base": B is under SMALL_BASE)."""
+
+    measure: Measure
+    category: str
+    a: PeriodValue
+    b: PeriodValue
+    difference: float | None
+    relative: float | None
+    no_relative: str = ""
+
+
+def compare(
+    values_a: PeriodValue, values_b: PeriodValue, kind: str
+) -> tuple[float | None, float | None, str]:
+    """(difference, relative, no_relative) of A against B (see Comparison)."""
+    if values_a.value is None or values_b.value is None:
+        return None, None, ""
+    difference = values_a.value - values_b.value
+    if kind == "cumulative":
+        return difference, None, "cumulative"
+    if abs(values_b.value) < SMALL_BASE:
+        return difference, None, "small_base"
+    return difference, difference / values_b.value, ""
+
+
+def compare_periods(
+    figures: pd.DataFrame, catalog: Catalog, a: Period, b: Period
+) -> list[Comparison]:
+    """Every measure and category with a figure in the months periods A and B need, in
+    catalog order (the total first, then its categories). `figures` has month, measure,
+    category, value (e.g. queries/figures_in_range.sql)."""
+    out = []
+    for measure in catalog.measures:
+        rows = figures[figures["measure"] == measure.id]
+        if rows.empty:
+            continue
+        needed = set(months_needed(measure.kind, a)) | set(months_needed(measure.kind, b))
+        present = set(rows.loc[rows["month"].isin(needed), "category"])
+        known = ["", *measure.category_ids]
+        for category in known + sorted(present - set(known)):
+            if category not in present:
+                continue
+            mine = rows[rows["category"] == category]
+            values = dict(zip(mine["month"], mine["value"].astype("float"), strict=True))
+            in_a = period_value(values, measure.kind, a)
+            in_b = period_value(values, measure.kind, b)
+            out.append(
+                Comparison(measure, category, in_a, in_b, *compare(in_a, in_b, measure.kind))
+            )
     return out
+
+
+# The compare page's own choices in the address: a preset, or each period's first and last month.
+PERIOD_PRESET = "periode"
+PERIOD_MONTHS = ("a_fra", "a_til", "b_fra", "b_til")
+
+
+def _month_in(value: str | None, choices: list[pd.Timestamp]) -> pd.Timestamp | None:
+    try:
+        month = pd.Timestamp(parse_month(value)) if value else None
+    except ValueError:
+        return None
+    return month if month in choices else None
+
+
+def chosen_periods(
+    chosen: dict[str, str], months: list[pd.Timestamp]
+) -> tuple[str, Period, Period]:
+    """(the preset, period A, period B) the address asks for: each month named in it that is
+    one of period_choices(months) replaces the preset's (the quarter's, if the address names
+    none or an unknown one); a period given backwards is turned round. The preset is "" when
+    the periods are not its own."""
+    preset = chosen.get(PERIOD_PRESET, "")
+    preset = preset if preset in PRESETS else PRESETS[0]
+    a, b = preset_periods(preset, months)
+    choices = period_choices(months)
+    picked = [_month_in(chosen.get(name), choices) for name in PERIOD_MONTHS]
+    ends = [
+        p if p is not None else d
+        for p, d in zip(picked, (a.first, a.last, b.first, b.last), strict=True)
+    ]
+    periods = [Period(*sorted(ends[:2])), Period(*sorted(ends[2:]))]
+    if (periods[0], periods[1]) != (a, b):
+        preset = ""
+    return preset, periods[0], periods[1]

@@ -854,51 +854,134 @@ def overview_body(
 # --- compare --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: its text, and the number of the note explaining it (0: none)."""
+
+    text: str
+    note: int = 0
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class CompareGroup:
+    """One initiative's table on the compare page, with the notes its cells point to."""
+
+    name: str
+    header: list[str]
+    rows: list[tuple[str, list[Cell]]]
+    notes: list[str]
+
+
+def period_text(period: series.Period, lang: str) -> str:
+    """A period in words: 'januar 2025', '1. kvartal 2025', '2025', 'jan.–maj 2025',
+    'nov. 2024–feb. 2025' (English: 'January 2025', 'Q1 2025', 'Jan–May 2025')."""
+    first, last = period.first, period.last
+    if first == last:
+        return month_text(first, lang)
+    if first.year == last.year:
+        if first.month == 1 and last.month == 12:
+            return str(first.year)
+        if first.month % 3 == 1 and last.month == first.month + 2:
+            return text("quarter", lang).format(q=last.month // 3, year=first.year)
+        short = month_text(first, lang, short=True).rsplit(" ", 1)[0]
+        return f"{short}–{month_text(last, lang, short=True)}"
+    return f"{month_text(first, lang, short=True)}–{month_text(last, lang, short=True)}"
+
+
+def _missing_note(value: series.PeriodValue, name: str, period: series.Period, lang: str) -> str:
+    """Why a period's value is unknown: the months it lacks, the month before it named so."""
+    months = [
+        month_text(m, lang)
+        if m >= period.first
+        else text("month_before_period", lang).format(month=month_text(m, lang))
+        for m in value.missing
+    ]
+    listed = (
+        months[0]
+        if len(months) == 1
+        else f"{', '.join(months[:-1])} {text('and', lang)} {months[-1]}"
+    )
+    return text("note_incomplete", lang).format(name=name, months=listed)
+
+
+def _compare_group(
+    name: str, comparisons: list[series.Comparison], a: series.Period, b: series.Period, lang: str
+) -> CompareGroup:
+    notes: list[str] = []
+
+    def cell(value: str, note: str = "") -> Cell:
+        if not note:
+            return Cell(value)
+        if note not in notes:
+            notes.append(note)
+        return Cell(value, notes.index(note) + 1, note)
+
+    rows = []
+    for c in comparisons:
+        label = (
+            "↳ " + c.measure.category_label(c.category, lang)
+            if c.category
+            else c.measure.label(lang)
+        )
+        cells = [cell(text(f"counted_{c.measure.kind}", lang))]
+        for period_name, period, value in (("A", a, c.a), ("B", b, c.b)):
+            note = _missing_note(value, period_name, period, lang) if value.value is None else ""
+            cells.append(cell(fmt_int(value.value, lang), note))
+        cells.append(cell(fmt_signed(c.difference, lang)))
+        reason = text(f"note_{c.no_relative}", lang) if c.no_relative else ""
+        cells.append(cell(fmt_pct(c.relative, lang), reason))
+        rows.append((label, cells))
+    header = [
+        text("col_measure", lang),
+        text("col_counted_as", lang),
+        text("col_period", lang).format(name="A", period=period_text(a, lang)),
+        text("col_period", lang).format(name="B", period=period_text(b, lang)),
+        text("col_difference", lang),
+        text("col_relative", lang),
+    ]
+    return CompareGroup(name, header, rows, notes)
+
+
 def compare_body(
-    pair: pd.DataFrame,
+    comparisons: list[series.Comparison],
     catalog: Catalog,
-    a: pd.Timestamp,
-    b: pd.Timestamp,
+    a: series.Period,
+    b: series.Period,
+    preset: str,
     settings: Settings,
-    months: list[pd.Timestamp],
+    choices: list[pd.Timestamp],
 ) -> str:
-    """Each measure in months a and b, with the difference, one table per initiative."""
+    """Periods A and B compared, in words; links to the presets and a form choosing each
+    period's months (from `choices`); then one table per initiative, each measure as its kind
+    asks (series.compare_periods), with notes where a value or a percentage is left out."""
     lang = settings.lang
-    newest_first = months[::-1]
     groups = []
     for initiative in catalog.initiatives:
-        ids = [m.id for m in catalog.measures_of(initiative.id)]
-        rows = pair[pair["measure"].isin(ids)]
-        if rows.empty:
-            continue
-        labels = []
-        for r in rows.itertuples():
-            measure = catalog.measure(r.measure)
-            labels.append(
-                "↳ " + measure.category_label(r.category, lang)
-                if r.category
-                else measure.label(lang)
-            )
-        table = numbers(
-            rows.assign(label=labels),
-            {
-                "label": text("col_measure", lang),
-                "value_a": month_text(a, lang),
-                "value_b": month_text(b, lang),
-                "difference": text("col_difference", lang),
-                "relative": text("col_relative", lang),
-            },
-            lang,
-            percent=("relative",),
-            signed=("difference",),
+        mine = [c for c in comparisons if c.measure.initiative == initiative.id]
+        if mine:
+            groups.append(_compare_group(initiative.name(lang), mine, a, b, lang))
+    drop = dict.fromkeys(series.PERIOD_MONTHS)
+    presets = [
+        Link(
+            settings.link("sammenlign", **drop, **{series.PERIOD_PRESET: p}),
+            text(f"preset_{p}", lang),
+            p == preset,
         )
-        groups.append(TableGroup(initiative.name(lang), table))
+        for p in series.PRESETS
+    ]
+    newest_first = choices[::-1]
+    chosen = (a.first, a.last, b.first, b.last)
+    labels = ("a_from", "a_to", "b_from", "b_to")
     form = _month_form(
         settings,
         [
-            ("a", text("month_a", lang), newest_first, a),
-            ("b", text("month_b", lang), newest_first, b),
+            (name, text(label, lang), newest_first, month)
+            for name, label, month in zip(series.PERIOD_MONTHS, labels, chosen, strict=True)
         ],
         text("show", lang),
     )
-    return _render("compare.html", lang=lang, form=form, groups=groups)
+    heading = text("compare_heading", lang).format(a=period_text(a, lang), b=period_text(b, lang))
+    return _render(
+        "compare.html", lang=lang, heading=heading, presets=presets, form=form, groups=groups
+    )

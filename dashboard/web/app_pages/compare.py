@@ -1,10 +1,10 @@
-"""Sammenlign perioder: each measure's difference between two chosen months."""
+"""Sammenlign perioder: each measure over two periods (a preset or chosen in the address)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.web import appdata, series, views
+from dashboard.web import appdata, views
 from dashboard.web.texts import text
 
 
@@ -18,6 +18,4 @@ def render() -> None:
         st.title(title)
         st.markdown(text("no_figures", s.lang))
         return
-    a_default, b_default = series.default_pair(months)
-    a, b = s.month_param("a", months, a_default), s.month_param("b", months, b_default)
-    st.html(views.heading(title) + appdata.demo_banner(s.lang) + appdata.compare_page(a, b, s))
+    st.html(views.heading(title) + appdata.demo_banner(s.lang) + appdata.compare_page(s))
