@@ -64,11 +64,8 @@ DA: dict[str, str] = {
     "show": "Vis",
     "show_period": "Vis perioden",
     "pages": "Sider",
-    "month_a": "Første måned",
-    "month_b": "Anden måned",
     "col_difference": "Forskel",
     "col_relative": "Forskel i %",
-    "compare_intro": "Forskellen på hver måling mellem to måneder. Tomme felter er ikke opgjort.",
     "gap_note": "En måned uden tal vises som et hul, ikke som 0.",
     "demo_chip": "DEMO",
     # the compare page: two periods
@@ -157,11 +154,8 @@ EN: dict[str, str] = {
     "show": "Show",
     "show_period": "Show the period",
     "pages": "Pages",
-    "month_a": "First month",
-    "month_b": "Second month",
     "col_difference": "Difference",
     "col_relative": "Difference in %",
-    "compare_intro": "The difference in each measure between two months. Empty cells were not reported.",
     "gap_note": "A month without a figure is shown as a gap, not as 0.",
     "demo_chip": "DEMO",
     # the compare page: two periods
