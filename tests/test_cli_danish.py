@@ -5,6 +5,8 @@ Every case runs the real `krimdash` in its own process, as an analyst does."""
 
 from __future__ import annotations
 
+import argparse
+import gettext
 import re
 import shutil
 from collections.abc import Callable
@@ -13,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.cli import build_parser, count
+from dashboard.cli import COMMANDS, build_parser, count
 from dashboard.db import Store
 from dashboard.exports import export_csv
 
@@ -133,6 +135,9 @@ def test_every_command_and_option_has_a_danish_help_text() -> None:
         assert text.startswith(f"brug: {'krimdash' if name == 'krimdash' else 'krimdash ' + name}")
         assert "vis denne hjælp og afslut" in text, name
         assert not any(word in text for word in ("usage:", "options:", "positional")), name
+    assert tuple(parser.commands) == COMMANDS  # the list a usage error offers
+    # The Danish texts are lent to argparse only while krimdash uses it.
+    assert (argparse._, argparse.ngettext) == (gettext.gettext, gettext.ngettext)  # type: ignore[attr-defined]
     for name, command in parser.commands.items():
         for action in command._actions:
             assert action.help, f"krimdash {name} {action.option_strings or action.dest}"
