@@ -1,7 +1,8 @@
 """The CLI speaks Danish: usage errors and help, counts in the right number, one message per
 mistake with a suggestion for a near miss, a hint for thousands separators, no "batch".
 
-Every case runs the real `krimdash` in its own process, as an analyst does."""
+Every use of the command runs the real `krimdash` in its own process, as an analyst does; the
+help texts of all commands and the count helper are also read in this process."""
 
 from __future__ import annotations
 
