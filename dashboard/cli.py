@@ -9,10 +9,14 @@ it creates and upgrades the database; no other command creates a file).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 
@@ -22,6 +26,113 @@ from .db import DatabaseBusy, DatabaseMissing, DatabaseOutdated, Store
 from .months import format_month, month_label, parse_month
 
 EXIT_REJECTED, EXIT_USAGE, EXIT_WARNINGS, EXIT_DATABASE = 1, 2, 3, 4
+
+# Danish for the texts argparse writes itself (usage errors, help headings), by its msgid.
+_ARGPARSE_DA = {
+    "usage: ": "brug: ",
+    "positional arguments": "argumenter",
+    "options": "tilvalg",
+    "show this help message and exit": "vis denne hjælp og afslut",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: fejl: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s: %(message)s",
+    "the following arguments are required: %s": "skal angives: %s",
+    "one of the arguments %s is required": "et af disse skal angives: %s",
+    "unrecognized arguments: %s": "ukendt argument: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "ukendt valg %(value)r (mulige: %(choices)s)"
+    ),
+    "invalid %(type)s value: %(value)r": "ugyldig værdi: %(value)r",
+    "expected one argument": "mangler en værdi",
+    "expected at most one argument": "højst én værdi",
+    "expected at least one argument": "mindst én værdi",
+    "not allowed with argument %s": "kan ikke bruges sammen med %s",
+    "ignored explicit argument %r": "tager ingen værdi (fik %r)",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "tvetydigt tilvalg: %(option)s kan være %(matches)s"
+    ),
+    "unexpected option string: %s": "uventet tilvalg: %s",
+    "can't open '%(filename)s': %(error)s": "kan ikke åbne «%(filename)s»: %(error)s",
+}
+
+
+def _da(message: str) -> str:
+    return _ARGPARSE_DA.get(message, message)
+
+
+def _da_n(singular: str, plural: str, n: int) -> str:
+    return _da(singular if n == 1 else plural)
+
+
+@contextlib.contextmanager
+def _danish_argparse() -> Iterator[None]:
+    """argparse looks its texts up through its module's gettext names; answer them in Danish."""
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = _da, _da_n  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+class DanishParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage, help and errors are Danish; wrong use exits with 2."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's own
+        with _danish_argparse():
+            super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201
+        with _danish_argparse():
+            return super().parse_known_args(args, namespace)
+
+    def parse_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201
+        with _danish_argparse():
+            return super().parse_args(args, namespace)
+
+    def format_usage(self) -> str:
+        with _danish_argparse():
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        with _danish_argparse():
+            return super().format_help()
+
+    def error(self, message: str) -> NoReturn:
+        with _danish_argparse():
+            self.print_usage(sys.stderr)
+            self.exit(EXIT_USAGE, _da("%(prog)s: error: %(message)s\n") % {
+                "prog": self.prog, "message": _suggest_command(message)
+            })  # fmt: skip
+
+
+def _suggest_command(message: str) -> str:
+    """A mistyped command ("impot") gets the nearest command as a suggestion."""
+    if message == "skal angives: KOMMANDO":
+        return f"skriv en kommando: {', '.join(COMMANDS)} (se krimdash --help)"
+    prefix = "KOMMANDO: ukendt valg "
+    if not message.startswith(prefix):
+        return message
+    typed = message[len(prefix) :].split(" (", 1)[0].strip("'\"")
+    close = difflib.get_close_matches(typed, COMMANDS, n=1)
+    return f"ukendt kommando «{typed}»" + (
+        f"; mente du {close[0]}?" if close else f" (mulige: {', '.join(COMMANDS)})"
+    )
+
+
+COMMANDS = ("init", "import", "export", "template", "check", "log", "retract", "serve")
+
+
+def count(n: int, one: str, many: str) -> str:
+    """A count with its noun in the right number: count(1, "advarsel", "advarsler") → "1 advarsel"."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def _whole_number(text: str) -> int:
+    """argparse type for --limit and --port: a whole number, said in Danish otherwise."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"«{text}» er ikke et helt tal") from None
 
 
 def _user(args: argparse.Namespace) -> str:
@@ -47,8 +158,9 @@ def cmd_init(args: argparse.Namespace, store: Store) -> int:
         f"Database {'opgraderet' if existed else 'oprettet'}: {store.path} (skemaversion {version})"
     )
     _say(
-        f"Katalog indlæst: {counts['initiatives_in']} indsatser, {counts['measures_in']} målinger, "
-        f"{counts['events_in']} begivenheder, {counts['targets_in']} mål."
+        f"Katalog indlæst: {count(counts['initiatives_in'], 'indsats', 'indsatser')}, "
+        f"{count(counts['measures_in'], 'måling', 'målinger')}, "
+        f"{count(counts['events_in'], 'begivenhed', 'begivenheder')}, {counts['targets_in']} mål."
     )
     if not args.demo:
         return 0
@@ -75,7 +187,8 @@ def cmd_init(args: argparse.Namespace, store: Store) -> int:
         _report(result)
         return EXIT_REJECTED
     _say(
-        f"DEMO-data indlæst: {len(result.new)} nye, {len(result.unchanged)} uændrede tal ({DEMO_NOTE})."
+        f"DEMO-data indlæst: {count(len(result.new), 'nyt', 'nye')} og "
+        f"{count(len(result.unchanged), 'uændret', 'uændrede')} tal ({DEMO_NOTE})."
     )
     return 0
 
@@ -135,7 +248,7 @@ def cmd_import(args: argparse.Namespace, store: Store) -> int:
     elif result.status == "no_change":
         _say("Ingen ændringer: alle tal findes allerede. Intet er gemt.")
     else:
-        _say(f"Gemt som batch {result.batch_id}.")
+        _say(f"Gemt som indlæsning nr. {result.batch_id} (se krimdash log).")
     return 0
 
 
@@ -163,7 +276,8 @@ def cmd_template(args: argparse.Namespace, store: Store) -> int:
         raise ValueError("skabelonen kan højst dække 240 måneder")
     rows = write_template(store, first, last, args.output)
     _say(
-        f"Skabelon for {month_label(first)}-{month_label(last)} skrevet til {args.output} ({rows} rækker)."
+        f"Skabelon for {month_label(first)}-{month_label(last)} skrevet til {args.output} "
+        f"({count(rows, 'række', 'rækker')})."
     )
     return 0
 
@@ -177,7 +291,9 @@ def cmd_check(args: argparse.Namespace, store: Store) -> int:
     for _, _, user, note, message in store.rows("acknowledged_warnings"):
         acknowledged[message] = f"{note} ({user})"
     warnings = find_warnings(state, catalog)
-    _say(f"{len(state)} nuværende tal kontrolleret; {len(warnings)} advarsler.")
+    _say(
+        f"{len(state)} nuværende tal kontrolleret; {count(len(warnings), 'advarsel', 'advarsler')}."
+    )
     open_count = 0
     for w in warnings:
         ack = acknowledged.get(w.message)
@@ -189,19 +305,28 @@ def cmd_check(args: argparse.Namespace, store: Store) -> int:
     return EXIT_REJECTED if open_count else 0
 
 
+# The log's actions (batches.action) in the words of the user text.
+_ACTIONS = {
+    "import": "indlæsning",
+    "demo": "indlæsning af demotal",
+    "retraction": "tilbagetrækning",
+    "reference": "katalog",
+}
+
+
 def cmd_log(args: argparse.Namespace, store: Store) -> int:
     for row in store.rows("batches")[: args.limit]:
         (batch_id, created_at, user, action, file_name, sha, n_new, n_changed, n_unchanged,
          n_retracted, warnings, note, is_demo) = row  # fmt: skip
         when = config.local_time(created_at, "%Y-%m-%d %H:%M:%S")
-        parts = [f"#{batch_id}", when, user, action]
+        parts = [f"#{batch_id}", when, user, _ACTIONS.get(action, action)]
         if file_name:
             parts.append(f"{file_name} (sha256 {sha[:12]})")
         parts.append(
             f"nye {n_new}, ændrede {n_changed}, uændrede {n_unchanged}, tilbagetrukne {n_retracted}"
         )
         if acknowledged := len(json.loads(warnings)):
-            parts.append(f"{acknowledged} godkendte advarsler")
+            parts.append(count(acknowledged, "godkendt advarsel", "godkendte advarsler"))
         if note:
             parts.append(f"note: {note}")
         if is_demo:
@@ -214,8 +339,10 @@ def cmd_retract(args: argparse.Namespace, store: Store) -> int:
     from .imports import retract
 
     key = (parse_month(args.month), args.measure, args.category or "")
-    batch = retract(store, [key], user=_user(args), note=args.note or "")
-    _say(f"Trukket tilbage som batch {batch}: {format_month(key[0])} / {key[1]} / «{key[2]}»")
+    number = retract(store, [key], user=_user(args), note=args.note or "")
+    _say(
+        f"Trukket tilbage som nr. {number} i loggen: {format_month(key[0])} / {key[1]} / «{key[2]}»"
+    )
     return 0
 
 
@@ -234,67 +361,135 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = DanishParser(
         prog="krimdash",
         description="krimdash: tal for det kriminalpræventive område, måned for måned.",
+        epilog="Afslutningskoder: 0 udført; 1 filen afvist eller check fandt advarsler; "
+        "2 forkert brug; 3 advarsler ikke godkendt; 4 databasen optaget eller mangler.",
     )
-    parser.add_argument("--db", help="databasefil (ellers KRIMDASH_DB eller data/krimdash.duckdb)")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--db", metavar="FIL", help="databasefil (ellers KRIMDASH_DB eller data/krimdash.duckdb)"
+    )
+    sub = parser.add_subparsers(
+        dest="command", metavar="KOMMANDO", required=True, title="kommandoer"
+    )
+    user_help = "hvem gør det (ellers KRIMDASH_USER eller login-navnet)"
 
     p = sub.add_parser(
-        "init", help="opret eller opgrader databasen og indlæs katalog og begivenheder"
+        "init",
+        help="opret eller opgrader databasen og indlæs katalog og begivenheder",
+        description="Opret eller opgrader databasen og indlæs katalog, begivenheder og mål fra data/.",
     )
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--demo", action="store_true", help="indlæs også de fiktive demotal")
     mode.add_argument("--empty", action="store_true", help="ingen tal (standard)")
-    p.add_argument("--user")
+    p.add_argument("--user", metavar="NAVN", help=user_help)
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("import", help="indlæs en talfil (CSV eller XLSX, lang form eller skabelon)")
-    p.add_argument("file")
-    p.add_argument("--user", help="hvem indlæser (ellers KRIMDASH_USER eller login-navnet)")
+    p = sub.add_parser(
+        "import",
+        help="indlæs en talfil (CSV eller XLSX, lang form eller skabelon)",
+        description="Indlæs en talfil (CSV eller XLSX, lang form eller den brede skabelon) "
+        "og gem den som én indlæsning. Giver filen advarsler, gemmes intet uden "
+        "--accept-warnings og --note.",
+    )
+    p.add_argument("file", metavar="FIL", help="talfilen (.csv eller .xlsx)")
+    p.add_argument("--user", metavar="NAVN", help=user_help)
     p.add_argument("--dry-run", action="store_true", help="vis hvad der ville ske, men gem intet")
     p.add_argument(
         "--accept-warnings", action="store_true", help="gem trods advarsler (kræver --note)"
     )
-    p.add_argument("--note", help="begrundelse, der gemmes i revisionssporet")
+    p.add_argument("--note", metavar="TEKST", help="begrundelse, der gemmes i revisionssporet")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export", help="eksportér nuværende tal som CSV")
-    p.add_argument("-o", "--output", help="fil (ellers standard-output)")
-    p.add_argument("--as-of", help="tallene som de så ud på et tidspunkt, fx 2025-02-01T14:30")
+    p = sub.add_parser(
+        "export",
+        help="eksportér nuværende tal som CSV",
+        description="Eksportér tallene som CSV: de nuværende, eller som de så ud på et tidspunkt.",
+    )
+    p.add_argument("-o", "--output", metavar="FIL", help="fil (ellers standard-output)")
+    p.add_argument(
+        "--as-of",
+        metavar="TIDSPUNKT",
+        help="tallene som de så ud på et tidspunkt, fx 2025-02-01T14:30 (dansk tid)",
+    )
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("template", help="skriv den brede XLSX-skabelon, udfyldt med nuværende tal")
-    p.add_argument("--from", dest="from_month", required=True)
-    p.add_argument("--to", dest="to_month", required=True)
-    p.add_argument("-o", "--output", required=True)
+    p = sub.add_parser(
+        "template",
+        help="skriv den brede XLSX-skabelon, udfyldt med nuværende tal",
+        description="Skriv den brede XLSX-skabelon: én række pr. måling og kategori, én kolonne "
+        "pr. måned, udfyldt med de nuværende tal.",
+    )
+    p.add_argument(
+        "--from", dest="from_month", metavar="MÅNED", required=True,
+        help="første måned i skabelonen, fx 2025-01",
+    )  # fmt: skip
+    p.add_argument(
+        "--to", dest="to_month", metavar="MÅNED", required=True,
+        help="sidste måned i skabelonen, fx 2025-12 (højst 240 måneder i alt)",
+    )  # fmt: skip
+    p.add_argument(
+        "-o", "--output", metavar="FIL", required=True, help="hvor skabelonen skrives (.xlsx)"
+    )
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("check", help="kør alle regler over de nuværende tal og vis advarsler")
+    p = sub.add_parser(
+        "check",
+        help="kør alle regler over de nuværende tal og vis advarsler",
+        description="Kør alle regler over de nuværende tal og vis hver advarsel, og om den er "
+        "godkendt.",
+    )
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("log", help="vis revisionssporet (batches), nyeste først")
-    p.add_argument("--limit", type=int, default=50)
+    p = sub.add_parser(
+        "log",
+        help="vis revisionssporet: én linje pr. indlæsning, nyeste først",
+        description="Vis revisionssporet: én linje pr. indlæsning eller tilbagetrækning, "
+        "nyeste først, i dansk tid.",
+    )
+    p.add_argument(
+        "--limit", type=_whole_number, default=50, metavar="ANTAL",
+        help="højst så mange linjer (standard 50)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_log)
 
-    p = sub.add_parser("retract", help="træk et tal tilbage (historikken bevares)")
-    p.add_argument("--month", required=True)
-    p.add_argument("--measure", required=True)
-    p.add_argument("--category", default="")
-    p.add_argument("--note", required=True)
-    p.add_argument("--user")
+    p = sub.add_parser(
+        "retract",
+        help="træk et tal tilbage (historikken bevares)",
+        description="Træk et tal tilbage; dets historik bevares.",
+    )
+    p.add_argument("--month", metavar="MÅNED", required=True, help="måneden, fx 2025-01")
+    p.add_argument(
+        "--measure", metavar="MÅLING", required=True, help="målingens id, fx top100.screened"
+    )
+    p.add_argument("--category", metavar="KATEGORI", default="", help="kategori (ellers totalen)")
+    p.add_argument("--note", metavar="TEKST", required=True, help="begrundelse for revisionssporet")
+    p.add_argument("--user", metavar="NAVN", help=user_help)
     p.set_defaults(func=cmd_retract)
 
-    p = sub.add_parser("serve", help="start dashboardet")
-    p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--address", default="0.0.0.0")
+    p = sub.add_parser(
+        "serve", help="start dashboardet", description="Start dashboardet (Streamlit)."
+    )
+    p.add_argument(
+        "--port", type=_whole_number, default=8501, metavar="PORT", help="port (standard 8501)"
+    )
+    p.add_argument(
+        "--address", default="0.0.0.0", metavar="ADRESSE", help="adresse (standard 0.0.0.0)"
+    )
     p.set_defaults(func=cmd_serve)
+    parser.commands = sub.choices  # type: ignore[attr-defined]
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "import" and args.accept_warnings and not (args.note or "").strip():
+        parser.commands["import"].error(  # exits with 2
+            "--accept-warnings kræver --note med en begrundelse, fx "
+            '--accept-warnings --note "som rapporteret"'
+        )
     store = Store(args.db)  # without --db: KRIMDASH_DB or data/krimdash.duckdb
     try:
         return args.func(args, store)

@@ -6,6 +6,7 @@ figures would be in after a save, so they compare measures, categories and month
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from .records import MAX_VALUE, Figure, Problem, RawRow
 
 EARLIEST_MONTH = date(2000, 1, 1)
 _WHOLE = re.compile(r"^[+-]?\d+$")
+# A whole number written with thousands separators: "1.234", "1 234", "12.345.678", "1,234".
+_GROUPED = re.compile(r"^\d{1,3}(?:([.,\s\u00a0\u202f'])\d{3})(?:\1\d{3})*$")
 
 # State: the value of every figure that exists, keyed by (month, measure, category).
 State = dict[tuple[date, str, str], int]
@@ -47,13 +50,31 @@ def parse_value(raw: object) -> int:
     else:
         text = str(raw).strip()
         if not _WHOLE.match(text):
-            raise ValueError(f"«{text}» er ikke et helt tal")
+            raise ValueError(f"«{text}» er ikke et helt tal{_separator_hint(text)}")
         number = int(text)
     if number < 0:
         raise ValueError(f"{number} er negativ; tal kan ikke være under 0")
     if number > MAX_VALUE:
         raise ValueError(f"{number} er over grænsen på {_fmt(MAX_VALUE)}")
     return number
+
+
+def _separator_hint(text: str) -> str:
+    """A value written with thousands separators gets the way to write it."""
+    grouped = _GROUPED.match(text)
+    if not grouped:
+        return ""
+    digits = re.sub(r"\D", "", text)
+    if grouped.group(1) == ",":  # in Danish a decimal comma; in an English export a separator
+        return f"; er kommaet et tusindtalsskilletegn, så skriv {digits}"
+    return f"; skriv {digits} (uden tusindtalsskilletegn)"
+
+
+def _suggestion(typed: str, known: list[str]) -> str:
+    """ "; mente du X?" for a near miss among `known` (case ignored), else ""."""
+    by_key = {k.casefold(): k for k in known}
+    close = difflib.get_close_matches(typed.casefold(), list(by_key), n=1, cutoff=0.6)
+    return f"; mente du {by_key[close[0]]}?" if close else ""
 
 
 def _text(raw: object) -> str:
@@ -73,7 +94,7 @@ def validate_rows(
     """
     latest = current_month(today)
     figures: dict[tuple[date, str, str], Figure] = {}
-    errors: list[Problem] = []
+    mistakes = _Mistakes()
     for row in rows:
         col = row.columns.get
         row_errors: list[Problem] = []
@@ -83,12 +104,17 @@ def validate_rows(
         if not measure_id:
             row_errors.append(Problem("måling mangler", row.line, col("measure")))
         elif measure is None:
-            row_errors.append(Problem(f"ukendt måling «{measure_id}»", row.line, col("measure")))
+            near = _suggestion(measure_id, [m.id for m in catalog.measures])
+            row_errors.append(
+                Problem(f"ukendt måling «{measure_id}»{near}", row.line, col("measure"))
+            )
         elif category and category not in measure.category_ids:
             allowed = ", ".join(measure.category_ids) or "ingen (kun total)"
+            near = _suggestion(category, list(measure.category_ids))
             row_errors.append(
                 Problem(
-                    f"måling «{measure_id}» har ikke kategorien «{category}» (tilladt: {allowed})",
+                    f"måling «{measure_id}» har ikke kategorien «{category}» "
+                    f"(tilladt: {allowed}){near}",
                     row.line,
                     col("category"),
                 )
@@ -108,7 +134,8 @@ def validate_rows(
         except ValueError as exc:
             row_errors.append(Problem(str(exc), row.line, col("value")))
         if row_errors:
-            errors.extend(row_errors)
+            for problem in row_errors:
+                mistakes.add(problem, from_header=_wide(row) and problem.column == col("month"))
             continue
         assert month is not None and value is not None
         figure = Figure(month, measure_id, category, value, _text(row.note), row.line)
@@ -116,7 +143,7 @@ def validate_rows(
         if earlier is None:
             figures[figure.key] = figure
         elif earlier.value != value:
-            errors.append(
+            mistakes.add(
                 Problem(
                     f"{month_label(month)} / {measure_id}"
                     + (f" / kategori {category}" if category else "")
@@ -126,7 +153,46 @@ def validate_rows(
                     col("value"),
                 )
             )
-    return list(figures.values()), errors
+    return list(figures.values()), mistakes.result()
+
+
+def _wide(row: RawRow) -> bool:
+    """Whether the row came from the wide template, where the month is the column's header."""
+    month_column = row.columns.get("month")
+    return bool(month_column) and row.columns.get("value", "").startswith(f"{month_column} (")
+
+
+class _Mistakes:
+    """Row errors with one message per mistake.
+
+    The wide template repeats a row's measure and category in every month column, and a
+    month header's mistake in every row: each is reported once, a header's with its lines.
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self._index: dict[tuple[str, int | None, str | None], int] = {}
+        self._more_lines: dict[int, list[int]] = defaultdict(list)
+
+    def add(self, problem: Problem, from_header: bool = False) -> None:
+        key = (problem.reason, None if from_header else problem.line, problem.column)
+        if key not in self._index:
+            self._index[key] = len(self.problems)
+            self.problems.append(problem)
+        elif from_header and problem.line is not None:
+            self._more_lines[self._index[key]].append(problem.line)
+
+    def result(self) -> list[Problem]:
+        out = []
+        for index, problem in enumerate(self.problems):
+            more = sorted(set(self._more_lines.get(index, [])) - {problem.line})
+            if more:
+                shown = ", ".join(map(str, more[:10])) + (" …" if len(more) > 10 else "")
+                problem = Problem(
+                    f"{problem.reason} (også linje {shown})", problem.line, problem.column
+                )
+            out.append(problem)
+        return out
 
 
 def _fmt(n: int) -> str:
@@ -218,7 +284,7 @@ def find_warnings(state: State, catalog: Catalog) -> list[FigureWarning]:
                         "cumulative_decrease",
                         month,
                         f"{month_label(month)}: {label(measure_id, category)} er {_fmt(new)}, lavere "
-                        f"end {_fmt(old)} i {month_label(before)}; et løbende total bør ikke falde",
+                        f"end {_fmt(old)} i {month_label(before)}; en løbende total bør ikke falde",
                     )
                 )
     warnings.sort(key=lambda w: (w.month, w.rule, w.message))

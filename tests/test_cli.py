@@ -320,8 +320,8 @@ def test_a_dry_run_shows_what_would_happen_and_saves_nothing(
 
 def test_accepting_warnings_without_a_note_is_refused(empty_db: Path, krimdash: Krimdash) -> None:
     code, out, err = krimdash("import", REAL_JANUARY, "--accept-warnings", db=empty_db)
-    assert code != 0
-    assert "kræver en note" in err
+    assert code == 2  # wrong use of the command, as the README promises
+    assert "--accept-warnings kræver --note" in err
     assert "Traceback" not in out + err
     assert unchanged(empty_db) == HEADER
 
@@ -338,7 +338,7 @@ def test_warnings_block_the_import_until_acknowledged_and_check_shows_why(
     assert krimdash("import", REAL_JANUARY, *ACK, db=empty_db)[0] == 0
     code, out, _ = krimdash("check", db=empty_db)
     assert code == 0
-    assert f"{N_JANUARY} nuværende tal kontrolleret; 1 advarsler." in out
+    assert f"{N_JANUARY} nuværende tal kontrolleret; 1 advarsel." in out
     assert f"godkendt: {real_january.NOTE} (analytiker)" in out
 
 
@@ -362,7 +362,7 @@ def test_export_as_of_before_a_correction_shows_the_old_value_and_the_log_both_b
     assert code == 0
     lines = log.splitlines()
     assert "rettelse.csv" in lines[0] and "ændrede 1" in lines[0]
-    assert "2025-01_orientering.csv" in lines[1] and "1 godkendte advarsler" in lines[1]
+    assert "2025-01_orientering.csv" in lines[1] and "1 godkendt advarsel" in lines[1]
 
 
 def test_db_option_overrides_the_environment(tmp_path: Path, krimdash: Krimdash) -> None:

@@ -47,6 +47,8 @@ def test_zero_and_the_limit_itself_are_allowed(raw: object) -> None:
         pytest.param("12.5", "«12.5» er ikke et helt tal", id="decimal-point"),
         pytest.param(12.5, "«12,5» er ikke et helt tal", id="excel-decimal"),
         pytest.param("abc", "«abc» er ikke et helt tal", id="text"),
+        pytest.param("1.234", "«1.234» er ikke et helt tal; skriv 1234", id="thousands-point"),
+        pytest.param("1 234", "«1 234» er ikke et helt tal; skriv 1234", id="thousands-space"),
         pytest.param("", "«» er ikke et helt tal", id="empty"),
         pytest.param(1_000_001, "1000001 er over grænsen på 1.000.000", id="over-limit"),
         pytest.param(True, "«True» er ikke et helt tal", id="boolean"),
@@ -66,7 +68,7 @@ def test_a_value_that_is_not_a_count_is_refused_with_a_danish_reason(
         pytest.param(
             row(7, "2025-01", "top100.screenet", "", 68),
             "measure",
-            "ukendt måling «top100.screenet»",
+            "ukendt måling «top100.screenet»; mente du top100.screened?",
             id="unknown-measure",
         ),
         pytest.param(
