@@ -39,7 +39,7 @@ DA: dict[str, str] = {
     "targets_title": "Mål",
     "target_line": "{label}: {value} af {target} ({share}) pr. {month}",
     "no_targets": "Der er ingen mål registreret endnu.",
-    "started": "Startede {month}.",
+    "started": "Startede i {month}.",
     "show_numbers": "Vis tal",
     "about_numbers": "Om tallene",
     "events_in_chart": "Begivenheder (de nummererede, stiplede linjer i grafen)",
@@ -56,9 +56,9 @@ DA: dict[str, str] = {
     "conversion_title": "Andele mellem trinene",
     "share_title": "Andele",
     "share_of": "{part} af {whole}",
-    "kind_explained_cumulative": "Løbende total siden indsatsens start; ændringen er nye i måneden. Et fald er mistænkeligt.",
-    "kind_explained_stock": "Niveau ved månedens udgang (fx en sagsstamme).",
-    "kind_explained_flow": "Antal i løbet af måneden.",
+    "kind_explained_cumulative": "Tallet tæller alle siden indsatsens start, så det kan kun vokse. Månedens nye er forskellen fra måneden før.",
+    "kind_explained_stock": "Tallet er, hvor mange der var ved månedens udgang (fx sager i gang). Det kan både stige og falde.",
+    "kind_explained_flow": "Tallet tæller det, der skete i løbet af måneden (fx afholdte møder). Hver måned tæller for sig; en periodes tal er summen af dens måneder.",
     "from": "Fra",
     "to": "Til",
     "show": "Vis",
@@ -129,7 +129,7 @@ EN: dict[str, str] = {
     "targets_title": "Targets",
     "target_line": "{label}: {value} of {target} ({share}) by {month}",
     "no_targets": "No targets are recorded yet.",
-    "started": "Started {month}.",
+    "started": "Started in {month}.",
     "show_numbers": "Show figures",
     "about_numbers": "About the figures",
     "events_in_chart": "Events (the numbered dashed lines in the chart)",
@@ -146,9 +146,9 @@ EN: dict[str, str] = {
     "conversion_title": "Shares between the stages",
     "share_title": "Shares",
     "share_of": "{part} of {whole}",
-    "kind_explained_cumulative": "Running total since the start; the change is the month's new ones. A fall is suspicious.",
-    "kind_explained_stock": "Level at the end of the month (e.g. a caseload).",
-    "kind_explained_flow": "Count during the month.",
+    "kind_explained_cumulative": "The figure counts everyone since the initiative started, so it can only grow. The month's new ones are the difference from the month before.",
+    "kind_explained_stock": "The figure is how many there were at the end of the month (e.g. open cases). It can rise and fall.",
+    "kind_explained_flow": "The figure counts what happened during the month (e.g. meetings held). Each month counts on its own; a period's figure is the sum of its months.",
     "from": "From",
     "to": "To",
     "show": "Show",
@@ -284,4 +284,15 @@ EN |= {
     ),
     "funnel_chart_stages": "Stages: share of {base}",
     "funnel_chart_outcomes": "of which: share of {base}",
+}
+
+
+# --- item 8: words for the reader ('Om tallene': the source of each figure) ---
+DA |= {
+    "about_source": "Kilde ({months}): {source}",
+    "about_no_source": "ikke angivet",
+}
+EN |= {
+    "about_source": "Source ({months}): {source}",
+    "about_no_source": "not given",
 }

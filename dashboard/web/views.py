@@ -120,11 +120,14 @@ class EventItem:
 
 @dataclass(frozen=True)
 class AboutItem:
-    """A measure in 'Om tallene': its label, definition and what its kind means."""
+    """A measure in 'Om tallene': its label, definition, what its kind means to a reader and
+    where the figures shown come from (the distinct notes of its figures in the period, each
+    with the months it covers)."""
 
     label: str
     definition: str
     kind: str
+    sources: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -285,12 +288,53 @@ def chart_html(
     return str(_macro("figure")(chart_image(chart, lang=lang, title=title, hint=hint)))
 
 
-def about(measures: list[Measure], lang: str) -> list[AboutItem]:
-    """'Om tallene': each measure's definition and kind."""
+def about(
+    measures: list[Measure],
+    lang: str,
+    figures: pd.DataFrame | None = None,
+    months: list[pd.Timestamp] | None = None,
+) -> list[AboutItem]:
+    """'Om tallene': each measure's definition, what its kind means, and the sources of its
+    figures in `months` (see figure_sources)."""
     return [
-        AboutItem(m.label(lang), m.definition(lang), text(f"kind_explained_{m.kind}", lang))
+        AboutItem(
+            m.label(lang),
+            m.definition(lang),
+            text(f"kind_explained_{m.kind}", lang),
+            figure_sources(figures, m.id, months, lang) if figures is not None else [],
+        )
         for m in measures
     ]
+
+
+def figure_sources(
+    figures: pd.DataFrame, measure: str, months: list[pd.Timestamp] | None, lang: str
+) -> list[str]:
+    """Where the figures of `measure` in `months` (all months if None) come from: each distinct
+    note of its current figures (any category), in the order of their first month, with the
+    months it covers: 'Kilde (januar 2025): Månedlig orientering januar 2025 (…)'. A figure
+    without a note says so. The note is text a person wrote; the template escapes it."""
+    rows = figures[figures["measure"] == measure]
+    if months is not None:
+        rows = rows[rows["month"].isin(months)]
+    if rows.empty:
+        return []
+    notes = rows["note"].fillna("").astype(str).str.strip()
+    covered: dict[str, list[pd.Timestamp]] = {}
+    for note, month in sorted(zip(notes, rows["month"], strict=True), key=lambda r: r[1]):
+        covered.setdefault(note, []).append(month)
+    sources = []
+    for note, when in covered.items():
+        first, last = min(when), max(when)
+        span = month_text(first, lang)
+        if last != first:
+            span += " – " + month_text(last, lang)
+        sources.append(
+            text("about_source", lang).format(
+                months=span, source=note or text("about_no_source", lang)
+            )
+        )
+    return sources
 
 
 def event_list(events: pd.DataFrame, lang: str) -> list[EventItem]:
@@ -406,12 +450,13 @@ def sidebar(
 def initiative_header(initiative: Initiative, lang: str) -> str:
     """The initiative's description and when it started."""
     description = getattr(initiative, lang_column("description", lang))
-    started = (
-        " " + text("started", lang).format(month=month_text(initiative.started, lang))
-        if initiative.started
-        else ""
-    )
-    return description + started
+    if not initiative.started:
+        return description
+    month = month_text(initiative.started, lang)
+    # The description may already say when it started ('Åbnede i oktober 2024.'): say it once.
+    if month.casefold() in description.casefold():
+        return description
+    return description + " " + text("started", lang).format(month=month)
 
 
 def measure_section(
@@ -476,7 +521,7 @@ def measure_section(
         chart=chart_image(chart, lang=lang, title=label, hint=measure.definition(lang)),
         numbers=table,
         events=event_items(events, view),
-        about=about([measure], lang),
+        about=about([measure], lang, figures, view.months),
     )
 
 
@@ -532,7 +577,7 @@ def funnel_sections(
                 signed=tuple(shown) if view.change else (),
             ),
             events=event_items(events, view),
-            about=about([catalog.measure(m) for m in ids], lang),
+            about=about([catalog.measure(m) for m in ids], lang, figures, view.months),
         )
     )
     # The same bases as the funnel's table and chart (series.funnel_bases).
@@ -704,7 +749,7 @@ def shares_section(
             wide, {"month": text("col_month", lang)} | shown, lang, percent=tuple(shown)
         ),
         events=event_items(events, view),
-        about=about(measures, lang),
+        about=about(measures, lang, figures, view.months),
     )
 
 
