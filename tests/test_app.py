@@ -70,7 +70,7 @@ def test_overview_tiles_show_the_latest_demo_figures(monkeypatch, demo_db):
     screened = DEMO[(LATEST, "top100.screened", "")]
     change = screened - DEMO[(add_months(LATEST, -1), "top100.screened", "")]
     assert f'<div class="value">{_number(screened)}</div>' in body
-    assert f"▲ +{change} siden nov. 2025" in body
+    assert f"+{change} nye i {month_label(LATEST)}" in body  # a running total: the new cases
     assert f'<div class="value">{_number(DEMO[(LATEST, "ungesporet.visits", "")])}</div>' in body
     assert f"Seneste måned med tal: <strong>{month_label(LATEST)}</strong>" in body
 

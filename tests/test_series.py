@@ -412,22 +412,90 @@ def test_tiles_are_the_key_measures_with_figures_in_catalog_order() -> None:
 
 
 @pytest.mark.parametrize(
-    ("measure", "value", "change", "since_start", "trend"),
+    ("measure", "value", "basis", "delta", "trend"),
     [
-        pytest.param("top100.screened", 73, 5.0, 13, [60, 68, 73], id="screened"),
-        pytest.param("knaek_kurven.discussed", 35, None, 16, [19, None, 35], id="gap-before-last"),
+        # a running total: the month's new cases (73 - 68), not the total since the start again
+        pytest.param("top100.screened", 73, "new", 5.0, [60, 68, 73], id="running-total"),
+        # no figure for February: nothing to compare with, never the first month
+        pytest.param("knaek_kurven.discussed", 35, "", None, [19, None, 35], id="gap-before-last"),
     ],
 )
-def test_a_tile_shows_the_latest_value_its_change_and_the_change_since_start(
-    measure: str, value: int, change: float | None, since_start: int, trend: list
+def test_a_tile_shows_its_months_value_and_what_it_is_compared_with(
+    measure: str, value: int, basis: str, delta: float | None, trend: list
 ) -> None:
     tile = next(t for t in series.key_tiles(TILE_FIGURES, CATALOG) if t.measure.id == measure)
     assert (tile.month, tile.first_month) == (MAR, JAN)
     assert tile.value == value
-    assert tile.change == change
-    assert tile.since_start == since_start
+    assert (tile.comparison.basis, tile.comparison.delta) == (basis, delta)
     assert tile.trend["month"].tolist() == [JAN, FEB, MAR]
     assert [None if pd.isna(v) else v for v in tile.trend["value"]] == trend
+
+
+def monthly(measure: str, values: dict[str, int]) -> pd.DataFrame:
+    """A measure's totals, {"2025-01": 12, ...}; the change column is not what tiles read."""
+    return figures(*((f"{m}-01", measure, "", v, None) for m, v in values.items()))
+
+
+def comparison(data: pd.DataFrame, kind: str, month: str) -> series.TileComparison:
+    values = {T(m): float(v) for m, v in zip(data["month"], data["value"], strict=True)}
+    return series.tile_comparison(values, kind, T(f"{month}-01"))
+
+
+def test_a_monthly_count_is_compared_with_the_same_month_a_year_before() -> None:
+    data = monthly("v", {"2024-12": 8, "2025-09": 30, "2025-10": 40, "2025-11": 50, "2025-12": 12})
+    c = comparison(data, "flow", "2025-12")
+    assert (c.basis, c.delta, c.reference, c.first) == ("year", 4.0, 8.0, T(2024, 12, 1))
+
+
+def test_without_the_year_before_a_monthly_count_is_compared_with_the_3_month_average() -> None:
+    data = monthly("v", {"2025-01": 99, "2025-03": 9, "2025-04": 12, "2025-05": 15, "2025-06": 14})
+    c = comparison(data, "flow", "2025-06")
+    # the three months before (12 on average), not the first month (99)
+    assert (c.basis, c.delta, c.reference) == ("average", 2.0, 12.0)
+    assert (c.first, c.last) == (T(2025, 3, 1), T(2025, 5, 1))
+
+
+def test_a_monthly_count_with_too_few_months_is_compared_with_nothing() -> None:
+    data = monthly("v", {"2025-01": 99, "2025-02": 9, "2025-04": 12, "2025-05": 15})
+    assert comparison(data, "flow", "2025-05").basis == ""  # March is missing from the three
+    assert comparison(monthly("v", {"2025-01": 5}), "flow", "2025-01").basis == ""
+
+
+@pytest.mark.parametrize(("kind", "basis"), [("stock", "previous"), ("cumulative", "new")])
+def test_a_stock_and_a_running_total_are_compared_with_the_month_before(
+    kind: str, basis: str
+) -> None:
+    data = monthly("v", {"2024-12": 1, "2025-01": 125, "2025-02": 131})
+    c = comparison(data, kind, "2025-02")
+    assert (c.basis, c.delta, c.reference, c.first) == (basis, 6.0, 125.0, T(2025, 1, 1))
+
+
+def test_tiles_for_a_chosen_month_show_that_month_and_the_trend_up_to_it() -> None:
+    tiles = {t.measure.id: t for t in series.key_tiles(TILE_FIGURES, CATALOG, FEB)}
+    screened = tiles["top100.screened"]
+    assert (screened.month, screened.value, screened.comparison.delta) == (FEB, 68, 8.0)
+    assert screened.trend["month"].tolist() == [JAN, FEB]
+    # no figure in February: the latest before it, said by the tile's month
+    discussed = tiles["knaek_kurven.discussed"]
+    assert (discussed.month, discussed.value) == (JAN, 19)
+    assert series.key_tiles(TILE_FIGURES, CATALOG, T(2024, 12, 1)) == []
+
+
+def test_a_trend_carries_its_first_and_last_figure_and_its_range() -> None:
+    trend = pd.DataFrame({"month": [JAN, FEB, MAR], "value": [47.0, float("nan"), 38.0]})
+    scale = series.trend_scale(trend)
+    assert (scale.first_month, scale.first, scale.last_month, scale.last) == (JAN, 47, MAR, 38)
+    assert (scale.low, scale.high) == (38, 47)
+    assert series.trend_scale(trend.iloc[:2]) is None  # one figure: no line, no scale
+
+
+def test_missing_in_a_month_lists_the_measures_of_started_initiatives_without_a_figure() -> None:
+    got = series.missing_in_month(TILE_FIGURES, CATALOG, FEB)
+    assert "top100.screened" not in set(got["measure"])
+    assert "knaek_kurven.discussed" in set(got["measure"])
+    started = {i.id: i.started for i in CATALOG.initiatives}
+    for initiative in got["initiative"]:
+        assert started[initiative] is None or T(started[initiative]) <= FEB
 
 
 def test_no_figures_means_no_tiles() -> None:

@@ -110,8 +110,11 @@ def available_months() -> list[pd.Timestamp]:
     return series.months_between(months.iloc[0], months.iloc[-1])
 
 
+# The overview's month (default: the latest), e.g. maaned=2025-06.
+OVERVIEW_MONTH = "maaned"
+
 # The page (see app.py) and a page's own choices, which ride in the address beside the frame's.
-PAGE_PARAMS = (PAGE, "tragt", series.PERIOD_PRESET, *series.PERIOD_MONTHS)
+PAGE_PARAMS = (PAGE, "tragt", series.PERIOD_PRESET, *series.PERIOD_MONTHS, OVERVIEW_MONTH)
 
 
 def settings() -> Settings:
@@ -144,23 +147,29 @@ def initiative_page(initiative_id: str, s: Settings) -> str:
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
 def _overview_page(version: tuple, s: Settings) -> str:
     cat = catalog()
-    key = figures(key_only=True)
     freshness = query("freshness").iloc[0]
     latest = pd.Timestamp(freshness["latest_month"])
+    months = [m for m in available_months() if m <= latest]
+    month = s.month_param(OVERVIEW_MONTH, months, latest)
+    every = figures()
     targets = query("targets")
-    progress = series.target_progress(targets, figures()) if not targets.empty else pd.DataFrame()
+    progress = series.target_progress(targets, every) if not targets.empty else pd.DataFrame()
     return views.overview_body(
         catalog=cat,
-        tiles=series.key_tiles(key, cat),
+        tiles=series.key_tiles(figures(key_only=True), cat, month),
         latest=latest,
         freshness=freshness,
-        missing=query("missing_measures"),
-        changed=series.changed_since_last_month(figures(month=latest.date()), latest),
-        month_events=series.events_between(query("events"), latest, latest),
+        missing=query("missing_measures")
+        if month == latest
+        else series.missing_in_month(every, cat, month),
+        changed=series.changed_since_last_month(figures(month=month.date()), month),
+        month_events=series.events_between(query("events"), month, month),
         progress=progress,
         lang=s.lang,
         local_time=config.local_time,
         link=s.link,
+        month=month,
+        form=views.overview_form(s, OVERVIEW_MONTH, months, month),
     )
 
 

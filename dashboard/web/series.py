@@ -132,42 +132,139 @@ def ratio_series(figures: pd.DataFrame, part: str, whole: str, months: list[date
 
 
 @dataclass(frozen=True)
+class TileComparison:
+    """What a tile's value is compared with, by the measure's kind.
+
+    basis: "new" (a running total: the month's new cases, the value minus the month before),
+    "year" (a monthly count against the same month a year before), "average" (a monthly count
+    against the average of the three months before it, when the year before is missing),
+    "previous" (a stock: the change from the month before), or "" (nothing to compare with).
+    """
+
+    basis: str
+    delta: float | None = None  # the value minus the reference
+    reference: float | None = None  # the value compared with (the average for "average")
+    first: pd.Timestamp | None = None  # the months compared with, first to last
+    last: pd.Timestamp | None = None
+
+
+@dataclass(frozen=True)
 class Tile:
-    """A key figure on the overview: latest value, its changes and a trend to draw."""
+    """A key figure on the overview: a month's value, what it is compared with, a trend."""
 
     measure: Measure
     month: pd.Timestamp
     value: int
-    change: float | None  # since the month before; None across a gap
-    since_start: int  # since the first reported month
+    comparison: TileComparison
     first_month: pd.Timestamp
-    trend: pd.DataFrame  # month, value
+    trend: pd.DataFrame  # month, value: from the first month with a figure to `month`
 
 
-def key_tiles(figures: pd.DataFrame, catalog: Catalog) -> list[Tile]:
-    """One tile per key measure (catalog `key = true`) that has figures, in catalog order."""
+AVERAGE_MONTHS = 3
+
+
+def tile_comparison(
+    values: dict[pd.Timestamp, float], kind: str, month: pd.Timestamp
+) -> TileComparison:
+    """How a tile of `kind` compares the value of `month` (see TileComparison); `values` holds the
+    measure's reported months. Never with the first month: a running total already counts
+    from it, and a monthly count is compared with a like month or a recent average."""
+    value = values[month]
+    before = _shift(month, -1)
+    if kind == "flow":
+        year = _shift(month, -12)
+        if year in values:
+            return TileComparison("year", value - values[year], values[year], year, year)
+        window = [_shift(month, -n) for n in range(AVERAGE_MONTHS, 0, -1)]
+        if all(m in values for m in window):
+            average = sum(values[m] for m in window) / AVERAGE_MONTHS
+            return TileComparison("average", value - average, average, window[0], window[-1])
+        return TileComparison("")
+    if before not in values:
+        return TileComparison("")
+    basis = "new" if kind == "cumulative" else "previous"
+    return TileComparison(basis, value - values[before], values[before], before, before)
+
+
+def key_tiles(
+    figures: pd.DataFrame, catalog: Catalog, month: date | pd.Timestamp | None = None
+) -> list[Tile]:
+    """One tile per key measure (catalog `key = true`) that has figures, in catalog order.
+
+    Each shows `month` (default: its latest month); a measure without a figure in `month`
+    shows its latest month before it, and one without any by then has no tile.
+    """
     tiles = []
     for measure in catalog.measures:
         if not measure.key:
             continue
         rows = figures[(figures["measure"] == measure.id) & (figures["category"] == "")]
+        if month is not None:
+            rows = rows[rows["month"] <= pd.Timestamp(month)]
+        rows = rows.dropna(subset=["value"]).sort_values("month")
         if rows.empty:
             continue
-        rows = rows.sort_values("month")
         last, first = rows.iloc[-1], rows.iloc[0]
-        months = months_between(first["month"], last["month"])
+        values = {
+            pd.Timestamp(m): float(v) for m, v in zip(rows["month"], rows["value"], strict=True)
+        }
+        shown = pd.Timestamp(last["month"])
+        months = months_between(first["month"], shown)
         tiles.append(
             Tile(
                 measure=measure,
-                month=last["month"],
+                month=shown,
                 value=int(last["value"]),
-                change=None if pd.isna(last["change"]) else float(last["change"]),
-                since_start=int(last["value"] - first["value"]),
-                first_month=first["month"],
+                comparison=tile_comparison(values, measure.kind, shown),
+                first_month=pd.Timestamp(first["month"]),
                 trend=series_for(figures, measure.id, months=months)[["month", "value"]],
             )
         )
     return tiles
+
+
+@dataclass(frozen=True)
+class TrendScale:
+    """What a trend line spans: its first and last figure (with their months), lowest, highest."""
+
+    first_month: pd.Timestamp
+    first: float
+    last_month: pd.Timestamp
+    last: float
+    low: float
+    high: float
+
+
+def trend_scale(trend: pd.DataFrame) -> TrendScale | None:
+    """The scale a trend line is drawn on; None for fewer than two figures (no line)."""
+    present = trend.dropna(subset=["value"]).sort_values("month")
+    if len(present) < 2:
+        return None
+    first, last = present.iloc[0], present.iloc[-1]
+    return TrendScale(
+        pd.Timestamp(first["month"]),
+        float(first["value"]),
+        pd.Timestamp(last["month"]),
+        float(last["value"]),
+        float(present["value"].min()),
+        float(present["value"].max()),
+    )
+
+
+def missing_in_month(
+    figures: pd.DataFrame, catalog: Catalog, month: date | pd.Timestamp
+) -> pd.DataFrame:
+    """Measures with no figure in `month` among those whose initiative had started (as
+    queries/missing_measures.sql for the latest month): measure, initiative."""
+    stamp = pd.Timestamp(month)
+    reported = set(figures.loc[figures["month"] == stamp, "measure"])
+    rows = []
+    for m in catalog.measures:
+        initiative = catalog.initiative(m.initiative)
+        started = initiative.started if initiative else None
+        if m.id not in reported and (started is None or pd.Timestamp(started) <= stamp):
+            rows.append((m.id, m.initiative))
+    return pd.DataFrame(rows, columns=["measure", "initiative"])
 
 
 def changed_since_last_month(figures: pd.DataFrame, month: date) -> pd.DataFrame:

@@ -32,7 +32,6 @@ DA: dict[str, str] = {
     "missing": "Mangler for {month}: {measures}",
     "nothing_missing": "Alle målinger har tal for {month}.",
     "tile_change": "siden {month}",
-    "tile_since_start": "siden start ({month})",
     "news_title": "Nyt siden sidst",
     "news_none": "Ingen tal er ændret siden måneden før.",
     "news_events": "Begivenheder i {month}",
@@ -122,7 +121,6 @@ EN: dict[str, str] = {
     "missing": "Missing for {month}: {measures}",
     "nothing_missing": "Every measure has figures for {month}.",
     "tile_change": "since {month}",
-    "tile_since_start": "since start ({month})",
     "news_title": "New since last month",
     "news_none": "No figure changed since the month before.",
     "news_events": "Events in {month}",
@@ -295,4 +293,47 @@ DA |= {
 EN |= {
     "about_source": "Source ({months}): {source}",
     "about_no_source": "not given",
+}
+
+
+# --- overview cards: what each card compares with, the trend's scale, the chosen month --------
+DA |= {
+    "tile_new": "{delta} nye i {month}",
+    "tile_new_basis": "Løbende total: stigningen fra {month}",
+    "tile_vs_month": "{delta} mod {month}",
+    "tile_vs_average": "{delta} mod gennemsnittet",
+    "tile_year_basis": "Samme måned året før ({month}): {value}",
+    "tile_average_basis": "3-måneders gennemsnit ({months}): {value}",
+    "tile_previous_basis": "Status ved månedens udgang; {month}: {value}",
+    "tile_no_previous": "Ingen tal for {month} at sammenligne med",
+    "tile_too_short": "Endnu for få måneder til en sammenligning",
+    "tile_scale": "laveste {low}, højeste {high}",
+    "tile_trend_label": "Udvikling fra {first} til {last}",
+    "overview_month": "Overblik for",
+    "overview_showing": "Kortene, nyt og begivenheder viser {month}; målene viser det seneste tal.",
+    "overview_frame_note": (
+        "Periodevalget i rammen gælder graferne på indsatsernes sider, ikke kortene: de viser én "
+        "måned hver med dens sammenligning. Vælg måneden herunder."
+    ),
+}
+EN |= {
+    "tile_new": "{delta} new in {month}",
+    "tile_new_basis": "Running total: the increase from {month}",
+    "tile_vs_month": "{delta} against {month}",
+    "tile_vs_average": "{delta} against the average",
+    "tile_year_basis": "Same month a year before ({month}): {value}",
+    "tile_average_basis": "3-month average ({months}): {value}",
+    "tile_previous_basis": "Status at the end of the month; {month}: {value}",
+    "tile_no_previous": "No figure for {month} to compare with",
+    "tile_too_short": "Too few months yet for a comparison",
+    "tile_scale": "lowest {low}, highest {high}",
+    "tile_trend_label": "Trend from {first} to {last}",
+    "overview_month": "Overview for",
+    "overview_showing": (
+        "The cards, what is new and the events show {month}; the targets show the latest figure."
+    ),
+    "overview_frame_note": (
+        "The period chosen in the frame applies to the charts on the initiatives' pages, not to "
+        "the cards: each shows one month with its comparison. Choose the month below."
+    ),
 }

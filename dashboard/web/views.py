@@ -31,7 +31,7 @@ from ..months import month_label
 from . import charts, series
 from .render import ChartImage, chart_image, svg_data_uri
 from .settings import LANG, Settings
-from .texts import fmt_int, fmt_pct, fmt_signed, text
+from .texts import MINUS, fmt_int, fmt_number, fmt_pct, fmt_signed, text
 
 if TYPE_CHECKING:
     import altair as alt
@@ -164,8 +164,19 @@ class TileCard:
     month: str
     value: str
     change: str
-    since: str
+    since: str  # what the change is compared with, in words
     trend: str
+    scale: TrendScaleText | None = None
+
+
+@dataclass(frozen=True)
+class TrendScaleText:
+    """A trend line's scale beside it: first and last figure, lowest and highest."""
+
+    first: str
+    last: str
+    span: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -793,25 +804,84 @@ def initiative_body(
 # --- the overview ---------------------------------------------------------------------------
 
 
+def _number(value: float, lang: str) -> str:
+    """A whole number as such, anything else with one decimal (a 3-month average: 12,3)."""
+    return fmt_int(value, lang) if float(value).is_integer() else fmt_number(value, lang, 1)
+
+
+def _signed(value: float, lang: str) -> str:
+    """A change with its sign, one decimal where it has one (against an average: +2,3)."""
+    if float(value).is_integer() or round(value, 1) == 0:
+        return fmt_signed(value, lang)
+    text = fmt_number(value, lang, 1)
+    return text if text.startswith(MINUS) else "+" + text
+
+
+def tile_comparison(t: series.Tile, lang: str) -> tuple[str, str]:
+    """(the change in words, what it is compared with) for a card, by the measure's kind:
+    '+6 nye i december 2025' for a running total, '+4 mod dec. 2024' against the same month a
+    year before or '+2 mod gennemsnittet' of the three months before for a monthly count, and
+    '▲ +3 siden nov. 2025' for a stock."""
+    c = t.comparison
+    previous = month_text(t.month - pd.offsets.MonthBegin(1), lang, short=True)
+    if not c.basis or c.delta is None:
+        key = "tile_too_short" if t.measure.kind == "flow" else "tile_no_previous"
+        return "–", text(key, lang).format(month=previous)
+    arrow = "" if c.basis == "new" or not c.delta else ("▲ " if c.delta > 0 else "▼ ")
+    delta = arrow + _signed(c.delta, lang)
+    reference = _number(c.reference, lang)
+    if c.basis == "new":
+        return (
+            text("tile_new", lang).format(delta=delta, month=month_text(t.month, lang)),
+            text("tile_new_basis", lang).format(month=month_text(c.first, lang, short=True)),
+        )
+    if c.basis == "year":
+        month = month_text(c.first, lang, short=True)
+        return (
+            text("tile_vs_month", lang).format(delta=delta, month=month),
+            text("tile_year_basis", lang).format(month=month, value=reference),
+        )
+    if c.basis == "average":
+        months = period_text(series.Period(c.first, c.last), lang)
+        return (
+            text("tile_vs_average", lang).format(delta=delta),
+            text("tile_average_basis", lang).format(months=months, value=reference),
+        )
+    return (
+        f"{delta} {text('tile_change', lang).format(month=previous)}",
+        text("tile_previous_basis", lang).format(month=previous, value=reference),
+    )
+
+
+def tile_scale(t: series.Tile, lang: str) -> TrendScaleText | None:
+    """The trend line's scale in words: first and last figure with their months, lowest and
+    highest; None when there is no line."""
+    scale = series.trend_scale(t.trend)
+    if scale is None:
+        return None
+    first = f"{month_text(scale.first_month, lang, short=True)}: {_number(scale.first, lang)}"
+    last = f"{month_text(scale.last_month, lang, short=True)}: {_number(scale.last, lang)}"
+    return TrendScaleText(
+        first=first,
+        last=last,
+        span=text("tile_scale", lang).format(
+            low=_number(scale.low, lang), high=_number(scale.high, lang)
+        ),
+        label=text("tile_trend_label", lang).format(first=first, last=last),
+    )
+
+
 def tile_cards(
     tiles: list[series.Tile], catalog: Catalog, lang: str, link: Callable[[str], str] | None = None
 ) -> list[TileCard]:
-    """One card per key figure: value, change since last month and since start, the trend.
+    """One card per key figure: value, its comparison in words (tile_comparison), the trend
+    with its scale.
 
     `link(initiative_id)` gives the address of the initiative's page; its name links there.
     """
     cards = []
     for t in tiles:
-        previous = month_text(t.month - pd.offsets.MonthBegin(1), lang, short=True)
-        arrow = "" if not t.change else ("▲ " if t.change > 0 else "▼ ")
-        change = (
-            f"{arrow}{fmt_signed(t.change, lang)} {text('tile_change', lang).format(month=previous)}"
-            if t.change is not None
-            else "–"
-        )
-        since = f"{fmt_signed(t.since_start, lang)} " + text("tile_since_start", lang).format(
-            month=month_text(t.first_month, lang, short=True)
-        )
+        change, basis = tile_comparison(t, lang)
         trend = _sparkline_svg(t.trend["value"].tolist(), 200, 40)
         cards.append(
             TileCard(
@@ -821,8 +891,9 @@ def tile_cards(
                 month=month_text(t.month, lang),
                 value=fmt_int(t.value, lang),
                 change=change,
-                since=since,
+                since=basis,
                 trend=svg_data_uri(trend) if trend else "",
+                scale=tile_scale(t, lang) if trend else None,
             )
         )
     return cards
@@ -850,9 +921,16 @@ def overview_body(
     lang: str,
     local_time: Callable[[object], str],
     link: Callable[[str], str] | None = None,
+    month: pd.Timestamp | None = None,
+    form: MonthForm | None = None,
 ) -> str:
-    """The overview: freshness, key figures (linked to their pages), what is new, targets."""
-    month = month_text(latest, lang)
+    """The overview: freshness, key figures (linked to their pages), what is new, targets.
+
+    `month` is the month the cards, what is missing, what is new and the events describe
+    (default: `latest`, the latest month with figures); `form` chooses it (overview_form).
+    """
+    shown = latest if month is None else pd.Timestamp(month)
+    month = month_text(shown, lang)
     if missing.empty:
         gaps = text("nothing_missing", lang).format(month=month)
     else:
@@ -883,7 +961,7 @@ def overview_body(
         lang=lang,
         freshness=_fields(
             text("freshness", lang),
-            month=month,
+            month=month_text(latest, lang),
             when=local_time(freshness["last_change"]),
             who=str(freshness["last_changed_by"]),
         ),
@@ -893,6 +971,20 @@ def overview_body(
         month_events_title=text("news_events", lang).format(month=month),
         month_events=event_list(month_events, lang),
         goals=goals,
+        form=form,
+        showing=text("overview_showing", lang).format(month=month) if shown != latest else "",
+        frame_note=text("overview_frame_note", lang),
+    )
+
+
+def overview_form(
+    settings: Settings, name: str, months: list[pd.Timestamp], month: pd.Timestamp
+) -> MonthForm:
+    """The overview's month choice (newest first), the reader's other settings riding along."""
+    return _month_form(
+        settings,
+        [(name, text("overview_month", settings.lang), months[::-1], month)],
+        text("show", settings.lang),
     )
 
 
