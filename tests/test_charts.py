@@ -739,3 +739,123 @@ def test_a_small_count_axis_has_whole_numbers_only() -> None:
     )
     assert layers(spec)[0]["encoding"]["y"]["axis"]["values"] == [0, 1, 2]
     assert "1,5" not in svg and "1.5" not in svg
+
+
+# --- hover boxes never hide a data mark ----------------------------------------------------------
+
+# Events on the very months that have bars and points (a rule through each mark's middle), and
+# one between two months.
+EVENTS_ON_MARKS = pd.DataFrame(
+    {
+        "event_date": [JAN, T(2025, 2, 14), MAR, MAY],
+        "date_text_da": ["januar 2025", "14. februar 2025", "marts 2025", "maj 2025"],
+        "date_text_en": ["January 2025", "14 February 2025", "March 2025", "May 2025"],
+        "initiative": [None] * 4,
+        "title_da": ["Ungesporet åbner", "Frist", "Nye kontrakter", "Ny leder"],
+        "title_en": ["Ungesporet opens", "Deadline", "New contracts", "New head"],
+    }
+)
+
+
+def data_marks(scene: dict) -> list[tuple[float, float, str]]:
+    """The centre in pixels of the whole chart and the description of every bar and point, read
+    from the drawing's scenegraph on their own (not through render's boxes)."""
+    marks = []
+
+    def walk(mark: dict, dx: float, dy: float) -> None:
+        for item in mark.get("items", []):
+            x, y = dx + item.get("x", 0), dy + item.get("y", 0)
+            if mark["marktype"] == "group":
+                for inner in item.get("items", []):
+                    walk(inner, x, y)
+            elif item.get("description") and mark["marktype"] == "rect":
+                marks.append((x + item["width"] / 2, y + item["height"] / 2, item["description"]))
+            elif item.get("description") and mark["marktype"] == "symbol":
+                marks.append((x, y, item["description"]))
+
+    walk(scene["scenegraph"], *scene.get("origin", [0, 0]))
+    return marks
+
+
+def topmost_title(image: render.ChartImage, x: float, y: float, width: float, height: float):
+    """What hovering at pixel (x, y) shows, as a browser decides it: the last box in the page's
+    order that contains the point."""
+    hit = None
+    for box in image.boxes:
+        left, top = float(box.left) * width / 100, float(box.top) * height / 100
+        right = left + float(box.width) * width / 100
+        bottom = top + float(box.height) * height / 100
+        if left - 0.01 <= x <= right + 0.01 and top - 0.01 <= y <= bottom + 0.01:
+            hit = box
+    return hit
+
+
+def on_marks_builders() -> dict[str, object]:
+    stacked, parts = stacked_data()
+    same = pd.concat(  # two series with the same value in March: drawn on top of each other
+        [
+            level_data(SCREENED, series="Drøftet"),
+            level_data([19, 27, 73, 43, 51], series="Relevante"),
+            level_data([18, 28, 35, 44, 50], series="Tilbudt"),
+        ]
+    )
+    same["description"] = [
+        charts.describe(m, v, s, "da")
+        for m, v, s in zip(same["month"], same["value"], same["series"], strict=True)
+    ]
+    target = pd.DataFrame(
+        {"value": [60], "label_da": ["Mål"], "label_en": ["Goal"], "target_month": [MAY]}
+    )
+    return {
+        "line": charts.time_chart(level_data(SCREENED), months=MONTHS, value_title="Antal", events=EVENTS_ON_MARKS, targets=target),
+        "bars": charts.time_chart(level_data([60, 0, 73, 1, 84]), months=MONTHS, value_title="Antal", bars=True, events=EVENTS_ON_MARKS),
+        "series": charts.time_chart(same, months=MONTHS, value_title="Antal", series="series", events=EVENTS_ON_MARKS),
+        "stacked": charts.stacked_chart(stacked, months=MONTHS, value_title="Antal", part_labels=parts, events=EVENTS_ON_MARKS),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["line", "bars", "series", "stacked"])
+def test_hovering_the_middle_of_every_bar_and_point_gives_its_value_not_an_event(
+    kind: str,
+) -> None:
+    chart = on_marks_builders()[kind]
+    scene = render._scenegraph(render._spec_json(chart), "da-DK")
+    width, height = float(scene["width"]), float(scene["height"])
+    image = render.chart_image(chart, title="Antal")
+    marks = data_marks(scene)
+    assert len(marks) >= 5
+    for x, y, description in marks:
+        hit = topmost_title(image, x, y, width, height)
+        assert hit is not None and not hit.event, description
+        assert description in hit.title.split("\n")
+    # The events are still one hover away: above the plot, where their numbers are.
+    events = [box.title for box in image.boxes if box.event]
+    assert {"januar 2025: Ungesporet åbner", "marts 2025: Nye kontrakter"} <= set(events)
+
+
+def test_two_marks_drawn_on_top_of_each_other_share_one_box_with_both_values() -> None:
+    image = render.chart_image(on_marks_builders()["series"])
+    (march,) = [b for b in image.boxes if b.title.startswith("marts 2025: 73")]
+    assert march.title.split("\n") == [
+        "marts 2025: 73 – Drøftet",
+        "marts 2025: 73 – Relevante",
+    ]
+
+
+# --- labels are words, never field names -------------------------------------------------------
+
+FIELD_NAMES = re.compile(r"\b(?:value|label|month|text|description|part|series|share|row)\s*:")
+
+
+@pytest.mark.parametrize("kind", ["line", "bars", "series", "stacked", "funnel"])
+def test_every_label_a_screen_reader_or_hover_gives_is_in_words_not_field_names(kind: str) -> None:
+    """Vega writes "value: 94; label: …" for a mark without a description: every mark has one
+    in words, or is left out for screen readers as decoration (its value is on its bar)."""
+    chart = (on_marks_builders() | {"funnel": charts.funnel_chart(funnel_data())})[kind]
+    svg = render.chart_svg(chart)
+    labels = re.findall(r'aria-label="([^"]*)"', svg) + svg_titles(svg)
+    assert labels
+    assert [label for label in labels if FIELD_NAMES.search(label)] == []
+    hover = [box.title for box in render.chart_image(chart).boxes]
+    assert hover
+    assert [title for title in hover if FIELD_NAMES.search(title)] == []

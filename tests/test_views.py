@@ -507,7 +507,7 @@ def level_data(values: list[float | None]) -> pd.DataFrame:
 
 
 def hover_spans(markup: str) -> list[dict[str, str | None]]:
-    return [s for s in tags(markup, "span") if s.get("class") == "hover"]
+    return [s for s in tags(markup, "span") if "hover" in (s.get("class") or "").split()]
 
 
 def style_percent(span: dict[str, str | None], key: str) -> float:

@@ -384,7 +384,8 @@ def funnel_chart(
     )
     text = (
         alt.Chart(data)
-        .mark_text(align="left", dx=4, fontSize=12)
+        # aria=False: the bar's description says it in words; Vega's own would read "value: 3".
+        .mark_text(align="left", dx=4, fontSize=12, aria=False)
         .encode(y=y, x=alt.X("value:Q"), text=alt.Text("text:N"))
     )
     chart = alt.layer(bars, text).properties(width=width - 280, height=32 * len(data))
