@@ -859,3 +859,100 @@ def test_every_label_a_screen_reader_or_hover_gives_is_in_words_not_field_names(
     hover = [box.title for box in render.chart_image(chart).boxes]
     assert hover
     assert [title for title in hover if FIELD_NAMES.search(title)] == []
+
+
+# --- the value axis ----------------------------------------------------------------------------
+
+
+def value_ticks(chart) -> list[tuple[float, str]]:
+    """The value axis's tick labels as drawn, (height above the plot's bottom in pixels, text),
+    bottom to top: the texts left of the plot, but for the axis title."""
+    scene = render._scenegraph(render._spec_json(chart), "da-DK")
+    found = []
+
+    def walk(mark: dict, dx: float, dy: float) -> None:
+        for item in mark.get("items", []):
+            x, y = dx + item.get("x", 0), dy + item.get("y", 0)
+            if mark["marktype"] == "group":
+                for inner in item.get("items", []):
+                    walk(inner, x, y)
+            elif mark["marktype"] == "text" and item.get("x", 0) < 0 and not item.get("angle"):
+                found.append((round(charts.HEIGHT - y, 1), item["text"]))
+
+    walk(scene["scenegraph"], 0, 0)
+    return sorted(t for t in found if t[1] not in ("Antal", "Andel"))
+
+
+def drawn_top(chart) -> float:
+    """The height of the highest bar's top or point above the plot's bottom, in pixels."""
+    scene = render._scenegraph(render._spec_json(chart), "da-DK")
+    tops = []
+
+    def walk(mark: dict, dy: float) -> None:
+        for item in mark.get("items", []):
+            y = dy + item.get("y", 0)
+            if mark["marktype"] == "group":
+                for inner in item.get("items", []):
+                    walk(inner, y)
+            elif mark["marktype"] in ("rect", "symbol") and item.get("description"):
+                tops.append(charts.HEIGHT - y)
+
+    walk(scene["scenegraph"], 0)
+    return max(tops)
+
+
+@pytest.mark.parametrize("top", [7, 9.5, 13, 47, 84, 123, 999, 1234, 55_555])
+@pytest.mark.parametrize("kind", ["bars", "line", "stacked"])
+def test_the_value_axis_ends_at_its_last_tick_so_no_bar_runs_past_it(kind: str, top: float) -> None:
+    values = [top * f for f in (0.3, 0.55, 1.0, 0.8, 0.1)]
+    if kind == "stacked":
+        data = pd.DataFrame(
+            {
+                "month": MONTHS * 2,
+                "part": ["1"] * 5 + ["2"] * 5,
+                "value": values + [v / 3 for v in values],
+            }
+        ).assign(description="x")
+        chart = charts.stacked_chart(
+            data, months=MONTHS, value_title="Antal", part_labels={"1": "a", "2": "b"}
+        )
+    else:
+        chart = charts.time_chart(
+            level_data(values), months=MONTHS, value_title="Antal", bars=kind == "bars"
+        )
+    ticks = value_ticks(chart)
+    assert ticks[0][0] == pytest.approx(0, abs=1)
+    # the plot's top is the last tick, and the highest bar's top or point is below it
+    assert ticks[-1][0] == pytest.approx(charts.HEIGHT, abs=1)
+    assert drawn_top(chart) <= ticks[-1][0] + 0.5
+
+
+@pytest.mark.parametrize(
+    ("lang", "labels"),
+    [
+        ("da", ["0\u00a0%", "20\u00a0%", "40\u00a0%", "60\u00a0%", "80\u00a0%", "100\u00a0%"]),
+        ("en", ["0%", "20%", "40%", "60%", "80%", "100%"]),
+    ],
+)
+def test_a_share_axis_reads_like_the_text_and_ends_at_100_percent(
+    lang: str, labels: list[str]
+) -> None:
+    chart = charts.time_chart(
+        level_data([8 / 19, 0.5, 0.6, None, 0.3]),
+        months=MONTHS,
+        value_title="Andel",
+        lang=lang,
+        percent=True,
+    )
+    ticks = value_ticks(chart)
+    assert [text for _, text in ticks] == labels
+    assert ticks[-1][0] == pytest.approx(charts.HEIGHT, abs=1)  # 100 % is the plot's top
+
+
+def test_a_share_above_100_percent_gets_an_axis_that_shows_it_goes_beyond() -> None:
+    chart = charts.time_chart(
+        level_data([0.5, 1.3, 0.9]), months=MONTHS[:3], value_title="Andel", percent=True
+    )
+    ticks = value_ticks(chart)
+    assert "100\u00a0%" in [text for _, text in ticks]
+    assert ticks[-1][1] == "140\u00a0%" and ticks[-1][0] == pytest.approx(charts.HEIGHT, abs=1)

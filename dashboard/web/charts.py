@@ -78,6 +78,38 @@ def _whole_ticks(data: pd.DataFrame, targets: pd.DataFrame | None) -> list[int] 
     return list(range(low, high + 1)) if high - low <= 10 else alt.Undefined
 
 
+Y_TICKS = 5  # about this many ticks on a value axis; its scale ends on the last of them
+
+
+def _value_axis(
+    data: pd.DataFrame, targets: pd.DataFrame | None, lang: str, percent: bool = False
+) -> dict:
+    """The value axis and its scale, such that the plot ends at its last tick (no bar runs past
+    it): a share axis from 0 to 100 % when every share is at most 100 %, labelled "50 %" in
+    Danish as in the text ("50%" in English); whole numbers for small counts."""
+    if percent:
+        values = data["value"].dropna()
+        top = values.max() if not values.empty else 1
+        return {
+            "scale": alt.Scale(domain=[0, 1]) if top <= 1 else alt.Scale(nice=Y_TICKS),
+            "axis": alt.Axis(
+                format=".0%",
+                tickCount=Y_TICKS,
+                labelExpr="replace(datum.label, '%', '\u00a0%')" if lang == "da" else alt.Undefined,
+            ),
+        }
+    ticks = _whole_ticks(data, targets)
+    if ticks is alt.Undefined:
+        return {
+            "scale": alt.Scale(nice=Y_TICKS),
+            "axis": alt.Axis(format=",d", tickCount=Y_TICKS),
+        }
+    return {
+        "scale": alt.Scale(domain=[ticks[0], ticks[-1]], nice=False),
+        "axis": alt.Axis(format=",d", values=ticks),
+    }
+
+
 def _bar_size(months: list[pd.Timestamp], width: int, share: float = 0.7) -> int:
     """Bar width in pixels on a time axis: most of a month's slot."""
     return max(2, int(width / max(len(months), 1) * share))
@@ -225,14 +257,7 @@ def time_chart(
 
     `data` has month, value, description, and a `series` column when there are several.
     """
-    y = alt.Y(
-        "value:Q",
-        title=value_title,
-        axis=alt.Axis(
-            format=".0%" if percent else ",d",
-            values=alt.Undefined if percent else _whole_ticks(data, targets),
-        ),
-    )
+    y = alt.Y("value:Q", title=value_title, **_value_axis(data, targets, lang, percent))
     layers: list[alt.Chart] = []
     colour = alt.Undefined
     if series:
@@ -325,7 +350,13 @@ def stacked_chart(
         .mark_bar(stroke="white", strokeWidth=0.8, size=_bar_size(months, width))
         .encode(
             x=_x(months, lang),
-            y=alt.Y("sum(value):Q", title=value_title, stack="zero", axis=alt.Axis(format=",d")),
+            y=alt.Y(
+                "sum(value):Q",
+                title=value_title,
+                stack="zero",
+                scale=alt.Scale(nice=Y_TICKS),
+                axis=alt.Axis(format=",d", tickCount=Y_TICKS),
+            ),
             color=alt.Color(
                 "part_label:N",
                 scale=alt.Scale(domain=[part_labels[p] for p in order], range=colours),
