@@ -285,3 +285,7 @@ EN |= {
     "funnel_chart_stages": "Stages: share of {base}",
     "funnel_chart_outcomes": "of which: share of {base}",
 }
+
+# Charts without traps: the total column of a stacked chart's "Vis tal".
+DA |= {"col_total": "I alt"}
+EN |= {"col_total": "Total"}
