@@ -359,24 +359,69 @@ def test_without_events_in_the_period_there_is_no_rule(events: pd.DataFrame | No
     assert "rule" not in [mark(layer) for layer in layers(chart.to_dict(validate=False))]
 
 
+def target_marks(spec: dict) -> list[dict]:
+    """The rows of the target's diamond (the one filled diamond point layer)."""
+    (layer,) = [
+        layer
+        for layer in layers(spec)
+        if mark(layer) == "point" and layer["mark"].get("shape") == "diamond"
+    ]
+    return rows(spec, layer)
+
+
 @pytest.mark.parametrize(
     ("lang", "label"),
     [("da", "Mål: 150 screenede (december 2025)"), ("en", "Target: 150 screened (December 2025)")],
 )
-def test_a_target_is_a_goal_line_at_its_value_labelled_with_its_month(
+def test_a_target_is_marked_at_its_month_and_value_labelled_with_its_month(
     lang: str, label: str
 ) -> None:
-    chart = charts.time_chart(
-        level_data(SCREENED, lang), months=MONTHS, value_title="Antal", lang=lang, targets=TARGETS
+    months = months_between(JAN, T(2025, 12, 1))
+    values = [*SCREENED, *SCREENED, 90, 95]
+    data = pd.DataFrame(
+        {
+            "month": months,
+            "value": [float(v) for v in values],
+            "description": [
+                charts.describe(m, v, LABEL[lang], lang)
+                for m, v in zip(months, values, strict=True)
+            ],
+        }
     )
+    chart = charts.time_chart(data, months=months, value_title="Antal", lang=lang, targets=TARGETS)
     spec = chart.to_dict(validate=False)
-    rule = only(spec, "rule")
-    assert rule["encoding"]["y"]["field"] == "value"
-    assert rows(spec, rule) == [{"value": 150.0, "description": label}]
-    text = only(spec, "text")
-    assert rows(spec, text)[0]["description"] == label
+    (target,) = target_marks(spec)
+    assert target["value"] == 150.0 and target["description"] == label
+    assert pd.Timestamp(target["month"]) == T(2025, 12, 1)
+    # never a line across the period
+    assert not [layer for layer in layers(spec) if mark(layer) == "rule"]
     svg = render.chart_svg(chart, lang=lang)
-    assert label in svg_titles(svg) and label in svg_texts(svg)
+    assert label in svg_texts(svg)
+    assert label in [box.title for box in render.chart_image(chart, lang=lang).boxes]
+
+
+@pytest.mark.parametrize(
+    ("due", "text"),
+    [
+        (T(2025, 12, 1), "Mål: 150 screenede (december 2025) →"),
+        (T(2024, 6, 1), "← Mål: 150 screenede (juni 2024)"),
+        (MAR, "Mål: 150 screenede (marts 2025)"),
+    ],
+    ids=["after-the-period", "before-the-period", "inside"],
+)
+def test_a_target_outside_the_period_is_marked_at_its_edge_pointing_to_its_month(
+    due: pd.Timestamp, text: str
+) -> None:
+    chart = charts.time_chart(
+        level_data(SCREENED),
+        months=MONTHS,
+        value_title="Antal",
+        targets=TARGETS.assign(target_month=[due]),
+    )
+    (target,) = target_marks(chart.to_dict(validate=False))
+    assert pd.Timestamp(target["month"]) == min(max(due, MONTHS[0]), MONTHS[-1])
+    assert target["text"] == text
+    assert text in svg_texts(render.chart_svg(chart))
 
 
 @pytest.mark.parametrize("targets", [None, TARGETS.iloc[:0]], ids=["none", "empty"])
@@ -828,6 +873,8 @@ def test_hovering_the_middle_of_every_bar_and_point_gives_its_value_not_an_event
         hit = topmost_title(image, x, y, width, height)
         assert hit is not None and not hit.event, description
         assert description in hit.title.split("\n")
+    # The dashed rules are drawn first, behind the bars and lines.
+    assert mark(layers(chart.to_dict(validate=False))[0]) == "rule"
     # The events are still one hover away: above the plot, where their numbers are.
     events = [box.title for box in image.boxes if box.event]
     assert {"januar 2025: Ungesporet åbner", "marts 2025: Nye kontrakter"} <= set(events)

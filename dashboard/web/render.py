@@ -165,7 +165,7 @@ def _hover_layers(scenegraph: dict) -> tuple[list[Box], list[Box]]:
             elif kind == "rule" and "y2" in item:  # a vertical rule (an event): its number
                 top = min(y, dy + item["y2"])
                 rules.append((x - 3, 0, 18, max(top, MIN_BOX), text))
-            elif kind == "rule":  # a horizontal rule (a target): a strip at its left end
+            elif kind == "rule":  # a horizontal rule: a strip at its left end
                 rules.append((x, y - 3, 24, 6, text))
             else:  # points: a small square around the centre
                 data.append((x - 6, y - 6, 12, 12, text))
