@@ -6,6 +6,7 @@ In CI the browser must be there: a missing Chromium fails these tests instead of
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -241,6 +242,39 @@ def test_a_chart_tells_its_exact_values_on_hover(browser, demo_server):
     # Events show as dashed rules with their title.
     titles = [t.get_attribute("title") for t in page.locator("figure.chart span[title]").all()]
     assert any("Ungesporet genåbner" in t for t in titles)
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1280, 768])
+def test_every_bar_and_point_gives_its_own_value_where_it_is_tapped(browser, demo_server, width):
+    """Knæk Kurven has events on the months of its bars and points: hovering or tapping the
+    middle of each data mark's box reaches that box, never an event's, on every chart."""
+    page = _open(browser, f"{demo_server}/knaek_kurven", width=width)
+    page.wait_for_function(
+        "[...document.querySelectorAll('figure.chart img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    checked, covered = page.evaluate(
+        """() => {
+            let checked = 0; const covered = [];
+            for (const figure of document.querySelectorAll('figure.chart')) {
+                figure.scrollIntoView({block: 'center'});
+                for (const span of figure.querySelectorAll('span.hover:not(.event)')) {
+                    const r = span.getBoundingClientRect();
+                    const hit = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+                    checked += 1;
+                    if (hit !== span) covered.push([span.title, hit ? hit.title || hit.tagName : null]);
+                }
+            }
+            return [checked, covered];
+        }"""
+    )
+    assert checked > 100
+    assert covered == []
+    titles = [t.get_attribute("title") for t in page.locator("figure.chart span.hover").all()]
+    values = [t for t in titles if re.match(r"\w+ \d{4}: −?[\d.,]+\s", t)]
+    assert len(values) >= checked  # each data box tells a month and a value
+    events = page.locator("figure.chart span.hover.event").count()
+    assert events > 0  # the events still tell their titles, above the plot
     page.close()
 
 

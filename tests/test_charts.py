@@ -359,24 +359,69 @@ def test_without_events_in_the_period_there_is_no_rule(events: pd.DataFrame | No
     assert "rule" not in [mark(layer) for layer in layers(chart.to_dict(validate=False))]
 
 
+def target_marks(spec: dict) -> list[dict]:
+    """The rows of the target's diamond (the one filled diamond point layer)."""
+    (layer,) = [
+        layer
+        for layer in layers(spec)
+        if mark(layer) == "point" and layer["mark"].get("shape") == "diamond"
+    ]
+    return rows(spec, layer)
+
+
 @pytest.mark.parametrize(
     ("lang", "label"),
     [("da", "Mål: 150 screenede (december 2025)"), ("en", "Target: 150 screened (December 2025)")],
 )
-def test_a_target_is_a_goal_line_at_its_value_labelled_with_its_month(
+def test_a_target_is_marked_at_its_month_and_value_labelled_with_its_month(
     lang: str, label: str
 ) -> None:
-    chart = charts.time_chart(
-        level_data(SCREENED, lang), months=MONTHS, value_title="Antal", lang=lang, targets=TARGETS
+    months = months_between(JAN, T(2025, 12, 1))
+    values = [*SCREENED, *SCREENED, 90, 95]
+    data = pd.DataFrame(
+        {
+            "month": months,
+            "value": [float(v) for v in values],
+            "description": [
+                charts.describe(m, v, LABEL[lang], lang)
+                for m, v in zip(months, values, strict=True)
+            ],
+        }
     )
+    chart = charts.time_chart(data, months=months, value_title="Antal", lang=lang, targets=TARGETS)
     spec = chart.to_dict(validate=False)
-    rule = only(spec, "rule")
-    assert rule["encoding"]["y"]["field"] == "value"
-    assert rows(spec, rule) == [{"value": 150.0, "description": label}]
-    text = only(spec, "text")
-    assert rows(spec, text)[0]["description"] == label
+    (target,) = target_marks(spec)
+    assert target["value"] == 150.0 and target["description"] == label
+    assert pd.Timestamp(target["month"]) == T(2025, 12, 1)
+    # never a line across the period
+    assert not [layer for layer in layers(spec) if mark(layer) == "rule"]
     svg = render.chart_svg(chart, lang=lang)
-    assert label in svg_titles(svg) and label in svg_texts(svg)
+    assert label in svg_texts(svg)
+    assert label in [box.title for box in render.chart_image(chart, lang=lang).boxes]
+
+
+@pytest.mark.parametrize(
+    ("due", "text"),
+    [
+        (T(2025, 12, 1), "Mål: 150 screenede (december 2025) →"),
+        (T(2024, 6, 1), "← Mål: 150 screenede (juni 2024)"),
+        (MAR, "Mål: 150 screenede (marts 2025)"),
+    ],
+    ids=["after-the-period", "before-the-period", "inside"],
+)
+def test_a_target_outside_the_period_is_marked_at_its_edge_pointing_to_its_month(
+    due: pd.Timestamp, text: str
+) -> None:
+    chart = charts.time_chart(
+        level_data(SCREENED),
+        months=MONTHS,
+        value_title="Antal",
+        targets=TARGETS.assign(target_month=[due]),
+    )
+    (target,) = target_marks(chart.to_dict(validate=False))
+    assert pd.Timestamp(target["month"]) == min(max(due, MONTHS[0]), MONTHS[-1])
+    assert target["text"] == text
+    assert text in svg_texts(render.chart_svg(chart))
 
 
 @pytest.mark.parametrize("targets", [None, TARGETS.iloc[:0]], ids=["none", "empty"])
@@ -739,3 +784,222 @@ def test_a_small_count_axis_has_whole_numbers_only() -> None:
     )
     assert layers(spec)[0]["encoding"]["y"]["axis"]["values"] == [0, 1, 2]
     assert "1,5" not in svg and "1.5" not in svg
+
+
+# --- hover boxes never hide a data mark ----------------------------------------------------------
+
+# Events on the very months that have bars and points (a rule through each mark's middle), and
+# one between two months.
+EVENTS_ON_MARKS = pd.DataFrame(
+    {
+        "event_date": [JAN, T(2025, 2, 14), MAR, MAY],
+        "date_text_da": ["januar 2025", "14. februar 2025", "marts 2025", "maj 2025"],
+        "date_text_en": ["January 2025", "14 February 2025", "March 2025", "May 2025"],
+        "initiative": [None] * 4,
+        "title_da": ["Ungesporet åbner", "Frist", "Nye kontrakter", "Ny leder"],
+        "title_en": ["Ungesporet opens", "Deadline", "New contracts", "New head"],
+    }
+)
+
+
+def data_marks(scene: dict) -> list[tuple[float, float, str]]:
+    """The centre in pixels of the whole chart and the description of every bar and point, read
+    from the drawing's scenegraph on their own (not through render's boxes)."""
+    marks = []
+
+    def walk(mark: dict, dx: float, dy: float) -> None:
+        for item in mark.get("items", []):
+            x, y = dx + item.get("x", 0), dy + item.get("y", 0)
+            if mark["marktype"] == "group":
+                for inner in item.get("items", []):
+                    walk(inner, x, y)
+            elif item.get("description") and mark["marktype"] == "rect":
+                marks.append((x + item["width"] / 2, y + item["height"] / 2, item["description"]))
+            elif item.get("description") and mark["marktype"] == "symbol":
+                marks.append((x, y, item["description"]))
+
+    walk(scene["scenegraph"], *scene.get("origin", [0, 0]))
+    return marks
+
+
+def topmost_title(image: render.ChartImage, x: float, y: float, width: float, height: float):
+    """What hovering at pixel (x, y) shows, as a browser decides it: the last box in the page's
+    order that contains the point."""
+    hit = None
+    for box in image.boxes:
+        left, top = float(box.left) * width / 100, float(box.top) * height / 100
+        right = left + float(box.width) * width / 100
+        bottom = top + float(box.height) * height / 100
+        if left - 0.01 <= x <= right + 0.01 and top - 0.01 <= y <= bottom + 0.01:
+            hit = box
+    return hit
+
+
+def on_marks_builders() -> dict[str, object]:
+    stacked, parts = stacked_data()
+    same = pd.concat(  # two series with the same value in March: drawn on top of each other
+        [
+            level_data(SCREENED, series="Drøftet"),
+            level_data([19, 27, 73, 43, 51], series="Relevante"),
+            level_data([18, 28, 35, 44, 50], series="Tilbudt"),
+        ]
+    )
+    same["description"] = [
+        charts.describe(m, v, s, "da")
+        for m, v, s in zip(same["month"], same["value"], same["series"], strict=True)
+    ]
+    target = pd.DataFrame(
+        {"value": [60], "label_da": ["Mål"], "label_en": ["Goal"], "target_month": [MAY]}
+    )
+    return {
+        "line": charts.time_chart(level_data(SCREENED), months=MONTHS, value_title="Antal", events=EVENTS_ON_MARKS, targets=target),
+        "bars": charts.time_chart(level_data([60, 0, 73, 1, 84]), months=MONTHS, value_title="Antal", bars=True, events=EVENTS_ON_MARKS),
+        "series": charts.time_chart(same, months=MONTHS, value_title="Antal", series="series", events=EVENTS_ON_MARKS),
+        "stacked": charts.stacked_chart(stacked, months=MONTHS, value_title="Antal", part_labels=parts, events=EVENTS_ON_MARKS),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["line", "bars", "series", "stacked"])
+def test_hovering_the_middle_of_every_bar_and_point_gives_its_value_not_an_event(
+    kind: str,
+) -> None:
+    chart = on_marks_builders()[kind]
+    scene = render._scenegraph(render._spec_json(chart), "da-DK")
+    width, height = float(scene["width"]), float(scene["height"])
+    image = render.chart_image(chart, title="Antal")
+    marks = data_marks(scene)
+    assert len(marks) >= 5
+    for x, y, description in marks:
+        hit = topmost_title(image, x, y, width, height)
+        assert hit is not None and not hit.event, description
+        assert description in hit.title.split("\n")
+    # The dashed rules are drawn first, behind the bars and lines.
+    assert mark(layers(chart.to_dict(validate=False))[0]) == "rule"
+    # The events are still one hover away: above the plot, where their numbers are.
+    events = [box.title for box in image.boxes if box.event]
+    assert {"januar 2025: Ungesporet åbner", "marts 2025: Nye kontrakter"} <= set(events)
+
+
+def test_two_marks_drawn_on_top_of_each_other_share_one_box_with_both_values() -> None:
+    image = render.chart_image(on_marks_builders()["series"])
+    (march,) = [b for b in image.boxes if b.title.startswith("marts 2025: 73")]
+    assert march.title.split("\n") == [
+        "marts 2025: 73 – Drøftet",
+        "marts 2025: 73 – Relevante",
+    ]
+
+
+# --- labels are words, never field names -------------------------------------------------------
+
+FIELD_NAMES = re.compile(r"\b(?:value|label|month|text|description|part|series|share|row)\s*:")
+
+
+@pytest.mark.parametrize("kind", ["line", "bars", "series", "stacked", "funnel"])
+def test_every_label_a_screen_reader_or_hover_gives_is_in_words_not_field_names(kind: str) -> None:
+    """Vega writes "value: 94; label: …" for a mark without a description: every mark has one
+    in words, or is left out for screen readers as decoration (its value is on its bar)."""
+    chart = (on_marks_builders() | {"funnel": charts.funnel_chart(funnel_data())})[kind]
+    svg = render.chart_svg(chart)
+    labels = re.findall(r'aria-label="([^"]*)"', svg) + svg_titles(svg)
+    assert labels
+    assert [label for label in labels if FIELD_NAMES.search(label)] == []
+    hover = [box.title for box in render.chart_image(chart).boxes]
+    assert hover
+    assert [title for title in hover if FIELD_NAMES.search(title)] == []
+
+
+# --- the value axis ----------------------------------------------------------------------------
+
+
+def value_ticks(chart) -> list[tuple[float, str]]:
+    """The value axis's tick labels as drawn, (height above the plot's bottom in pixels, text),
+    bottom to top: the texts left of the plot, but for the axis title."""
+    scene = render._scenegraph(render._spec_json(chart), "da-DK")
+    found = []
+
+    def walk(mark: dict, dx: float, dy: float) -> None:
+        for item in mark.get("items", []):
+            x, y = dx + item.get("x", 0), dy + item.get("y", 0)
+            if mark["marktype"] == "group":
+                for inner in item.get("items", []):
+                    walk(inner, x, y)
+            elif mark["marktype"] == "text" and item.get("x", 0) < 0 and not item.get("angle"):
+                found.append((round(charts.HEIGHT - y, 1), item["text"]))
+
+    walk(scene["scenegraph"], 0, 0)
+    return sorted(t for t in found if t[1] not in ("Antal", "Andel"))
+
+
+def drawn_top(chart) -> float:
+    """The height of the highest bar's top or point above the plot's bottom, in pixels."""
+    scene = render._scenegraph(render._spec_json(chart), "da-DK")
+    tops = []
+
+    def walk(mark: dict, dy: float) -> None:
+        for item in mark.get("items", []):
+            y = dy + item.get("y", 0)
+            if mark["marktype"] == "group":
+                for inner in item.get("items", []):
+                    walk(inner, y)
+            elif mark["marktype"] in ("rect", "symbol") and item.get("description"):
+                tops.append(charts.HEIGHT - y)
+
+    walk(scene["scenegraph"], 0)
+    return max(tops)
+
+
+@pytest.mark.parametrize("top", [7, 9.5, 13, 47, 84, 123, 999, 1234, 55_555])
+@pytest.mark.parametrize("kind", ["bars", "line", "stacked"])
+def test_the_value_axis_ends_at_its_last_tick_so_no_bar_runs_past_it(kind: str, top: float) -> None:
+    values = [top * f for f in (0.3, 0.55, 1.0, 0.8, 0.1)]
+    if kind == "stacked":
+        data = pd.DataFrame(
+            {
+                "month": MONTHS * 2,
+                "part": ["1"] * 5 + ["2"] * 5,
+                "value": values + [v / 3 for v in values],
+            }
+        ).assign(description="x")
+        chart = charts.stacked_chart(
+            data, months=MONTHS, value_title="Antal", part_labels={"1": "a", "2": "b"}
+        )
+    else:
+        chart = charts.time_chart(
+            level_data(values), months=MONTHS, value_title="Antal", bars=kind == "bars"
+        )
+    ticks = value_ticks(chart)
+    assert ticks[0][0] == pytest.approx(0, abs=1)
+    # the plot's top is the last tick, and the highest bar's top or point is below it
+    assert ticks[-1][0] == pytest.approx(charts.HEIGHT, abs=1)
+    assert drawn_top(chart) <= ticks[-1][0] + 0.5
+
+
+@pytest.mark.parametrize(
+    ("lang", "labels"),
+    [
+        ("da", ["0\u00a0%", "20\u00a0%", "40\u00a0%", "60\u00a0%", "80\u00a0%", "100\u00a0%"]),
+        ("en", ["0%", "20%", "40%", "60%", "80%", "100%"]),
+    ],
+)
+def test_a_share_axis_reads_like_the_text_and_ends_at_100_percent(
+    lang: str, labels: list[str]
+) -> None:
+    chart = charts.time_chart(
+        level_data([8 / 19, 0.5, 0.6, None, 0.3]),
+        months=MONTHS,
+        value_title="Andel",
+        lang=lang,
+        percent=True,
+    )
+    ticks = value_ticks(chart)
+    assert [text for _, text in ticks] == labels
+    assert ticks[-1][0] == pytest.approx(charts.HEIGHT, abs=1)  # 100 % is the plot's top
+
+
+def test_a_share_above_100_percent_gets_an_axis_that_shows_it_goes_beyond() -> None:
+    chart = charts.time_chart(
+        level_data([0.5, 1.3, 0.9]), months=MONTHS[:3], value_title="Andel", percent=True
+    )
+    ticks = value_ticks(chart)
+    assert "100\u00a0%" in [text for _, text in ticks]
+    assert ticks[-1][1] == "140\u00a0%" and ticks[-1][0] == pytest.approx(charts.HEIGHT, abs=1)

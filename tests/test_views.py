@@ -507,7 +507,7 @@ def level_data(values: list[float | None]) -> pd.DataFrame:
 
 
 def hover_spans(markup: str) -> list[dict[str, str | None]]:
-    return [s for s in tags(markup, "span") if s.get("class") == "hover"]
+    return [s for s in tags(markup, "span") if "hover" in (s.get("class") or "").split()]
 
 
 def style_percent(span: dict[str, str | None], key: str) -> float:
@@ -662,3 +662,51 @@ def test_the_funnel_table_is_in_view_not_behind_vis_tal() -> None:
         "heraf familier der har sagt nej",
         "heraf familier i proces",
     ]
+
+
+# --- 'Vis tal' of a stacked chart ----------------------------------------------------------------
+
+
+def screened_by_category(rows: list[tuple[pd.Timestamp, str, float]]) -> pd.DataFrame:
+    """TOP100's screened cases as queries/figure_series.sql returns them: per category ("" is
+    the total)."""
+    return pd.DataFrame(
+        {
+            "month": [m for m, _, _ in rows],
+            "measure": "top100.screened",
+            "initiative": "top100",
+            "category": [c for _, c, _ in rows],
+            "value": [float(v) for _, _, v in rows],
+            "change": None,
+            "note": "",
+            "recorded_at": T(2025, 4, 2),
+            "recorded_by": "FAS",
+            "is_demo": False,
+        }
+    )
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_vis_tal_of_a_stacked_chart_has_a_total_column_that_adds_up_the_bar(lang: str) -> None:
+    """January: total 68 not split; February: three categories and a remainder; March: not
+    reported (a dash, not 0); April: only two categories reported."""
+    figures = screened_by_category(
+        [(JAN, "", 68), (FEB, "", 73), (FEB, "1", 11), (FEB, "2", 46), (FEB, "3", 10),
+         (APR, "1", 12), (APR, "2", 50)]
+    )  # fmt: skip
+    measure = REAL_CATALOG.measure("top100.screened")
+    view = parse_settings({"sprog": lang}, MONTHS)
+    targets = pd.DataFrame(columns=["measure", "category", "target_month", "value"])
+    section = views.measure_section(measure, figures, pd.DataFrame(), targets, view)
+    header, rows = section.numbers.header, section.numbers.rows
+    assert header[-1] == {"da": "I alt", "en": "Total"}[lang]
+    totals = {row[0]: row[-1] for row in rows}
+    months = [views.month_text(m, lang) for m in MONTHS]
+    assert [totals[m] for m in months] == ["68", "73", "–", "62"]
+    # the bars drawn are as high as the totals say
+    bars = {}
+    for box in section.chart.boxes:
+        month = box.title.split(":")[0]
+        bars.setdefault(month, 0.0)
+        bars[month] += float(box.height)
+    assert bars[months[0]] / 68 == pytest.approx(bars[months[1]] / 73, rel=0.05)

@@ -1,7 +1,7 @@
 """Chart builders: a DataFrame in, an Altair chart out. Pure; no Streamlit, no database.
 
 Every time chart shares the same frame: months on the x axis with Danish labels ("jan. 2025"),
-the events as dashed vertical rules, numbered at the top and titled on hover, targets as goal lines, a
+the events as dashed vertical rules, numbered at the top and titled on hover, targets at their month, a
 description per mark (rendered as its hover title and for screen readers), and a gap, never a
 zero, for a month without a figure. Colours are the Okabe-Ito palette, safe for colour-blind
 readers, and every series also differs by dash or shape, so colour never carries meaning alone.
@@ -76,6 +76,38 @@ def _whole_ticks(data: pd.DataFrame, targets: pd.DataFrame | None) -> list[int] 
         return alt.Undefined
     low, high = min(0, math.floor(min(values))), max(0, math.ceil(max(values)))
     return list(range(low, high + 1)) if high - low <= 10 else alt.Undefined
+
+
+Y_TICKS = 5  # about this many ticks on a value axis; its scale ends on the last of them
+
+
+def _value_axis(
+    data: pd.DataFrame, targets: pd.DataFrame | None, lang: str, percent: bool = False
+) -> dict:
+    """The value axis and its scale, such that the plot ends at its last tick (no bar runs past
+    it): a share axis from 0 to 100 % when every share is at most 100 %, labelled "50 %" in
+    Danish as in the text ("50%" in English); whole numbers for small counts."""
+    if percent:
+        values = data["value"].dropna()
+        top = values.max() if not values.empty else 1
+        return {
+            "scale": alt.Scale(domain=[0, 1]) if top <= 1 else alt.Scale(nice=Y_TICKS),
+            "axis": alt.Axis(
+                format=".0%",
+                tickCount=Y_TICKS,
+                labelExpr="replace(datum.label, '%', '\u00a0%')" if lang == "da" else alt.Undefined,
+            ),
+        }
+    ticks = _whole_ticks(data, targets)
+    if ticks is alt.Undefined:
+        return {
+            "scale": alt.Scale(nice=Y_TICKS),
+            "axis": alt.Axis(format=",d", tickCount=Y_TICKS),
+        }
+    return {
+        "scale": alt.Scale(domain=[ticks[0], ticks[-1]], nice=False),
+        "axis": alt.Axis(format=",d", values=ticks),
+    }
 
 
 def _bar_size(months: list[pd.Timestamp], width: int, share: float = 0.7) -> int:
@@ -173,38 +205,57 @@ def event_layer(
     return alt.layer(rules, *numbers)
 
 
-def target_layer(targets: pd.DataFrame, lang: str) -> alt.Chart | None:
-    """Goal lines: a dashed horizontal rule at each target value, labelled with the target."""
-    if targets is None or targets.empty:
+def target_layer(
+    targets: pd.DataFrame, months: list[pd.Timestamp], lang: str
+) -> alt.LayerChart | None:
+    """Each target as a diamond at its month (its deadline) and value, labelled with the target
+    and its month; never a line across the whole period, as if it applied every month. A target
+    after the period is marked at the period's last month with "→" after its label, one before
+    it at the first month with "←"."""
+    if targets is None or targets.empty or not months:
         return None
+    due = [pd.Timestamp(m) for m in targets["target_month"]]
+    description = [
+        f"{label} ({month_label(m.date(), lang)})"
+        for label, m in zip(targets[lang_column("label", lang)], due, strict=True)
+    ]
+    shown = [min(max(m, months[0]), months[-1]) for m in due]
     data = pd.DataFrame(
         {
-            "value": targets["value"].astype(float),
-            "description": targets[lang_column("label", lang)]
-            + " ("
-            + [month_label(pd.Timestamp(m).date(), lang) for m in targets["target_month"]]
-            + ")",
+            "month": shown,
+            "value": targets["value"].astype(float).to_numpy(),
+            "description": description,
+            "text": [
+                f"← {d}" if m < months[0] else f"{d} →" if m > months[-1] else d
+                for d, m in zip(description, due, strict=True)
+            ],
+            # the label on the side with room: right of a mark in the first half, else left
+            "left": [(m - months[0]) <= (months[-1] - m) for m in shown],
         }
     )
-    rule = (
+    point = (
         alt.Chart(data)
-        .mark_rule(color=TARGET_COLOUR, strokeDash=[8, 4], strokeWidth=2)
-        .encode(y=alt.Y("value:Q"), description=alt.Description("description:N"))
+        .mark_point(shape="diamond", filled=True, size=110, color=TARGET_COLOUR, opacity=1)
+        .encode(
+            x=alt.X("month:T"), y=alt.Y("value:Q"), description=alt.Description("description:N")
+        )
     )
-    text = (
-        alt.Chart(data)
+    texts = [
+        alt.Chart(data[data["left"] == left])
         .mark_text(
-            align="left",
+            align="left" if left else "right",
             baseline="bottom",
-            dx=4,
-            dy=-2,
+            dx=8 if left else -8,
+            dy=-3,
             color=TARGET_COLOUR,
             fontSize=11,
             aria=False,
         )
-        .encode(y=alt.Y("value:Q"), x=alt.XValue(0), text=alt.Text("description:N"))
-    )
-    return rule + text
+        .encode(x=alt.X("month:T"), y=alt.Y("value:Q"), text=alt.Text("text:N"))
+        for left in (True, False)
+        if (data["left"] == left).any()
+    ]
+    return alt.layer(point, *texts)
 
 
 def time_chart(
@@ -225,14 +276,7 @@ def time_chart(
 
     `data` has month, value, description, and a `series` column when there are several.
     """
-    y = alt.Y(
-        "value:Q",
-        title=value_title,
-        axis=alt.Axis(
-            format=".0%" if percent else ",d",
-            values=alt.Undefined if percent else _whole_ticks(data, targets),
-        ),
-    )
+    y = alt.Y("value:Q", title=value_title, **_value_axis(data, targets, lang, percent))
     layers: list[alt.Chart] = []
     colour = alt.Undefined
     if series:
@@ -290,9 +334,11 @@ def time_chart(
                 ),
             )
         layers += [line, points]
-    for extra in (event_layer(events, months, lang, width), target_layer(targets, lang)):
-        if extra is not None:
-            layers.append(extra)
+    if (target := target_layer(targets, months, lang)) is not None:
+        layers.append(target)
+    # The event rules drawn first, behind the bars and lines: an event never covers a figure.
+    if (rule := event_layer(events, months, lang, width)) is not None:
+        layers.insert(0, rule)
     return alt.layer(*layers).properties(width=width, height=height)
 
 
@@ -325,7 +371,13 @@ def stacked_chart(
         .mark_bar(stroke="white", strokeWidth=0.8, size=_bar_size(months, width))
         .encode(
             x=_x(months, lang),
-            y=alt.Y("sum(value):Q", title=value_title, stack="zero", axis=alt.Axis(format=",d")),
+            y=alt.Y(
+                "sum(value):Q",
+                title=value_title,
+                stack="zero",
+                scale=alt.Scale(nice=Y_TICKS),
+                axis=alt.Axis(format=",d", tickCount=Y_TICKS),
+            ),
             color=alt.Color(
                 "part_label:N",
                 scale=alt.Scale(domain=[part_labels[p] for p in order], range=colours),
@@ -336,8 +388,9 @@ def stacked_chart(
         )
     )
     layers = [bars]
+    # The event rules drawn first, behind the bars: an event never covers a figure.
     if (rule := event_layer(events, months, lang, width)) is not None:
-        layers.append(rule)
+        layers.insert(0, rule)
     return alt.layer(*layers).properties(width=width, height=height)
 
 
@@ -384,7 +437,8 @@ def funnel_chart(
     )
     text = (
         alt.Chart(data)
-        .mark_text(align="left", dx=4, fontSize=12)
+        # aria=False: the bar's description says it in words; Vega's own would read "value: 3".
+        .mark_text(align="left", dx=4, fontSize=12, aria=False)
         .encode(y=y, x=alt.X("value:Q"), text=alt.Text("text:N"))
     )
     chart = alt.layer(bars, text).properties(width=width - 280, height=32 * len(data))

@@ -87,11 +87,63 @@ def chart_svg(chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "") ->
     return _ROOT.sub(responsive, svg, count=1)
 
 
-def _hover_boxes(scenegraph: dict) -> list[tuple[float, float, float, float, str]]:
+Box = tuple[float, float, float, float, str]
+MIN_BOX = 4  # pixels: a box for a mark drawn thinner (a zero bar) is still big enough to hover
+
+
+def _contains(box: Box, point: tuple[float, float]) -> bool:
+    x, y, w, h, _ = box
+    return x <= point[0] <= x + w and y <= point[1] <= y + h
+
+
+def _merge_overlapping(boxes: list[Box]) -> list[Box]:
+    """Data boxes such that no box covers the centre of another mark: marks drawn on top of
+    each other (two series with the same value in a month) share one box whose title gives
+    every value, one line each, instead of the later box hiding the earlier mark."""
+    groups = [([b], [(b[0] + b[2] / 2, b[1] + b[3] / 2)]) for b in boxes]
+
+    def bounds(members: list[Box]) -> Box:
+        left, top = min(b[0] for b in members), min(b[1] for b in members)
+        right = max(b[0] + b[2] for b in members)
+        bottom = max(b[1] + b[3] for b in members)
+        return (left, top, right - left, bottom - top, "\n".join(b[4] for b in members))
+
+    merged = True
+    while merged:
+        merged = False
+        for i, (members, centres) in enumerate(groups):
+            box = bounds(members)
+            for j in range(i + 1, len(groups)):
+                other, others = groups[j]
+                if any(_contains(box, c) for c in others) or any(
+                    _contains(bounds(other), c) for c in centres
+                ):
+                    groups[i] = (members + other, centres + others)
+                    del groups[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return [bounds(members) for members, _ in groups]
+
+
+def _hover_boxes(scenegraph: dict) -> list[Box]:
+    """Every hover box, in the order a page lays them (see _hover_layers)."""
+    rules, data = _hover_layers(scenegraph)
+    return rules + data
+
+
+def _hover_layers(scenegraph: dict) -> tuple[list[Box], list[Box]]:
     """(x, y, width, height, description) of every mark that has a description, in pixels of
-    the whole chart. A scenegraph is marks holding items; a group item offsets the marks inside
-    it, so offsets add up on the way down."""
-    boxes: list[tuple[float, float, float, float, str]] = []
+    the whole chart, in the order a page lays them: the boxes of rules (events, targets) first,
+    then the data marks', so that where they meet the data mark is on top and hovering or
+    tapping a bar or point always gives its value.
+
+    An event's box is only the strip above the plot where its number sits, never the plot. A
+    scenegraph is marks holding items; a group item offsets the marks inside it, so offsets add
+    up on the way down."""
+    rules: list[Box] = []
+    data: list[Box] = []
 
     def walk(mark: dict, dx: float, dy: float) -> None:
         kind = mark.get("marktype")
@@ -105,16 +157,22 @@ def _hover_boxes(scenegraph: dict) -> list[tuple[float, float, float, float, str
             if not text:
                 continue
             if kind == "rect":
-                boxes.append((x, y, item.get("width", 0), item.get("height", 0), text))
-            elif kind == "rule":  # a vertical rule (an event): a narrow strip to hover
-                y2 = dy + item.get("y2", item.get("y", 0))
-                boxes.append((x - 3, min(y, y2), 6, abs(y2 - y), text))
-            else:  # points and text: a small square around the centre
-                boxes.append((x - 6, y - 6, 12, 12, text))
+                w, h = item.get("width", 0), item.get("height", 0)
+                # Too thin to hover: grown around its middle.
+                x, w = (x + w / 2 - MIN_BOX / 2, MIN_BOX) if w < MIN_BOX else (x, w)
+                y, h = (y + h / 2 - MIN_BOX / 2, MIN_BOX) if h < MIN_BOX else (y, h)
+                data.append((x, y, w, h, text))
+            elif kind == "rule" and "y2" in item:  # a vertical rule (an event): its number
+                top = min(y, dy + item["y2"])
+                rules.append((x - 3, 0, 18, max(top, MIN_BOX), text))
+            elif kind == "rule":  # a horizontal rule: a strip at its left end
+                rules.append((x, y - 3, 24, 6, text))
+            else:  # points: a small square around the centre
+                data.append((x - 6, y - 6, 12, 12, text))
 
     origin = scenegraph.get("origin", [0, 0])
     walk(scenegraph["scenegraph"], origin[0], origin[1])
-    return boxes
+    return rules, _merge_overlapping(data)
 
 
 @lru_cache(maxsize=1024)
@@ -139,6 +197,7 @@ class HoverBox:
     width: str
     height: str
     title: str
+    event: bool = False  # an event's or target's box, not a data mark's
 
 
 @dataclass(frozen=True)
@@ -169,14 +228,17 @@ def chart_image(
     svg = _drawn(spec_json, locale)
     scene = _scenegraph(spec_json, locale)
     width, height = float(scene["width"]), float(scene["height"])
+    rules, data = _hover_layers(scene)
+    boxes = [(*box, True) for box in rules] + [(*box, False) for box in data]
     boxes = tuple(
         HoverBox(
             left=f"{100 * x / width:.2f}",
             top=f"{100 * y / height:.2f}",
-            width=f"{100 * max(w, 4) / width:.2f}",
-            height=f"{100 * max(h, 4) / height:.2f}",
+            width=f"{100 * max(w, MIN_BOX) / width:.2f}",
+            height=f"{100 * max(h, MIN_BOX) / height:.2f}",
             title=text,
+            event=event,
         )
-        for x, y, w, h, text in _hover_boxes(scene)
+        for x, y, w, h, text, event in boxes
     )
     return ChartImage(svg_data_uri(svg), f"{width:.0f}", title, hint, boxes)

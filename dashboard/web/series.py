@@ -285,16 +285,17 @@ def events_between(
 ) -> pd.DataFrame:
     """The events from the first day of month `first` to the last day of month `last`.
 
-    With `initiative`, only that initiative's events and those of the whole area (no
-    initiative); without, every event. The one filter for a chart's period, an initiative's
-    page and the overview's month.
+    With `initiative`, only that initiative's own events: the events of the whole area (no
+    initiative: staff, tenders) explain no single initiative's figures, so they are not drawn
+    on every initiative's charts; the overview's month (no `initiative`) shows every event.
+    The one filter for a chart's period, an initiative's page and the overview's month.
     """
     dates = pd.to_datetime(events["event_date"])
     start = pd.Timestamp(first).to_period("M").start_time
     end = (pd.Timestamp(last).to_period("M") + 1).start_time
     keep = (dates >= start) & (dates < end)
     if initiative is not None:
-        keep &= events["initiative"].isna() | (events["initiative"] == initiative)
+        keep &= events["initiative"] == initiative
     return events[keep]
 
 

@@ -337,3 +337,8 @@ EN |= {
         "the cards: each shows one month with its comparison. Choose the month below."
     ),
 }
+
+
+# Charts without traps: the total column of a stacked chart's "Vis tal".
+DA |= {"col_total": "I alt"}
+EN |= {"col_total": "Total"}

@@ -470,6 +470,9 @@ def initiative_header(initiative: Initiative, lang: str) -> str:
     return description + " " + text("started", lang).format(month=month)
 
 
+TOTAL = "__total__"  # the total column of a stacked chart's 'Vis tal'; no category id
+
+
 def measure_section(
     measure: Measure,
     figures: pd.DataFrame,
@@ -498,6 +501,9 @@ def measure_section(
         wide = data.pivot(index="month", columns="part", values="value").reset_index()
         wide = pd.DataFrame({"month": view.months}).merge(wide, on="month", how="left")
         shown = {p: parts[p] for p in parts if p in wide.columns}
+        # The height of each month's bar: the parts drawn, added up ("–" for a month without).
+        wide[TOTAL] = wide[list(shown)].sum(axis=1, min_count=1)
+        shown[TOTAL] = text("col_total", lang)
         table = numbers(
             wide,
             {"month": text("col_month", lang)} | shown,
