@@ -110,7 +110,13 @@ def available_months() -> list[pd.Timestamp]:
     return series.months_between(months.iloc[0], months.iloc[-1])
 
 
-# The overview's month (default: the latest), e.g. maaned=2025-06.
+def complete_month() -> pd.Timestamp | None:
+    """The latest complete month (series.latest_complete_month): the default month of every
+    page, so a half-reported newer month is shown only when a reader chooses it."""
+    return series.latest_complete_month(query("reported_measures"), catalog())
+
+
+# The overview's month (default: the latest complete one), e.g. maaned=2025-06.
 OVERVIEW_MONTH = "maaned"
 
 # The page (see app.py) and a page's own choices, which ride in the address beside the frame's.
@@ -119,7 +125,9 @@ PAGE_PARAMS = (PAGE, "tragt", series.PERIOD_PRESET, *series.PERIOD_MONTHS, OVERV
 
 def settings() -> Settings:
     """The reader's choices, from the address (see dashboard.web.settings)."""
-    return parse_settings(st.query_params.to_dict(), available_months(), PAGE_PARAMS)
+    return parse_settings(
+        st.query_params.to_dict(), available_months(), PAGE_PARAMS, complete_month()
+    )
 
 
 # Page bodies, cached per data version and choice: building charts is the costly part.
@@ -150,7 +158,8 @@ def _overview_page(version: tuple, s: Settings) -> str:
     freshness = query("freshness").iloc[0]
     latest = pd.Timestamp(freshness["latest_month"])
     months = [m for m in available_months() if m <= latest]
-    month = s.month_param(OVERVIEW_MONTH, months, latest)
+    complete = complete_month()
+    month = s.month_param(OVERVIEW_MONTH, months, latest if complete is None else complete)
     every = figures()
     targets = query("targets")
     progress = series.target_progress(targets, every) if not targets.empty else pd.DataFrame()
@@ -170,6 +179,7 @@ def _overview_page(version: tuple, s: Settings) -> str:
         link=s.link,
         month=month,
         form=views.overview_form(s, OVERVIEW_MONTH, months, month),
+        partial=query("missing_measures") if month < latest else None,
     )
 
 
@@ -180,7 +190,7 @@ def overview_page(s: Settings) -> str:
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
 def _compare_page(version: tuple, s: Settings) -> str:
     months = available_months()
-    preset, a, b = series.chosen_periods(dict(s.extra), months)
+    preset, a, b = series.chosen_periods(dict(s.extra), months, complete_month())
     # the month before the earlier period too: a running total's increase starts from it
     first = min(a.first, b.first) - pd.DateOffset(months=1)
     figures = query("figures_in_range", first=first.date(), last=max(a.last, b.last).date())

@@ -267,6 +267,23 @@ def missing_in_month(
     return pd.DataFrame(rows, columns=["measure", "initiative"])
 
 
+def latest_complete_month(reported: pd.DataFrame, catalog: Catalog) -> pd.Timestamp | None:
+    """The latest complete month: one in which every measure whose initiative had started
+    (catalog `started`, the rule of queries/missing_measures.sql) has a figure; categories do
+    not count. `reported` has a month and a measure column (figures, or
+    queries/reported_measures.sql). A half-reported newer month (e.g. only TOP100's figures for
+    January) never becomes the default a page shows. With no complete month at all, the latest
+    month with any figure; None without figures."""
+    if reported.empty:
+        return None
+    months = sorted(set(pd.to_datetime(reported["month"])), reverse=True)
+    by_month = reported.assign(month=pd.to_datetime(reported["month"])).groupby("month")
+    for month in months:
+        if missing_in_month(by_month.get_group(month), catalog, month).empty:
+            return month
+    return months[0]
+
+
 def changed_since_last_month(figures: pd.DataFrame, month: date) -> pd.DataFrame:
     """Figures of `month` that differ from the month before (totals and categories)."""
     rows = figures[
@@ -488,15 +505,17 @@ def _month_in(value: str | None, choices: list[pd.Timestamp]) -> pd.Timestamp | 
 
 
 def chosen_periods(
-    chosen: dict[str, str], months: list[pd.Timestamp]
+    chosen: dict[str, str], months: list[pd.Timestamp], latest: pd.Timestamp | None = None
 ) -> tuple[str, Period, Period]:
     """(the preset, period A, period B) the address asks for: each month named in it that is
     one of period_choices(months) replaces the preset's (the quarter's, if the address names
     none or an unknown one); a period given backwards is turned round. The preset is "" when
-    the periods are not its own."""
+    the periods are not its own. The presets end at `latest` (the latest complete month,
+    latest_complete_month) when given; a later month can still be chosen by name."""
     preset = chosen.get(PERIOD_PRESET, "")
     preset = preset if preset in PRESETS else PRESETS[0]
-    a, b = preset_periods(preset, months)
+    complete = [m for m in months if latest is None or m <= latest] or months
+    a, b = preset_periods(preset, complete)
     choices = period_choices(months)
     picked = [_month_in(chosen.get(name), choices) for name in PERIOD_MONTHS]
     ends = [

@@ -82,15 +82,20 @@ def language(params: Mapping[str, str]) -> str:
 
 
 def parse_settings(
-    params: Mapping[str, str], months: list[pd.Timestamp], extra_keys: tuple[str, ...] = ()
+    params: Mapping[str, str],
+    months: list[pd.Timestamp],
+    extra_keys: tuple[str, ...] = (),
+    last_default: pd.Timestamp | None = None,
 ) -> Settings:
     """Settings from query parameters; anything missing or invalid falls back to the default
-    (Danish, the whole period, level)."""
+    (Danish, the whole period up to `last_default` — the latest complete month — or else the
+    last month, level)."""
     lang = language(params)
     first = _month(params.get("fra"))
     last = _month(params.get("til"))
     first = first if first in months else (months[0] if months else None)
-    last = last if last in months else (months[-1] if months else None)
+    default = last_default if last_default in months else (months[-1] if months else None)
+    last = last if last in months else default
     if first is not None and last is not None and first > last:
         first, last = last, first
     chosen = [m for m in months if first <= m <= last] if months else []

@@ -342,3 +342,19 @@ EN |= {
 # Charts without traps: the total column of a stacked chart's "Vis tal".
 DA |= {"col_total": "I alt"}
 EN |= {"col_total": "Total"}
+
+
+# A half-reported month is not the default: the overview says when a newer month is partly
+# reported.
+DA |= {
+    "partly_reported": (
+        "{newer} er kun delvist indberettet, så oversigten viser {month}, den seneste måned "
+        "med tal for alle målinger; vælg {newer} nedenfor for at se den."
+    )
+}
+EN |= {
+    "partly_reported": (
+        "{newer} is only partly reported, so the overview shows {month}, the latest month with "
+        "figures for every measure; choose {newer} below to see it."
+    )
+}

@@ -929,8 +929,12 @@ def overview_body(
     link: Callable[[str], str] | None = None,
     month: pd.Timestamp | None = None,
     form: MonthForm | None = None,
+    partial: pd.DataFrame | None = None,
 ) -> str:
     """The overview: freshness, key figures (linked to their pages), what is new, targets.
+
+    `partial` (the measures missing in `latest`) says that `latest` is only partly reported
+    when the overview shows an earlier month.
 
     `month` is the month the cards, what is missing, what is new and the events describe
     (default: `latest`, the latest month with figures); `form` chooses it (overview_form).
@@ -944,6 +948,18 @@ def overview_body(
             catalog.measure(m).label(lang) for m in missing["measure"] if catalog.measure(m)
         )
         gaps = text("missing", lang).format(month=month, measures=names)
+    if partial is not None and not partial.empty:
+        newer = month_text(latest, lang)
+        names = ", ".join(
+            catalog.measure(m).label(lang) for m in partial["measure"] if catalog.measure(m)
+        )
+        gaps = " ".join(
+            (
+                text("partly_reported", lang).format(newer=newer, month=month),
+                text("missing", lang).format(month=newer, measures=names) + ".",
+                gaps,
+            )
+        )
     news = []
     for r in changed.itertuples():
         measure = catalog.measure(r.measure)
