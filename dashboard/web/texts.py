@@ -349,12 +349,12 @@ EN |= {"col_total": "Total"}
 DA |= {
     "partly_reported": (
         "{newer} er kun delvist indberettet, så oversigten viser {month}, den seneste måned "
-        "med tal for alle målinger; vælg {newer} nedenfor for at se den."
+        "med tal for alle målinger; vælg {newer} som måned for at se den."
     )
 }
 EN |= {
     "partly_reported": (
         "{newer} is only partly reported, so the overview shows {month}, the latest month with "
-        "figures for every measure; choose {newer} below to see it."
+        "figures for every measure; choose {newer} as the month to see it."
     )
 }
