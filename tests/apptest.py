@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.web.settings import PAGE
 
+FRAME_END = "</header>"  # the end of the frame (templates/frame.html)
 APP = "../dashboard/web/app.py"  # AppTest reads it relative to this file
 
 
@@ -34,11 +35,19 @@ def open_page(
     return at
 
 
-def body(at: AppTest) -> str:
-    """The page body's HTML (the main area's st.html)."""
+def _main(at: AppTest) -> str:
     return "".join(h.proto.body for h in at.main.html)
 
 
+def body(at: AppTest) -> str:
+    """The page body's HTML: the main area's st.html after the frame."""
+    html = _main(at)
+    return html[html.index(FRAME_END) + len(FRAME_END) :] if FRAME_END in html else html
+
+
 def sidebar(at: AppTest) -> str:
-    """The frame's HTML (the sidebar's st.html)."""
-    return "".join(h.proto.body for h in at.sidebar.html)
+    """The frame's HTML: the top bar at the start of the main area's st.html (the app draws
+    nothing in Streamlit's sidebar)."""
+    assert not at.sidebar.children, "the app draws nothing in Streamlit's sidebar"
+    html = _main(at)
+    return html[: html.index(FRAME_END) + len(FRAME_END)] if FRAME_END in html else ""

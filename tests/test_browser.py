@@ -153,7 +153,7 @@ def test_the_tab_title_names_the_page_in_english_too(browser, demo_server):
         page.close()
 
 
-# The WCAG contrast of every visible piece of text in the main area and the sidebar: its colour
+# The WCAG contrast of every visible piece of text in the main area (and a sidebar, if any): its colour
 # against its effective background (the nearest ancestor with a background colour, with any
 # translucent layers on the way laid over it). Text that is not 4.5:1 comes back described.
 LOW_CONTRAST = """(minimum) => {
@@ -209,7 +209,7 @@ def test_every_page_is_readable_on_a_tablet_in_dark_mode(browser, demo_server, p
     assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
     page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
     found = page.evaluate(LOW_CONTRAST, 4.5)
-    assert found["areas"] == 2  # the main area and the sidebar
+    assert found["areas"] == 1  # the main area (the frame is its top bar; there is no sidebar)
     assert found["texts"] > 20
     assert found["bad"] == []
     page.close()
@@ -284,7 +284,7 @@ def test_a_page_link_leads_to_the_root_where_no_server_lookup_fails(browser, dem
     page = _open(browser, demo_server)
     failed = []
     page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
-    page.locator("[data-testid='stSidebar']").get_by_role("link", name="TOP100").click()
+    page.locator("header.kd-frame").get_by_role("link", name="TOP100").click()
     page.wait_for_url("**/?side=top100&*")
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for()
     page.locator("figure.chart img").first.wait_for()
@@ -376,3 +376,107 @@ def test_an_import_while_serving_shows_on_the_next_page_load(
     page.locator(".tile", has_text="februar 2025").first.wait_for(timeout=30_000)
     assert _screened(page) == "73"
     page.close()
+
+
+# --- a tablet reader (768 px) --------------------------------------------------------------------
+
+
+def _tablet(browser, url: str):
+    """A touch tablet in portrait (768 × 1024) at `url`, once the page and its charts are drawn."""
+    context = browser.new_context(viewport={"width": 768, "height": 1024}, has_touch=True)
+    page = context.new_page()
+    page.goto(url)
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        timeout=60_000
+    )
+    page.locator("[data-testid='stMain'] h1").first.wait_for(timeout=30_000)
+    page.wait_for_function(
+        "[...document.querySelectorAll('figure.chart img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
+    return context, page
+
+
+def _in_view(page, locator) -> bool:
+    """Shown on the first screen without opening or scrolling anything."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (
+        locator.is_visible()
+        and box is not None
+        and box["x"] >= 0
+        and box["y"] >= 0
+        and box["x"] + box["width"] <= size["width"]
+        and box["y"] + box["height"] <= size["height"]
+    )
+
+
+@pytest.mark.parametrize("path", ["", "knaek_kurven", "sammenlign"])
+def test_on_a_tablet_every_page_link_and_the_period_are_in_view(browser, demo_server, path):
+    context, page = _tablet(browser, f"{demo_server}/?side={path}")
+    # No sidebar and no "»" to open one: the frame is the top bar of the page.
+    assert page.locator("[data-testid='stSidebar']").count() == 0
+    assert page.locator("[data-testid='stExpandSidebarButton']").count() == 0
+    assert page.locator("[data-testid='stSidebarCollapsedControl']").count() == 0
+    frame = page.locator("[data-testid='stMain'] header.kd-frame")
+    for name in PAGES.values():
+        assert _in_view(page, frame.get_by_role("link", name=name, exact=True)), name
+    current = frame.locator("a[aria-current=page]")
+    assert current.count() == 1 and current.inner_text() == PAGES[path]
+    for control in [
+        frame.locator("select[name=fra]"),
+        frame.locator("select[name=til]"),
+        frame.get_by_role("button", name="Vis perioden"),
+        frame.get_by_role("link", name="English"),
+        frame.get_by_role("link", name="Månedlig ændring"),
+    ]:
+        assert _in_view(page, control)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    context.close()
+
+
+# Every text in every chart image: its font size in the SVG times the image's rendered scale.
+CHART_TEXT_SIZES = """() => [...document.querySelectorAll('figure.chart img')].map((img) => {
+  const svg = atob(img.src.split(',')[1]);
+  const scale = img.getBoundingClientRect().width / img.naturalWidth;
+  const sizes = [...svg.matchAll(/<text\\b[^>]*?font-size[=:]\\s*"?([\\d.]+)/g)].map((m) => Number(m[1]));
+  return [img.alt.slice(0, 40), scale, sizes.length, Math.min(...sizes) * scale];
+})"""
+
+
+@pytest.mark.parametrize("path", ["top100", "knaek_kurven", "ungeteam", "ungesporet"])
+def test_on_a_tablet_chart_text_is_at_least_11_px(browser, demo_server, path):
+    context, page = _tablet(browser, f"{demo_server}/?side={path}")
+    charts = page.evaluate(CHART_TEXT_SIZES)
+    assert len(charts) >= 2
+    for alt, scale, texts, smallest in charts:
+        assert texts > 5, alt  # axis labels at least
+        assert scale > 0.9, alt  # shown at about its own size, not shrunk
+        assert smallest >= 11, (alt, smallest)
+    context.close()
+
+
+def test_on_a_tablet_a_tap_on_a_bar_shows_its_value(browser, demo_server):
+    context, page = _tablet(browser, f"{demo_server}/?side=top100")
+    bars = page.locator("figure.chart").first.locator("span.hover:not(.event)")
+    assert bars.count() > 10
+    for bar in (bars.nth(0), bars.nth(bars.count() - 1)):
+        title = bar.get_attribute("title")
+        assert re.match(r"\w+ \d{4}: [\d.]+ – ", title)
+        label = "getComputedStyle(document.activeElement, '::after')"
+        bar.scroll_into_view_if_needed()
+        # The middle of the bar's box is the box itself (no event box on top) ...
+        box = bar.bounding_box()
+        page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        # ... and the tap shows the mark's text as a visible label beside it.
+        assert page.evaluate("document.activeElement.title") == title
+        assert page.evaluate(f"{label}.content") == f'"{title}"'
+        assert page.evaluate(f"{label}.display") != "none"
+        assert page.evaluate(f"{label}.visibility") == "visible"
+        assert float(page.evaluate(f"parseFloat({label}.fontSize)")) >= 11
+    # Elsewhere the label is gone: it is not shown before a tap.
+    page.locator("[data-testid='stMain'] h1").first.tap()
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('span.hover'), '::after').content")
+        == "none"
+    )
+    context.close()

@@ -1,11 +1,12 @@
 """The Streamlit entrypoint: the frame (page links, language, period, level/change, the DEMO
-banner) and the router. The reader's choices live in the address (dashboard.web.settings), so the
+chip: a top bar at the start of each page's one HTML block) and the router. The reader's choices live in the address (dashboard.web.settings), so the
 frame is plain links and one form, and pages are one block of HTML each (dashboard.web.views),
 cached per data version in dashboard.web.appdata.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
@@ -31,10 +32,18 @@ except DatabaseBusy:
     st.stop()
 lang = settings.lang
 
+frame = ""  # the frame's HTML, made below once the current page is known
+
+
+def framed(render: Callable[[str], None]) -> Callable[[], None]:
+    """The page's render, given the frame to put at the start of its one HTML block."""
+    return lambda: render(frame)
+
+
 routes = [  # (path, title, render); the overview's path is ''
-    ("", text("page_overview", lang), overview.render),
-    *((i.id, i.name(lang), partial(initiative.render, i.id)) for i in catalog.initiatives),
-    ("sammenlign", text("page_compare", lang), compare.render),
+    ("", text("page_overview", lang), framed(overview.render)),
+    *((i.id, i.name(lang), framed(partial(initiative.render, i.id))) for i in catalog.initiatives),
+    ("sammenlign", text("page_compare", lang), framed(compare.render)),
 ]
 # Every page lives at the root, named in the address (`?side=top100`, settings.PAGE): at a path
 # address such as /top100 Streamlit's frontend first looks for its server under that path (a 404
@@ -52,14 +61,13 @@ current = next((path for path, _, p in pages if p.url_path == page.url_path), ""
 # The browser tab names the page ("TOP100 – krimdash"). A page_title from set_page_config wins over
 # st.Page's title in Streamlit's frontend, and the later call wins: so it is set again here.
 st.set_page_config(page_title=text("tab_title", lang).format(page=page.title))
-# st.html, not widgets or st.markdown: each costs the browser a script of its own to load.
-st.sidebar.html(
-    views.sidebar(
-        settings,
-        [(path, title) for path, title, _ in pages],
-        current,
-        appdata.available_months(),
-        bool(demo),
-    )
+# The frame is a top bar at the start of the page's one st.html (not in a sidebar a tablet hides
+# behind "»"); st.html, not widgets or st.markdown: each costs the browser a script of its own.
+frame = views.sidebar(
+    settings,
+    [(path, title) for path, title, _ in pages],
+    current,
+    appdata.available_months(),
+    bool(demo),
 )
 page.run()

@@ -28,6 +28,16 @@ EVENT_COLOUR = "#555555"
 EVENT_LABEL_DX, EVENT_LABEL_ROW = 3, 12  # an event's number: pixels right of its rule; row height
 TARGET_COLOUR = "#D55E00"
 WIDTH, HEIGHT = 620, 240
+# Chart text is 12 px (Vega's axis and legend labels are 10 px by default), so that it stays at
+# least 11 px where a tablet (768 px) shows a chart a little narrower than drawn.
+FONT_PX = 12
+FONT = {"labelFontSize": FONT_PX, "titleFontSize": FONT_PX}
+
+
+def _readable(chart: alt.LayerChart) -> alt.LayerChart:
+    """The chart with its axis and legend text at FONT sizes."""
+    return chart.configure_axis(**FONT).configure_legend(**FONT)
+
 
 _MONTHS_DA_SHORT = (
     "['jan.','feb.','mar.','apr.','maj','jun.','jul.','aug.','sep.','okt.','nov.','dec.']"
@@ -145,7 +155,7 @@ def numbered_events(events: pd.DataFrame | None, months: list[pd.Timestamp]) -> 
     return inside.assign(number=range(1, len(inside) + 1)).reset_index(drop=True)
 
 
-def _label_rows(xs: list[float], labels: list[str], char_width: float = 6.5) -> list[int]:
+def _label_rows(xs: list[float], labels: list[str], char_width: float = 7.0) -> list[int]:
     """A row for each label at pixel `xs` (left to right), so that labels of events close
     together stack upwards instead of overlapping."""
     ends: list[float] = []  # where the last label in each row ends
@@ -195,7 +205,7 @@ def event_layer(
             baseline="bottom",
             dx=EVENT_LABEL_DX,
             dy=-2,
-            fontSize=11,
+            fontSize=FONT_PX,
             color=EVENT_COLOUR,
             aria=False,
         )
@@ -248,7 +258,7 @@ def target_layer(
             dx=8 if left else -8,
             dy=-3,
             color=TARGET_COLOUR,
-            fontSize=11,
+            fontSize=FONT_PX,
             aria=False,
         )
         .encode(x=alt.X("month:T"), y=alt.Y("value:Q"), text=alt.Text("text:N"))
@@ -302,7 +312,7 @@ def time_chart(
             )
             layers.append(
                 alt.Chart(labels)
-                .mark_text(dy=-6, fontSize=10, color="#333333", aria=False)
+                .mark_text(dy=-6, fontSize=FONT_PX, color="#333333", aria=False)
                 .encode(x=alt.X("month:T"), y=y, text=alt.Text("label:N"))
             )
     else:
@@ -339,7 +349,7 @@ def time_chart(
     # The event rules drawn first, behind the bars and lines: an event never covers a figure.
     if (rule := event_layer(events, months, lang, width)) is not None:
         layers.insert(0, rule)
-    return alt.layer(*layers).properties(width=width, height=height)
+    return _readable(alt.layer(*layers).properties(width=width, height=height))
 
 
 def stacked_chart(
@@ -391,7 +401,7 @@ def stacked_chart(
     # The event rules drawn first, behind the bars: an event never covers a figure.
     if (rule := event_layer(events, months, lang, width)) is not None:
         layers.insert(0, rule)
-    return alt.layer(*layers).properties(width=width, height=height)
+    return _readable(alt.layer(*layers).properties(width=width, height=height))
 
 
 # The funnel: the stages in one colour; the outcomes of the last stage in neutral colours, so
@@ -448,4 +458,4 @@ def funnel_chart(
                 bases, anchor="start", fontSize=12, fontWeight="normal", color="#333333"
             )
         )
-    return chart
+    return _readable(chart)
