@@ -200,7 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-synthetic", action="store_true")
     ap.add_argument("--synthetic", default="100,15,120", help="initiatives,measures,months")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (logs, databases)")
+    ap.add_argument(
+        "--width", type=int, default=1280, help="browser width in px (768: a tablet, 1024 high)"
+    )
     args = ap.parse_args(argv)
+    page_loads.VIEWPORT = {"width": args.width, "height": 1024 if args.width < 1000 else 900}
     if args.quick:
         args.rounds, args.server_runs, args.skip_synthetic = 3, 2, True
 
@@ -315,7 +319,8 @@ def main(argv: list[str] | None = None) -> int:
             emit(
                 [
                     "",
-                    f"BROWSER ({db_label}), {args.rounds} loads per page and mode; ms from "
+                    f"BROWSER ({db_label}, {args.width} px wide), {args.rounds} loads per page "
+                    "and mode; ms from "
                     "navigation start to the first frame with the script notRunning and the "
                     "content and images all there",
                     "first = new browser context each time (empty cache); returning = the same "

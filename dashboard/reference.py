@@ -41,8 +41,12 @@ def events_frame(path: Path = EVENTS_PATH) -> pd.DataFrame:
 
 
 def targets_frame(path: Path = TARGETS_PATH) -> pd.DataFrame:
-    """Targets: measure, category, month, value, label_da, label_en, source."""
-    columns = ["measure_id", "category", "target_month", "value", "label_da", "label_en", "source"]
+    """Targets: measure, category, month (the deadline), value, label_da, label_en, source, and
+    an optional `from` (the month the target applies from)."""
+    columns = [
+        "measure_id", "category", "target_month", "value", "label_da", "label_en", "source",
+        "from_month",
+    ]  # fmt: skip
     if not path.exists():
         return pd.DataFrame(columns=columns)
     with path.open(encoding="utf-8") as fh:
@@ -55,6 +59,7 @@ def targets_frame(path: Path = TARGETS_PATH) -> pd.DataFrame:
                 "label_da": r["label_da"],
                 "label_en": r.get("label_en") or r["label_da"],
                 "source": r.get("source") or "",
+                "from_month": parse_month(r["from"]) if r.get("from") else None,
             }
             for r in csv.DictReader(fh)
         ]

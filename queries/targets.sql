@@ -3,6 +3,7 @@ select
     measure_id as measure,
     category,
     target_month,
+    from_month,
     value,
     label_da,
     label_en,

@@ -424,6 +424,46 @@ def test_a_target_outside_the_period_is_marked_at_its_edge_pointing_to_its_month
     assert text in svg_texts(render.chart_svg(chart))
 
 
+def target_spans(spec: dict) -> list[dict]:
+    """The rows of the targets' goal lines (rule layers with an end month)."""
+    return [
+        row
+        for layer in layers(spec)
+        if mark(layer) == "rule" and "x2" in layer.get("encoding", {})
+        for row in rows(spec, layer)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("start", "span"),
+    [
+        (T(2025, 2, 1), (T(2025, 2, 1), MONTHS[-1])),
+        (T(2024, 6, 1), (MONTHS[0], MONTHS[-1])),  # cut to the period
+        (None, None),  # no start month: a mark at its deadline only
+        (T(2026, 1, 1), None),  # a start after the deadline draws nothing
+    ],
+    ids=["from-inside", "from-before-the-period", "no-from", "from-after-deadline"],
+)
+def test_a_target_with_a_start_month_is_a_goal_line_from_it_to_its_deadline(
+    start: pd.Timestamp | None, span: tuple[pd.Timestamp, pd.Timestamp] | None
+) -> None:
+    chart = charts.time_chart(
+        level_data(SCREENED),
+        months=MONTHS,
+        value_title="Antal",
+        targets=TARGETS.assign(from_month=[start]),
+    )
+    spec = chart.to_dict(validate=False)
+    spans = target_spans(spec)
+    if span is None:
+        assert spans == []
+    else:
+        (line,) = spans
+        assert (pd.Timestamp(line["month"]), pd.Timestamp(line["month2"])) == span
+        assert line["value"] == 150.0 and line["description"].startswith("Mål: 150")
+    assert len(target_marks(spec)) == 1  # the deadline keeps its mark
+
+
 @pytest.mark.parametrize("targets", [None, TARGETS.iloc[:0]], ids=["none", "empty"])
 def test_without_a_target_there_is_no_goal_line(targets: pd.DataFrame | None) -> None:
     chart = charts.time_chart(

@@ -265,7 +265,41 @@ def target_layer(
         for left in (True, False)
         if (data["left"] == left).any()
     ]
-    return alt.layer(point, *texts)
+    return alt.layer(*_target_spans(targets, due, description, months), point, *texts)
+
+
+def _target_spans(
+    targets: pd.DataFrame, due: list[pd.Timestamp], description: list[str], months: list
+) -> list[alt.Chart]:
+    """A dashed goal line from each target's start month (`from_month`, when it has one) to its
+    deadline, cut to the period: the months the target applies to, and no others."""
+    starts = targets["from_month"] if "from_month" in targets else [None] * len(targets)
+    rows = [
+        {
+            "month": max(pd.Timestamp(start), months[0]),
+            "month2": min(end, months[-1]),
+            "value": float(value),
+            "description": text,
+        }
+        for start, end, value, text in zip(starts, due, targets["value"], description, strict=True)
+        if start is not None
+        and not pd.isna(start)
+        and pd.Timestamp(start) < end
+        and pd.Timestamp(start) <= months[-1]
+        and end >= months[0]
+    ]
+    if not rows:
+        return []
+    return [
+        alt.Chart(pd.DataFrame(rows))
+        .mark_rule(color=TARGET_COLOUR, strokeDash=[6, 3], strokeWidth=2)
+        .encode(
+            x=alt.X("month:T"),
+            x2=alt.X2("month2"),
+            y=alt.Y("value:Q"),
+            description=alt.Description("description:N"),
+        )
+    ]
 
 
 def time_chart(
