@@ -1,8 +1,16 @@
-"""Thin pages: they read via dashboard.web.appdata and draw; no SQL here."""
+"""Thin pages: they read via dashboard.web.appdata and draw; no SQL here. `show` draws every
+page the same way: the frame, the note that `krimdash init` is needed, then the page's one
+HTML block (title, DEMO banner, body)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
+
+from dashboard.web import appdata, views
+from dashboard.web.settings import Settings
+from dashboard.web.texts import text
 
 
 def frame_first(frame: str) -> str:
@@ -11,3 +19,20 @@ def frame_first(frame: str) -> str:
     if frame:
         st.html(frame)
     return ""
+
+
+def show(
+    s: Settings, frame: str, title: str, body: Callable[[], str], *, has_figures: bool = True
+) -> None:
+    """A page: `frame` at the start of its one HTML block with the title, the DEMO banner and
+    `body()`; the init note above it when one is due; without figures, a plain note instead
+    (and `body` is not called)."""
+    if note := appdata.init_note(s.lang):
+        frame = frame_first(frame)
+        st.warning(note)
+    if not has_figures:
+        frame_first(frame)
+        st.title(title)
+        st.markdown(text("no_figures", s.lang))
+        return
+    st.html(frame + views.heading(title) + appdata.demo_banner(s.lang) + body())
