@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dashboard.web.series import months_between
-from dashboard.web.settings import Settings, parse_settings
+from dashboard.web.settings import MAX_CHOICE_CHARS, Settings, parse_settings
 
 T = pd.Timestamp
 MONTHS = months_between(T(2025, 1, 1), T(2025, 6, 1))
@@ -180,3 +180,30 @@ def test_a_pages_month_is_the_chosen_one_only_when_the_page_offers_it(
 def test_the_language_is_read_from_sprog_and_from_addresses_made_before_it(key: str) -> None:
     assert parse_settings({key: "en"}, MONTHS).lang == "en"
     assert "lang" not in parse_settings({key: "en"}, MONTHS).params()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("2025-03" * 150_000, id="huge"),
+        pytest.param("2025-03\x00", id="nul"),
+        pytest.param("\x1b[31m2025-03", id="escape"),
+        pytest.param("2025-03\u202e", id="bidi-override"),
+        pytest.param("top100\r\nSet-Cookie: x=1", id="header-split"),
+        pytest.param("x" * (MAX_CHOICE_CHARS + 1), id="one-too-long"),
+    ],
+)
+def test_a_page_choice_that_no_link_made_is_dropped_not_carried_into_every_link(
+    value: str,
+) -> None:
+    params = {"side": value, "tragt": value, "fra": value, "til": value, "vis": value}
+    view = parse_settings(params, MONTHS, extra_keys=("side", "tragt"))
+    assert view.extra == ()
+    assert view == parse_settings({}, MONTHS, extra_keys=("side", "tragt"))
+    assert len(view.link("")) < 200
+
+
+def test_a_formula_or_markup_of_plausible_length_stays_text_in_the_link() -> None:
+    view = parse_settings({"tragt": '=HYPERLINK("x")<b>'}, MONTHS, extra_keys=("tragt",))
+    assert dict(view.extra) == {"tragt": '=HYPERLINK("x")<b>'}
+    assert "%3Cb%3E" in view.link("") and "<b>" not in view.link("")

@@ -75,6 +75,15 @@ def _month(value: str | None) -> pd.Timestamp | None:
         return None
 
 
+# A page's own choices are short: a month, a page id, a preset's name. Anything longer, or with
+# control characters, is no choice a link made; it is dropped rather than copied into every link.
+MAX_CHOICE_CHARS = 64
+
+
+def _plausible(value: str | None) -> bool:
+    return bool(value) and len(value) <= MAX_CHOICE_CHARS and value.isprintable()
+
+
 def language(params: Mapping[str, str]) -> str:
     """The language the address asks for (`sprog`, or `lang` in addresses made before it), or
     Danish."""
@@ -99,5 +108,5 @@ def parse_settings(
     if first is not None and last is not None and first > last:
         first, last = last, first
     chosen = [m for m in months if first <= m <= last] if months else []
-    extra = tuple((k, params[k]) for k in extra_keys if params.get(k))
+    extra = tuple((k, params[k]) for k in extra_keys if _plausible(params.get(k)))
     return Settings(lang, chosen, MODES.get(params.get("vis", ""), False), extra)
