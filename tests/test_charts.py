@@ -1043,3 +1043,22 @@ def test_a_share_above_100_percent_gets_an_axis_that_shows_it_goes_beyond() -> N
     ticks = value_ticks(chart)
     assert "100\u00a0%" in [text for _, text in ticks]
     assert ticks[-1][1] == "140\u00a0%" and ticks[-1][0] == pytest.approx(charts.HEIGHT, abs=1)
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b[31m", "\x07", "\x7f"])
+def test_a_control_character_in_a_label_is_drawn_as_a_replacement_not_a_crash(
+    control: str,
+) -> None:
+    # vl-convert aborts the whole process on a NUL or an escape in any text of a chart.
+    label = f"Screenede{control}sager"
+    data = level_data(SCREENED).assign(
+        description=[
+            charts.describe(m, v, label, "da") for m, v in zip(MONTHS, SCREENED, strict=True)
+        ]
+    )
+    chart = charts.time_chart(data, months=MONTHS, value_title=label)
+    texts = svg_texts(render.chart_svg(chart))
+    assert "Screenede\ufffdsager" in texts or any("\ufffd" in t for t in texts)
+    assert not any(c in "".join(texts) for c in "\x00\x1b\x07\x7f")
+    boxes = render.chart_image(chart).boxes
+    assert boxes and all("\x00" not in b.title and "\x1b" not in b.title for b in boxes)

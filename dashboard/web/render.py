@@ -50,9 +50,31 @@ _MARK_WITH_LABEL = re.compile(r'<(path|rect|line)\b([^>]*?)aria-label="([^"]*)"(
 _ROOT = re.compile(r"^<svg ([^>]*?)width=\"(\d+(?:\.\d+)?)\" height=\"(\d+(?:\.\d+)?)\"")
 
 
+# Control characters (a NUL, an escape) in any text of a chart make vl-convert abort the whole
+# process; they are shown as the replacement character instead. Line breaks and tabs stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def drawn_text(text: str) -> str:
+    """A text as a chart draws it: control characters become the replacement character."""
+    return _CONTROL.sub("\ufffd", text)
+
+
+def _without_control(value: object) -> object:
+    if isinstance(value, str):
+        return drawn_text(value)
+    if isinstance(value, dict):
+        return {k: _without_control(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_control(v) for v in value]
+    return value
+
+
 def _spec_json(chart: alt.TopLevelMixin) -> str:
-    """The chart's spec as canonical JSON: the cache key of its drawing."""
-    return json.dumps(chart.to_dict(validate=False), sort_keys=True, default=str)
+    """The chart's spec as canonical JSON, texts without control characters: the cache key of
+    its drawing."""
+    spec = _without_control(chart.to_dict(validate=False))
+    return json.dumps(spec, sort_keys=True, default=str)
 
 
 @lru_cache(maxsize=1024)
