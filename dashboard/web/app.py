@@ -11,6 +11,7 @@ from functools import partial
 
 import streamlit as st
 
+from dashboard.access import Reader
 from dashboard.db import DatabaseBusy
 from dashboard.web import appdata, views
 from dashboard.web.app_pages import compare, initiative, overview
@@ -33,11 +34,13 @@ except DatabaseBusy:
 lang = settings.lang
 
 frame = ""  # the frame's HTML, made below once the current page is known
+# The reader the pages are drawn for. Until sign-in is configured, everyone reads every month.
+reader = Reader(subject="", name="", role="analyst")
 
 
-def framed(render: Callable[[str], None]) -> Callable[[], None]:
-    """The page's render, given the frame to put at the start of its one HTML block."""
-    return lambda: render(frame)
+def framed(render: Callable[[str, Reader], None]) -> Callable[[], None]:
+    """The page's render, given the frame to put at the start of its one HTML block and the reader."""
+    return lambda: render(frame, reader)
 
 
 routes = [  # (path, title, render); the overview's path is ''
