@@ -346,14 +346,55 @@ def cmd_retract(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+# Streamlit's sign-in settings (the [auth] section; see README, "Log ind"): beside the app's
+# config.toml unless `krimdash serve --secrets FILE` names another file.
+SECRETS_FILE = Path(__file__).resolve().parent / "web" / ".streamlit" / "secrets.toml"
+
+
 def cmd_serve(args: argparse.Namespace, store: Store) -> int:
+    from .web import store_shim, testlogin  # no Streamlit import in the CLI
+
     app = Path(__file__).resolve().parent / "web" / "app.py"
+    secrets_file = Path(args.secrets).resolve() if args.secrets else SECRETS_FILE
+    if args.secrets and not secrets_file.is_file():
+        _err(f"Fejl: login-opsætningen {secrets_file} findes ikke.")
+        return EXIT_USAGE
+    secrets_ = testlogin.read_secrets(secrets_file)  # ValueError (broken TOML): exit code 2
+    if testlogin.signin_configured(secrets_):
+        test = testlogin.is_test_provider(secrets_)
+        if (
+            test
+            and store.exists()
+            and not config.allow_test_login()
+            and not store_shim.made_by_demo_init(store)
+        ):
+            _err(testlogin.REFUSAL)
+            return EXIT_USAGE
+        redirect = str(secrets_["auth"]["redirect_uri"]).replace("{port}", str(args.port))
+        start = redirect.removesuffix("/oauth2callback") + "/"
+        _say(
+            f"Login er sat op ({secrets_file}). Åbn {start} (samme værtsnavn som "
+            "redirect_uri, ellers mister browseren login-cookien)."
+        )
+        if test:
+            _say("Test-login (oidc-provider-mock): kun til demotal og test.")
+    else:
+        public = store.exists() and store_shim.public_view(store)
+        _say(
+            f"Ingen login-opsætning ({secrets_file} har intet [auth]-afsnit): serverer kun den "
+            + (
+                "offentlige visning (godkendte måneder, små tal skjult)."
+                if public
+                else "offentlige visning, og den er slået fra (krimdash public on): "
+                "læsere ser kun en side om, at der intet er at vise."
+            )
+        )
     env = {**os.environ, "KRIMDASH_DB": str(store.path.resolve())}
     command = [
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.port", str(args.port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--server.address", args.address,
-        "--client.toolbarMode", "viewer",
+        "--client.toolbarMode", "viewer", "--secrets.files", str(secrets_file),
     ]  # fmt: skip
     # Become the server process, so a stop signal reaches Streamlit itself and leaves no orphan.
     os.execve(sys.executable, command, env)
@@ -476,6 +517,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--address", default="0.0.0.0", metavar="ADRESSE", help="adresse (standard 0.0.0.0)"
+    )
+    p.add_argument(
+        "--secrets",
+        metavar="FIL",
+        help="login-opsætningen ([auth], se README) (standard dashboard/web/.streamlit/secrets.toml)",
     )
     p.set_defaults(func=cmd_serve)
     parser.commands = sub.choices  # type: ignore[attr-defined]

@@ -54,6 +54,11 @@ ENV_VARS: dict[str, EnvVar] = {
         "the measure catalog that `init` loads and `import`, `check` and `template` check "
         "against (the benchmark's large synthetic catalogs use it)",
     ),
+    "KRIMDASH_ALLOW_TEST_LOGIN": EnvVar(
+        "unset",
+        "`1` lets the local test sign-in (oidc-provider-mock) run on a database not made by "
+        "`init --demo`, for tests only; every page then shows a red TEST-LOGIN bar",
+    ),
 }
 
 
@@ -73,6 +78,12 @@ def db_path() -> Path:
 def catalog_path() -> Path:
     """The catalog file: KRIMDASH_CATALOG, else data/catalog.toml."""
     return Path(_env("KRIMDASH_CATALOG") or DEFAULT_CATALOG)
+
+
+def allow_test_login() -> bool:
+    """KRIMDASH_ALLOW_TEST_LOGIN=1: the test sign-in may run on a database not made by
+    `init --demo` (tests only)."""
+    return _env("KRIMDASH_ALLOW_TEST_LOGIN") == "1"
 
 
 def user_name() -> str:

@@ -1,7 +1,17 @@
-"""The Streamlit entrypoint: the frame (page links, language, period, level/change, the DEMO
-chip: a top bar at the start of each page's one HTML block) and the router. The reader's choices live in the address (dashboard.web.settings), so the
-frame is plain links and one form, and pages are one block of HTML each (dashboard.web.views),
-cached per data version in dashboard.web.appdata.
+"""The Streamlit entrypoint: the gate (who is reading, dashboard.web.auth), then the frame (page
+links, language, period, level/change, the DEMO chip: a top bar at the start of each page's one
+HTML block) and the router. The reader's choices live in the address (dashboard.web.settings),
+so the frame is plain links and one form, and pages are one block of HTML each
+(dashboard.web.views), cached per data version in dashboard.web.appdata.
+
+The gate runs before any figure is read:
+- the local test sign-in on a database not made by `init --demo` stops here (auth);
+- `?log_ud=1` signs out, `?log_ind=1` (or the "Log ind" page's button) starts the sign-in;
+- a signed-in identity without a role sees "Ingen adgang" and nothing else;
+- an anonymous reader sees the public view when it is on, else only the "Log ind" page;
+- a signed-in reader sees the pages of their role (admins also "Administration").
+Sign-ins, refused sign-ins and pages, and views of internal pages go to the access log, never
+to the figures' database.
 """
 
 from __future__ import annotations
@@ -10,20 +20,78 @@ from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard.access import Reader
-from dashboard.db import DatabaseBusy
-from dashboard.web import appdata, views
-from dashboard.web.app_pages import compare, initiative, overview
+from dashboard.access import NotAllowed, Reader
+from dashboard.db import DatabaseBusy, Store
+from dashboard.months import month_label
+from dashboard.web import appdata, auth, store_shim, views
+from dashboard.web.app_pages import admin, compare, initiative, login, noaccess, overview
 from dashboard.web.settings import PAGE, language
 from dashboard.web.texts import text
+
+LOG_OUT = "log_ud"  # ?log_ud=1 signs out (the frame's "Log ud" link)
+LOG_IN = "log_ind"  # ?log_ind=1 starts the sign-in
+LOGIN_PAGE = "log-ind"  # ?side=log-ind: the "Log ind" page
+ADMIN_PAGE = "admin"  # ?side=admin: users and the access log (admins)
 
 st.set_page_config(page_title="krimdash", layout="wide")
 
 lang = language(st.query_params.to_dict())
-if not appdata.store().exists():
+store = appdata.store()
+if not store.exists():
     st.error(text("no_database", lang))
     st.stop()
+
+secrets = auth.secrets()
+configured = auth.signin_configured(secrets)
+try:
+    if refusal := auth.test_login_refusal(store, secrets):
+        st.error(refusal)
+        st.stop()
+    reader = auth.current_reader(store, secrets)
+    public = auth.public_view(store)
+except DatabaseBusy:
+    st.error(text("busy", lang))
+    st.stop()
+
+asked = st.query_params.get(PAGE, "")
+who = reader.subject or "anonym"
+
+if configured and reader.signed_in and st.query_params.get(LOG_OUT):
+    auth.log_out()
+    st.stop()
+if configured and not reader.signed_in and st.query_params.get(LOG_IN):
+    auth.log_in()
+    st.stop()
+
+
+def first_run_of_session() -> bool:
+    """True once per browser session: the run a sign-in (or a refused one) is logged in."""
+    ctx = get_script_run_ctx()
+    session = ctx.session_id if ctx else ""
+    if session in auth.SESSIONS_LOGGED:
+        return False
+    auth.SESSIONS_LOGGED.add(session)
+    return True
+
+
+if reader.signed_in and reader.audience is None:  # signed in, but no role: nothing else
+    if first_run_of_session():
+        store_shim.record("sign_in_refused", who=who, role=None, what="ingen rolle", ok=False)
+    if asked:
+        store_shim.record("page_refused", who=who, role=None, target=asked[:64], ok=False)
+    noaccess.render(reader, lang=lang, log_out=auth.log_out)
+    st.stop()
+if reader.signed_in and first_run_of_session():
+    store_shim.record("sign_in", who=who, role=reader.role)
+
+if not reader.signed_in and not public:  # the public view is off: the "Log ind" page only
+    if asked and asked != LOGIN_PAGE:
+        store_shim.record("page_refused", who=who, role=None, target=asked[:64], ok=False)
+    login.render("", reader, lang=lang, public=False, configured=configured, log_in=auth.log_in)
+    st.stop()
+
 try:
     demo, _ = appdata.demo_status()
     settings = appdata.settings()
@@ -34,8 +102,6 @@ except DatabaseBusy:
 lang = settings.lang
 
 frame = ""  # the frame's HTML, made below once the current page is known
-# The reader the pages are drawn for. Until sign-in is configured, everyone reads every month.
-reader = Reader(subject="", name="", role="analyst")
 
 
 def framed(render: Callable[[str, Reader], None]) -> Callable[[], None]:
@@ -48,12 +114,19 @@ routes = [  # (path, title, render); the overview's path is ''
     *((i.id, i.name(lang), framed(partial(initiative.render, i.id))) for i in catalog.initiatives),
     ("sammenlign", text("page_compare", lang), framed(compare.render)),
 ]
+if not reader.signed_in and configured:
+    page_login = partial(login.render, lang=lang, public=True, configured=True, log_in=auth.log_in)
+    routes.append((LOGIN_PAGE, text("page_login", lang), framed(page_login)))
+if reader.can("manage_users") or reader.can("read_access_log"):
+    routes.append((ADMIN_PAGE, text("page_admin", lang), framed(partial(admin.render, lang=lang, store=store))))  # fmt: skip
 # Every page lives at the root, named in the address (`?side=top100`, settings.PAGE): at a path
 # address such as /top100 Streamlit's frontend first looks for its server under that path (a 404
 # at /top100/_stcore/health) and tries the root only 100 ms later, on every visit. The root
 # shows the page the address names; path addresses (older bookmarks) still work.
-home = st.query_params.get(PAGE, "")
-home = home if home in {path for path, _, _ in routes} else ""
+paths = {path for path, _, _ in routes}
+if asked and asked not in paths:
+    store_shim.record("page_refused", who=who, role=reader.role, target=asked[:64], ok=False)
+home = asked if asked in paths else ""
 pages = [
     (path, title, st.Page(render, title=title, url_path=path or "overblik", default=path == home))
     for path, title, render in routes
@@ -73,4 +146,46 @@ frame = views.sidebar(
     appdata.available_months(),
     bool(demo),
 )
+if reader.signed_in:  # a look at internal figures (the public view is open material)
+    target = "&".join(f"{k}={v}" for k, v in settings.params().items())
+    store_shim.record(
+        "page_view", who=who, role=reader.role, what=current or "overblik", target=target
+    )
 page.run()
+
+
+def approval(store: Store, reader: Reader, lang: str) -> None:
+    """Under the overview, for the rådmand: the shown month's status and the button that
+    approves it (or reopens it). The store checks the role again (approvals.approve)."""
+    months = appdata.available_months()
+    status = store_shim.month_status(store, months[-1]) if months else None
+    if status is None:  # no month status on this branch yet (store_shim)
+        return
+    default = appdata.complete_month() or months[-1]
+    month = appdata.settings().month_param(appdata.OVERVIEW_MONTH, months, default)
+    status = store_shim.month_status(store, month)
+    label = month_label(month.date(), lang)
+    approved = status == "approved"
+    st.markdown(
+        text("month_status_approved" if approved else "month_status_draft", lang).format(
+            month=label
+        )
+    )
+    key = "reopen" if approved else "approve"
+    if st.button(text(f"{key}_button", lang).format(month=label), key=f"{key}-{month:%Y-%m}"):
+        act = store_shim.reopen if approved else store_shim.approve
+        try:
+            act(store, month, user=reader.subject or "", role=reader.role)
+        except NotAllowed as e:
+            store_shim.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}", ok=False)
+            st.error(str(e))
+            return
+        except DatabaseBusy:
+            st.error(text("busy", lang))
+            return
+        store_shim.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}")
+        st.rerun()
+
+
+if current == "" and reader.can("approve"):
+    approval(store, reader, lang)

@@ -358,3 +358,81 @@ EN |= {
         "figures for every measure; choose {newer} as the month to see it."
     )
 }
+
+
+# Issue 8, sign-in and the web gate (dashboard/web/auth.py, app.py, app_pages/login.py,
+# noaccess.py, admin.py).
+DA |= {
+    "page_login": "Log ind",
+    "login_button": "Log ind",
+    "logout_button": "Log ud",
+    "login_title": "Log ind",
+    "login_intro": (
+        "Tallene handler om rigtige familier og unge, så de interne sider kræver login med "
+        "kommunens login. Udvalgets godkendte månedsnotat er åbent materiale."
+    ),
+    "login_public_off": "Den offentlige visning er slået fra: log ind for at se tallene.",
+    "login_public_on": "Uden login ser du den offentlige visning (godkendte måneder, små tal skjult).",
+    "login_not_configured": (
+        'Login er ikke sat op på denne server (se README, "Log ind"), og den offentlige '
+        "visning er slået fra: der er intet at vise."
+    ),
+    "noaccess_title": "Ingen adgang",
+    "noaccess_body": (
+        "Du er logget ind som {who}, men har endnu ingen rolle i krimdash. Kontakt "
+        "administratoren, hvis du skal have adgang; oplys dette brugernavn: {subject}"
+    ),
+    "page_admin": "Administration",
+    "admin_title": "Administration",
+    "admin_users": "Brugere og roller",
+    "admin_users_note": "Roller ændres med `krimdash user add SUBJEKT --role ...` og `krimdash user remove SUBJEKT`.",
+    "admin_no_users": "Ingen brugere endnu.",
+    "admin_log": "Adgangslog (nyeste først)",
+    "admin_log_missing": "Adgangsloggen findes ikke endnu i denne udgave.",
+    "admin_log_empty": "Adgangsloggen er tom.",
+    "col_subject": "Bruger",
+    "col_role": "Rolle",
+    "month_status_approved": "{month} er godkendt.",
+    "month_status_draft": "{month} er KLADDE: ikke godkendt endnu, og udvalget ser den ikke.",
+    "approve_button": "Godkend {month}",
+    "reopen_button": "Genåbn {month} (tilbage til kladde)",
+    "approved_done": "{month} er godkendt.",
+    "reopened_done": "{month} er genåbnet og er nu kladde.",
+}
+EN |= {
+    "page_login": "Log in",
+    "login_button": "Log in",
+    "logout_button": "Log out",
+    "login_title": "Log in",
+    "login_intro": (
+        "The figures are about real families and young people, so the internal pages require "
+        "signing in with the municipality's login. The committee's approved monthly note is open."
+    ),
+    "login_public_off": "The public view is switched off: log in to see the figures.",
+    "login_public_on": "Without logging in you see the public view (approved months, small counts hidden).",
+    "login_not_configured": (
+        'Sign-in is not set up on this server (see README, "Log ind"), and the public view is '
+        "switched off: there is nothing to show."
+    ),
+    "noaccess_title": "No access",
+    "noaccess_body": (
+        "You are logged in as {who}, but have no role in krimdash yet. Contact the "
+        "administrator if you need access; give them this user name: {subject}"
+    ),
+    "page_admin": "Administration",
+    "admin_title": "Administration",
+    "admin_users": "Users and roles",
+    "admin_users_note": "Roles are changed with `krimdash user add SUBJECT --role ...` and `krimdash user remove SUBJECT`.",
+    "admin_no_users": "No users yet.",
+    "admin_log": "Access log (newest first)",
+    "admin_log_missing": "The access log does not exist yet in this version.",
+    "admin_log_empty": "The access log is empty.",
+    "col_subject": "User",
+    "col_role": "Role",
+    "month_status_approved": "{month} is approved.",
+    "month_status_draft": "{month} is a DRAFT (KLADDE): not approved yet, and the committee does not see it.",
+    "approve_button": "Approve {month}",
+    "reopen_button": "Reopen {month} (back to draft)",
+    "approved_done": "{month} is approved.",
+    "reopened_done": "{month} is reopened and is now a draft.",
+}

@@ -1,0 +1,48 @@
+"""Administration (admin only): the users and their roles, and the access log, read-only.
+Roles are changed with `krimdash user add|remove`."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard.access import Reader
+from dashboard.db import Store
+from dashboard.web import store_shim
+from dashboard.web.app_pages import frame_first
+from dashboard.web.texts import text
+
+
+def render(frame: str, reader: Reader, *, lang: str, store: Store) -> None:
+    if not (reader.can("manage_users") or reader.can("read_access_log")):
+        return  # app.py never routes here for other roles; the page checks again
+    frame_first(frame)
+    st.title(text("admin_title", lang))
+    if reader.can("manage_users"):
+        st.subheader(text("admin_users", lang))
+        users = store_shim.list_users(store)
+        if users:
+            st.dataframe(
+                pd.DataFrame(users, columns=[text("col_subject", lang), text("col_role", lang)]),
+                hide_index=True,
+            )
+        else:
+            st.markdown(text("admin_no_users", lang))
+        st.caption(text("admin_users_note", lang))
+    if reader.can("read_access_log"):
+        st.subheader(text("admin_log", lang))
+        rows = store_shim.read_log()
+        if rows is None:
+            st.markdown(text("admin_log_missing", lang))
+        elif not rows:
+            st.markdown(text("admin_log_empty", lang))
+        else:
+            st.dataframe(pd.DataFrame([_row(r) for r in rows]), hide_index=True)
+
+
+def _row(row: object) -> dict:
+    if isinstance(row, dict):
+        return row
+    if hasattr(row, "_asdict"):
+        return row._asdict()
+    return {"": str(row)}
