@@ -49,6 +49,33 @@ def krimdash_serve(port: int) -> list[str]:
     ]  # fmt: skip
 
 
+def krimdash_serve_signed(secrets: Path, provider: str) -> Callable[[int], list[str]]:
+    """`krimdash serve` with sign-in through the test provider at `provider`: the secrets file
+    (redirect_uri on 127.0.0.1:port, the host the browser opens) is written when the port is
+    known."""
+    from dashboard.web import testlogin
+
+    def command(port: int) -> list[str]:
+        testlogin.write_secrets(secrets, port, provider)
+        return [*krimdash_serve(port), "--secrets", str(secrets)]
+
+    return command
+
+
+@contextlib.contextmanager
+def oidc_provider(log: Path | None = None) -> Iterator[str]:
+    """The local OpenID Connect test provider (oidc-provider-mock, dashboard/web/testlogin.py)
+    with the demo users, on a free 127.0.0.1 port; yields its address."""
+    from dashboard.web import testlogin
+
+    port = free_port()
+    process = testlogin.start_provider(port, log)
+    try:
+        yield testlogin.provider_url(port)
+    finally:
+        testlogin.stop(process)
+
+
 def streamlit_run(script: Path, port: int) -> list[str]:
     """Any Streamlit script with the server options `krimdash serve` gives the dashboard
     (dashboard/cli.py), on 127.0.0.1:port: for a page measured beside the dashboard."""

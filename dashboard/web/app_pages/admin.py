@@ -22,10 +22,8 @@ def render(frame: str, reader: Reader, *, lang: str, store: Store) -> None:
         st.subheader(text("admin_users", lang))
         users = store_shim.list_users(store)
         if users:
-            st.dataframe(
-                pd.DataFrame(users, columns=[text("col_subject", lang), text("col_role", lang)]),
-                hide_index=True,
-            )
+            columns = [text("col_subject", lang), text("col_role", lang)]
+            st.table(pd.DataFrame(users, columns=columns).set_index(columns[0]))
         else:
             st.markdown(text("admin_no_users", lang))
         st.caption(text("admin_users_note", lang))

@@ -1,0 +1,221 @@
+"""Sign-in as a person does it: `krimdash serve` on the demo data with Streamlit's sign-in
+pointed at the local OpenID Connect test provider (oidc-provider-mock, as `make run` starts it),
+read in headless Chromium. Each demo user signs in through the provider's page and sees exactly
+the pages of their role; an identity without a role sees "Ingen adgang" and nothing else; an
+anonymous visitor sees the public view with a way to sign in.
+
+The provider and the server are started once per session and shared; every sign-in uses a
+browser context of its own (its own cookies). Everything is on 127.0.0.1, the host of the
+redirect_uri (localhost would keep other cookies). In CI a missing Chromium fails these tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from servers import (
+    chromium_missing,
+    krimdash_serve_signed,
+    launch_chromium,
+    oidc_provider,
+    start,
+    stop,
+)
+
+pytestmark = pytest.mark.browser
+
+# Month status comes with the store's approvals (dashboard/approvals.py, issue 8's store part).
+HAS_APPROVALS = importlib.util.find_spec("dashboard.approvals") is not None
+needs_approvals = pytest.mark.skipif(
+    not HAS_APPROVALS, reason="month status (dashboard/approvals.py) is not on this branch yet"
+)
+
+
+@pytest.fixture(scope="session")
+def signin_browser():
+    if missing := chromium_missing():
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}: .ci/run installs it with apt-get install chromium")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    log = tmp_path_factory.mktemp("provider") / "provider.log"
+    try:
+        with oidc_provider(log) as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(f"the test provider did not start: {exc}; see {log}")
+
+
+@pytest.fixture(scope="session")
+def signin_server(demo_db: Path, provider: str, tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("signin")
+    command = krimdash_serve_signed(folder / "secrets.toml", provider)
+    try:
+        server = start(command, {"KRIMDASH_DB": str(demo_db)}, folder / "serve.log")
+    except RuntimeError as exc:
+        pytest.fail(f"the dashboard did not start: {exc}")
+    try:
+        yield server.url
+    finally:
+        stop(server)
+
+
+def _settled(page) -> None:
+    """Wait until Streamlit's script run has finished and the page has a heading."""
+    page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+        timeout=60_000
+    )
+    page.locator("[data-testid='stMain'] h1").first.wait_for(timeout=30_000)
+
+
+def _new_page(browser, url: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    _settled(page)
+    return page
+
+
+def _sign_in(browser, server: str, provider: str, subject: str):
+    """Sign in as `subject` the way a person does: "Log ind", the provider's page, back."""
+    page = _new_page(browser, f"{server}/?side=log-ind")
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url(f"{provider}/**", timeout=30_000)
+    predefined = page.get_by_role("button", name=subject, exact=True)
+    if predefined.count():
+        predefined.click()
+    else:  # any other subject: typed into the provider's form
+        page.fill("input[name='sub']", subject)
+        page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{server}/**", timeout=30_000)
+    _settled(page)
+    return page
+
+
+def _frame_links(page) -> list[str]:
+    return [a.strip() for a in page.locator("[data-testid='stMain'] header a").all_inner_texts()]
+
+
+def _body(page) -> str:
+    return page.locator("[data-testid='stMain']").inner_text()
+
+
+PAGES = ["Overblik", "TOP100", "Knæk Kurven", "Det Opsøgende Ungeteam", "Ungesporet"]
+
+
+@pytest.mark.parametrize(
+    ("subject", "admin"),
+    [("udvalg", False), ("raadmand", False), ("analytiker", False), ("admin", True)],
+)
+def test_each_demo_user_signs_in_and_sees_the_pages_of_their_role(
+    signin_browser, signin_server, provider, subject, admin
+):
+    page = _sign_in(signin_browser, signin_server, provider, subject)
+    links = _frame_links(page)
+    assert set(PAGES) <= set(links), links
+    assert "Log ind" not in links  # signed in
+    assert ("Administration" in links) is admin
+    assert page.locator(".tile").count() > 0  # the overview's figures
+    assert "Ingen adgang" not in _body(page)
+
+    page.goto(f"{signin_server}/?side=admin")
+    _settled(page)
+    # The admin page for the admin; anyone else asking for it gets the overview.
+    assert ("Brugere og roller" in _body(page)) is admin
+    if admin:
+        assert "raadmand" in _body(page)  # the users and their roles
+    else:
+        assert page.locator(".tile").count() > 0
+    page.context.close()
+
+
+def test_an_identity_without_a_role_sees_no_access_and_nothing_else(
+    signin_browser, signin_server, provider
+):
+    page = _sign_in(signin_browser, signin_server, provider, "fremmed@example.org")
+    body = _body(page)
+    assert "Ingen adgang" in body
+    assert "fremmed@example.org" in body  # the user name to give the administrator
+    assert _frame_links(page) == []  # no page links, no figures
+    assert page.locator(".tile").count() == 0
+    for side in ("top100", "sammenlign", "admin"):  # crafted addresses reach nothing either
+        page.goto(f"{signin_server}/?side={side}")
+        _settled(page)
+        body = _body(page)
+        assert "Ingen adgang" in body
+        assert page.locator("[data-testid='stMain'] :is(header, .tile, table)").count() == 0
+        assert "TOP100" not in body and "Screenede" not in body
+    page.context.close()
+
+
+def test_anonymous_visitor_sees_the_public_view_with_a_way_to_sign_in(
+    signin_browser, signin_server
+):
+    page = _new_page(signin_browser, signin_server)
+    links = _frame_links(page)
+    assert "Log ind" in links
+    assert "Administration" not in links
+    assert page.locator(".tile").count() > 0  # the demo data's public view is on
+    page.goto(f"{signin_server}/?side=admin")
+    _settled(page)
+    assert "Brugere og roller" not in _body(page)
+    page.context.close()
+
+
+def test_sign_out_ends_the_session(signin_browser, signin_server, provider):
+    page = _sign_in(signin_browser, signin_server, provider, "admin")
+    assert "Administration" in _frame_links(page)
+    page.goto(f"{signin_server}/?log_ud=1")
+    # Streamlit clears its cookie and sends the browser to the provider's end-session page
+    # (oidc-provider-mock asks to confirm), which sends it back to the dashboard.
+    page.wait_for_url(f"{provider}/oauth2/end_session**", timeout=30_000)
+    assert not [c for c in page.context.cookies() if c["name"].startswith("_streamlit_user")]
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(f"{signin_server}/**", timeout=30_000)
+    page.goto(signin_server)
+    _settled(page)
+    links = _frame_links(page)
+    assert "Log ind" in links and "Administration" not in links
+    page.context.close()
+
+
+def _overview_months(page) -> list[str]:
+    """The months the overview's month choice offers."""
+    select = page.locator("select[name='maaned'] option")
+    return [o.strip() for o in select.all_inner_texts()]
+
+
+@needs_approvals
+def test_committee_member_sees_no_draft_month_and_the_raadmand_sees_it_marked(
+    signin_browser, signin_server, provider, demo_db
+):
+    from dashboard.approvals import statuses
+
+    from dashboard.db import Store
+    from dashboard.months import month_label
+
+    drafts = [m for m, s in statuses(Store(demo_db)).items() if s != "approved"]
+    assert drafts, "init --demo leaves the latest demo month as kladde"
+    viewer = _sign_in(signin_browser, signin_server, provider, "udvalg")
+    raadmand = _sign_in(signin_browser, signin_server, provider, "raadmand")
+    for month in drafts:
+        label = month_label(month.date())
+        assert not any(label in o for o in _overview_months(viewer))
+        assert label not in _body(viewer)
+        assert any(label in o for o in _overview_months(raadmand))
+    assert "KLADDE" in _body(raadmand) + " ".join(_overview_months(raadmand))
+    viewer.context.close()
+    raadmand.context.close()
