@@ -352,7 +352,7 @@ SECRETS_FILE = Path(__file__).resolve().parent / "web" / ".streamlit" / "secrets
 
 
 def cmd_serve(args: argparse.Namespace, store: Store) -> int:
-    from .web import store_shim, testlogin  # no Streamlit import in the CLI
+    from . import store_shim, testlogin
 
     app = Path(__file__).resolve().parent / "web" / "app.py"
     secrets_file = Path(args.secrets).resolve() if args.secrets else SECRETS_FILE

@@ -53,7 +53,7 @@ def krimdash_serve_signed(secrets: Path, provider: str) -> Callable[[int], list[
     """`krimdash serve` with sign-in through the test provider at `provider`: the secrets file
     (redirect_uri on 127.0.0.1:port, the host the browser opens) is written when the port is
     known."""
-    from dashboard.web import testlogin
+    from dashboard import testlogin
 
     def command(port: int) -> list[str]:
         testlogin.write_secrets(secrets, port, provider)
@@ -64,9 +64,9 @@ def krimdash_serve_signed(secrets: Path, provider: str) -> Callable[[int], list[
 
 @contextlib.contextmanager
 def oidc_provider(log: Path | None = None) -> Iterator[str]:
-    """The local OpenID Connect test provider (oidc-provider-mock, dashboard/web/testlogin.py)
+    """The local OpenID Connect test provider (oidc-provider-mock, dashboard/testlogin.py)
     with the demo users, on a free 127.0.0.1 port; yields its address."""
-    from dashboard.web import testlogin
+    from dashboard import testlogin
 
     port = free_port()
     process = testlogin.start_provider(port, log)

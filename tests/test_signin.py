@@ -13,8 +13,9 @@ from apptest import APP, body, sidebar
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
+from dashboard import store_shim, testlogin
 from dashboard.access import Reader
-from dashboard.web import auth, store_shim, testlogin
+from dashboard.web import auth
 from dashboard.web.settings import PAGE
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,10 +22,11 @@ from functools import partial
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from dashboard import store_shim
 from dashboard.access import NotAllowed, Reader
 from dashboard.db import DatabaseBusy, Store
 from dashboard.months import month_label
-from dashboard.web import appdata, auth, store_shim, views
+from dashboard.web import appdata, auth, views
 from dashboard.web.app_pages import admin, compare, initiative, login, noaccess, overview
 from dashboard.web.settings import PAGE, language
 from dashboard.web.texts import text

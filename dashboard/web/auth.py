@@ -17,10 +17,9 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import config
+from dashboard import config, store_shim, testlogin
 from dashboard.access import Reader
 from dashboard.db import Store
-from dashboard.web import store_shim, testlogin
 
 
 def secrets() -> Mapping[str, Any]:
@@ -39,7 +38,7 @@ def signin_configured(secrets_: Mapping[str, Any]) -> bool:
 
 
 def test_login(secrets_: Mapping[str, Any]) -> bool:
-    """Whether sign-in goes through the local test provider (dashboard/web/testlogin.py)."""
+    """Whether sign-in goes through the local test provider (dashboard/testlogin.py)."""
     return signin_configured(secrets_) and testlogin.is_test_provider(secrets_)
 
 

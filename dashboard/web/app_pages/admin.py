@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard import store_shim
 from dashboard.access import Reader
 from dashboard.db import Store
-from dashboard.web import store_shim
 from dashboard.web.app_pages import frame_first
 from dashboard.web.texts import text
 

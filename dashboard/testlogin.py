@@ -1,6 +1,6 @@
 """The local OpenID Connect test provider (the PyPI package oidc-provider-mock) for the demo and
 the tests: its command with the demo users, the secrets file that points Streamlit's sign-in at
-it, how to recognise such a configuration, and `make run` (`python -m dashboard.web.testlogin`):
+it, how to recognise such a configuration, and `make run` (`python -m dashboard.testlogin`):
 the provider and the dashboard on demo data, with a fresh random cookie secret.
 
 The test provider signs anyone in who clicks a name: it is for demo data and tests only. A
@@ -59,7 +59,7 @@ def secrets_text(app_port: int, provider: str, cookie_secret: str | None = None)
     """The secrets file for Streamlit's sign-in against the test provider at `provider`."""
     cookie_secret = cookie_secret or secrets.token_urlsafe(32)
     return (
-        "# Written by `make run` (dashboard/web/testlogin.py) for the local test provider.\n"
+        "# Written by `make run` (dashboard/testlogin.py) for the local test provider.\n"
         "# For demo data and tests only; never for real figures. Not committed (.gitignore).\n"
         "[auth]\n"
         f'redirect_uri = "http://{HOST}:{app_port}/oauth2callback"\n'
@@ -169,7 +169,7 @@ def stop(process: subprocess.Popen) -> None:
 def main(argv: list[str] | None = None) -> int:
     """`make run`: the test provider, a fresh secrets file, and `krimdash serve` with it."""
     parser = argparse.ArgumentParser(
-        prog="python -m dashboard.web.testlogin",
+        prog="python -m dashboard.testlogin",
         description="Start den lokale test-login (oidc-provider-mock) og dashboardet på demotal.",
     )
     parser.add_argument("--db", required=True, help="databasefilen (lavet med init --demo)")
@@ -190,13 +190,24 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
         command = [sys.executable, "-m", "dashboard.cli", "--db", args.db, "serve",
-                   "--port", str(args.port), "--secrets", str(args.secrets)]  # fmt: skip
-        with contextlib.suppress(KeyboardInterrupt):
-            return subprocess.call(command)
-        return 0
+                   "--port", str(args.port), "--address", HOST, "--secrets", str(args.secrets)]  # fmt: skip
+        server = subprocess.Popen(command)
+        try:
+            return server.wait()
+        except KeyboardInterrupt:  # Ctrl-C reaches the server too (same process group)
+            return 0
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                server.wait(timeout=15)
     finally:
         stop(provider)
 
 
+def _stopped(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # so `finally` stops the provider and the server
+
+
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _stopped)
     raise SystemExit(main())
