@@ -227,6 +227,16 @@ def _xlsx_table(data: bytes) -> Table:
             finally:
                 workbook.close()
     except Exception as error:  # openpyxl raises many kinds on broken files
+        if _defused(error):  # openpyxl parses with defusedxml when it is installed
+            raise FileRejected(
+                [
+                    Problem(
+                        "Excel-filen afvises: den indeholder XML-entiteter eller en DTD, som "
+                        "kan bruges til angreb (fx «billion laughs» eller eksterne filer); "
+                        "gem den igen fra Excel"
+                    )
+                ]
+            ) from error
         raise FileRejected(
             [
                 Problem(
@@ -235,6 +245,16 @@ def _xlsx_table(data: bytes) -> Table:
             ]
         ) from error
     return table
+
+
+def _defused(error: BaseException | None) -> bool:
+    """Whether defusedxml refused the XML somewhere in the chain of `error`'s causes."""
+    seen = 0
+    while error is not None and seen < 10:
+        if type(error).__module__.startswith("defusedxml"):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 def _normalise(text: str) -> str:
