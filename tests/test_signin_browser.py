@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from servers import (
     chromium_missing,
+    krimdash_serve,
     krimdash_serve_signed,
     launch_chromium,
     oidc_provider,
@@ -219,3 +220,31 @@ def test_committee_member_sees_no_draft_month_and_the_raadmand_sees_it_marked(
     assert "KLADDE" in _body(raadmand) + " ".join(_overview_months(raadmand))
     viewer.context.close()
     raadmand.context.close()
+
+
+def test_a_broken_database_shows_no_error_details_in_the_browser(signin_browser, tmp_path):
+    """showErrorDetails = "none": the reader gets Streamlit's plain message, never the stack
+    trace, the exception or the database's path (they stay in the server's log)."""
+    db = tmp_path / "krimdash.duckdb"
+    db.write_bytes(b"this is not a DuckDB database\n" * 100)
+    log = tmp_path / "serve.log"
+    try:
+        server = start(krimdash_serve, {"KRIMDASH_DB": str(db)}, log)
+    except RuntimeError as exc:
+        pytest.fail(f"the dashboard did not start: {exc}")
+    try:
+        context = signin_browser.new_context()
+        page = context.new_page()
+        page.goto(server.url)
+        page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
+            timeout=60_000
+        )
+        shown = page.locator("[data-testid='stException'], [data-testid='stAlert']")
+        shown.first.wait_for(timeout=30_000)
+        text = page.locator("[data-testid='stMain']").inner_text()
+        for detail in ("Traceback", 'File "', "duckdb", "IOException", str(tmp_path)):
+            assert detail not in text
+        context.close()
+    finally:
+        stop(server)
+    assert "Traceback" in log.read_text(encoding="utf-8")  # the details are in the server's log
