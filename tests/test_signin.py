@@ -295,3 +295,62 @@ def test_the_raadmand_approves_the_shown_month_and_a_viewer_gets_no_button(
     approve[0].click().run()
     assert statuses(Store(db))[month] == "approved"
     assert ("approve", "raadmand", "raadmand", f"{month:%Y-%m}", True) in log
+
+
+class FakeMonths:
+    """Month status as the store keeps it (dashboard/approvals.py's approve/reopen/statuses),
+    kept here in memory so the approve button can be tested before the store's part lands."""
+
+    def __init__(self) -> None:
+        self.status: dict = {}
+        self.calls: list[tuple] = []
+
+    def month_status(self, store, month):
+        return self.status.get(month, "kladde")
+
+    def approve(self, store, month, *, user, role):
+        self.calls.append(("approve", month, user, role))
+        from dashboard.access import require
+
+        require(role, "approve", "godkende en måned")
+        self.status[month] = "approved"
+
+    def reopen(self, store, month, *, user, role):
+        self.calls.append(("reopen", month, user, role))
+        self.status[month] = "kladde"
+
+
+@pytest.fixture
+def months(monkeypatch: pytest.MonkeyPatch) -> FakeMonths:
+    fake = FakeMonths()
+    for name in ("month_status", "approve", "reopen"):
+        monkeypatch.setattr(store_shim, name, getattr(fake, name))
+    return fake
+
+
+def test_the_raadmand_approves_and_reopens_the_month_on_show(monkeypatch, demo_db, log, months):
+    at = run_as(monkeypatch, demo_db, "raadmand", maaned="2025-06")
+    assert "juni 2025 er KLADDE" in " ".join(m.value for m in at.markdown)
+    approve = [b for b in at.button if b.label == "Godkend juni 2025"]
+    assert len(approve) == 1
+    approve[0].click().run()
+    june = next(iter(months.status))
+    assert (june.year, june.month) == (2025, 6) and months.status[june] == "approved"
+    assert months.calls == [("approve", june, "raadmand", "raadmand")]
+    assert ("approve", "raadmand", "raadmand", "2025-06", True) in log
+    assert "juni 2025 er godkendt" in " ".join(m.value for m in at.markdown)
+    reopen = [b for b in at.button if b.label.startswith("Genåbn juni 2025")]
+    reopen[0].click().run()
+    assert months.status[june] == "kladde"
+
+
+@pytest.mark.parametrize("sub", ["udvalg", "analytiker", "admin"])
+def test_only_the_raadmand_gets_the_approve_button(monkeypatch, demo_db, log, months, sub):
+    at = run_as(monkeypatch, demo_db, sub)
+    assert not [b for b in buttons(at) if b.startswith(("Godkend", "Genåbn"))]
+    assert months.calls == []
+
+
+def test_the_approve_button_is_only_under_the_overview(monkeypatch, demo_db, log, months):
+    at = run_as(monkeypatch, demo_db, "raadmand", **{PAGE: "top100"})
+    assert not [b for b in buttons(at) if b.startswith(("Godkend", "Genåbn"))]
