@@ -28,7 +28,7 @@ sys.path.append(str(ROOT / "tests"))
 import servers  # noqa: E402
 
 GOAL = 1.3
-SIDES = {"overblik": "/", "top100": "/?side=top100", "sammenlign": "/?side=sammenlign"}
+SIDES = {"overblik": "/", "top100": "/?side=top100", "ungesporet": "/?side=ungesporet"}
 SERVER_ENV = {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
 
 
