@@ -73,6 +73,8 @@ def first_run_of_session() -> bool:
     session = ctx.session_id if ctx else ""
     if session in auth.SESSIONS_LOGGED:
         return False
+    if len(auth.SESSIONS_LOGGED) > 100_000:  # a long-running server: start over
+        auth.SESSIONS_LOGGED.clear()
     auth.SESSIONS_LOGGED.add(session)
     return True
 
