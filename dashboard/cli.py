@@ -707,6 +707,8 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(args.db)  # without --db: KRIMDASH_DB or data/krimdash.duckdb
     code = EXIT_USAGE
     try:
+        if args.command in ("user", "month", "public"):
+            _needs_current_schema(store)
         code = args.func(args, store)
         return code
     except NotAllowed as exc:  # a PermissionError: before OSError below
@@ -731,6 +733,15 @@ def main(argv: list[str] | None = None) -> int:
         return code
     finally:
         _log_access(args, store, code)
+
+
+def _needs_current_schema(store: Store) -> None:
+    """Users, month status and settings came with schema version 5: reading them from an older
+    database is the message to run `krimdash init`, not a traceback."""
+    from .db import latest_version
+
+    if (version := store.schema_version()) < latest_version():
+        raise DatabaseOutdated(store.path, version)
 
 
 def _access_entry(args: argparse.Namespace) -> tuple[str, str, str] | None:
