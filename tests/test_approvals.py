@@ -270,3 +270,25 @@ def test_real_figures_turn_the_default_public_view_off(demo_store: Store, tmp_pa
 def test_made_by_demo_init(demo_db: Path, real_db: Path) -> None:
     assert access.made_by_demo_init(Store(demo_db)) is True
     assert access.made_by_demo_init(Store(real_db)) is False
+
+
+def test_the_gate_reads_the_database_once_per_data_version(
+    real_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    access.add_user(real_store, "udvalg", "viewer", by="it", by_role=LOCAL)
+    assert access.role_of(real_store, "udvalg") == "viewer"
+    assert access.public_view(real_store) is False
+    assert access.made_by_demo_init(real_store) is False
+
+    def no_connection(self: Store):  # noqa: ANN202
+        raise AssertionError("a page run with an unchanged database opened a connection")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "reader", no_connection)
+        assert access.role_of(real_store, "udvalg") == "viewer"
+        assert access.role_of(real_store, "nobody") is None
+        assert access.public_view(real_store) is False
+        assert access.made_by_demo_init(real_store) is False
+    # A write changes the data version, so the next run reads the change.
+    access.add_user(real_store, "udvalg", "raadmand", by="it", by_role=LOCAL)
+    assert access.role_of(real_store, "udvalg") == "raadmand"
