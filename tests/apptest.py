@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.access import Reader
+from dashboard.web import auth
 from dashboard.web.settings import PAGE
+
+# The reader pages are opened for unless a test names another: an analyst (every month, exact
+# figures), as every reader was before sign-in. tests/test_signin.py opens pages through the
+# real sign-in (st.user and the role in the database) instead.
+ANALYST = Reader(subject="analytiker", name="Analytiker", role="analyst")
 
 FRAME_END = "</header>"  # the end of the frame (templates/frame.html)
 APP = "../dashboard/web/app.py"  # AppTest reads it relative to this file
@@ -21,10 +28,14 @@ def open_page(
     page: str = "overblik",
     *,
     catalog: Path | None = None,
+    reader: Reader | None = ANALYST,
     **params: str,
 ) -> AppTest:
-    """Run the app once for `page` ('overblik', an initiative id or 'sammenlign')."""
+    """Run the app once for `page` ('overblik', an initiative id or 'sammenlign'), drawn for
+    `reader` (None: whoever the sign-in says, i.e. an anonymous reader in AppTest)."""
     monkeypatch.setenv("KRIMDASH_DB", str(db))
+    if reader is not None:
+        monkeypatch.setattr(auth, "current_reader", lambda store, secrets: reader)
     if catalog is not None:
         monkeypatch.setenv("KRIMDASH_CATALOG", str(catalog))
     at = AppTest.from_file(APP, default_timeout=120)

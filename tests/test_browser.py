@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,10 +47,23 @@ def _serve(db: Path) -> Iterator[str]:
         stop(server)
 
 
+def _published(db: Path, krimdash) -> Path:
+    """`db` with January 2025 approved and the public view on, as an admin and the rådmand
+    would publish the real figures: the browser here reads the public view, not signed in."""
+    for args in (("month", "approve", "2025-01"), ("public", "on")):
+        done = krimdash(*args, db=db)
+        assert done.code == 0, done.out + done.err
+    return db
+
+
 @pytest.fixture(scope="module")
-def server(real_db):
-    """The real January 2025 figures (the shared database: read only)."""
-    yield from _serve(real_db)
+def server(real_db, krimdash, tmp_path_factory):
+    """The real January 2025 figures, approved and public (a copy of the shared database)."""
+    folder = tmp_path_factory.mktemp("published")
+    for file in (real_db, real_db.with_name(real_db.name + ".wal")):
+        if file.exists():
+            shutil.copy(file, folder / file.name)
+    yield from _serve(_published(folder / real_db.name, krimdash))
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +72,8 @@ def demo_server(demo_db):
 
 
 @pytest.fixture
-def writable_db(real_db, own_copy) -> Path:
-    return own_copy(real_db)
+def writable_db(real_db, own_copy, krimdash) -> Path:
+    return _published(own_copy(real_db), krimdash)
 
 
 @pytest.fixture
@@ -368,6 +382,8 @@ def test_an_import_while_serving_shows_on_the_next_page_load(
         "måned;måling;kategori;værdi\nfebruar 2025;top100.screened;;73\n", encoding="utf-8"
     )
     done = krimdash("import", figures, "--user", "FAS", db=writable_db)
+    assert done.code == 0, done.out + done.err
+    done = krimdash("month", "approve", "2025-02", db=writable_db)  # the public view shows it
     assert done.code == 0, done.out + done.err
     page.reload()
     page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(

@@ -4,7 +4,6 @@ settings. The browser's sign-in through the provider is tests/test_signin_browse
 
 from __future__ import annotations
 
-import importlib.util
 import tomllib
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from apptest import APP, body, sidebar
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from dashboard import store_shim, testlogin
+from dashboard import accesslog, approvals, testlogin
 from dashboard.access import Reader
 from dashboard.web import auth
 from dashboard.web.settings import PAGE
@@ -30,7 +29,7 @@ PRODUCTION = {  # an Entra ID configuration as the example file shows it
     }
 }
 TEST_SECRETS = tomllib.loads(testlogin.secrets_text(8501, "http://127.0.0.1:9400"))
-HAS_APPROVALS = importlib.util.find_spec("dashboard.approvals") is not None
+DEMO_ROLES = {"udvalg": "viewer", "raadmand": "raadmand", "analytiker": "analyst", "admin": "admin"}
 
 
 @pytest.fixture
@@ -41,7 +40,7 @@ def log(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
     def record(event, *, who, role, what="", target="", ok=True):
         rows.append((event, who, role, target, ok))
 
-    monkeypatch.setattr(store_shim, "record", record)
+    monkeypatch.setattr(accesslog, "record", record)
     # AppTest gives every run the same session id: start each test with no session signed in
     monkeypatch.setattr(auth, "SESSIONS_LOGGED", set())
     return rows
@@ -106,7 +105,7 @@ def test_the_admin_page_is_for_admins_only(monkeypatch, demo_db, log, sub, admin
         users = at.table[0].value
         assert dict(zip(users.index, users.iloc[:, 0], strict=True))["raadmand"] == "raadmand"
     else:  # the address's page is refused and logged; the overview is shown instead
-        assert ("page_refused", sub, store_shim.DEMO_ROLES[sub], "admin", False) in log
+        assert ("page_refused", sub, DEMO_ROLES[sub], "admin", False) in log
         assert "Administration" not in body(at)
 
 
@@ -276,81 +275,40 @@ def test_the_committed_streamlit_config_is_hardened():
             assert f"{section}.{key}" in known, f"{section}.{key} is not a Streamlit option"
 
 
-@pytest.mark.skipif(not HAS_APPROVALS, reason="dashboard/approvals.py is not on this branch yet")
-def test_the_raadmand_approves_the_shown_month_and_a_viewer_gets_no_button(
-    monkeypatch, demo_db, own_copy, log
-):
-    from dashboard.approvals import statuses
-
+def _draft_months(db: Path) -> list:
     from dashboard.db import Store
 
-    viewer = run_as(monkeypatch, demo_db, "udvalg")
-    assert not [b for b in buttons(viewer) if b.startswith(("Godkend", "Genåbn"))]
+    return [m for m, status in approvals.statuses(Store(db)).items() if status != "approved"]
+
+
+def test_the_raadmand_approves_and_reopens_the_month_on_show(monkeypatch, demo_db, own_copy, log):
+    from dashboard.db import Store
+
     db = own_copy(demo_db)
-    drafts = [m for m, s in statuses(Store(db)).items() if s != "approved"]
-    month = max(drafts)
-    at = run_as(monkeypatch, db, "raadmand", maaned=f"{month:%Y-%m}")
+    (draft,) = _draft_months(db)  # init --demo approves every month but the latest
+    label = f"{draft:%Y-%m}"
+    at = run_as(monkeypatch, db, "raadmand", maaned=label)
+    assert " er KLADDE" in " ".join(m.value for m in at.markdown)
     approve = [b for b in at.button if b.label.startswith("Godkend")]
     assert len(approve) == 1
     approve[0].click().run()
-    assert statuses(Store(db))[month] == "approved"
-    assert ("approve", "raadmand", "raadmand", f"{month:%Y-%m}", True) in log
-
-
-class FakeMonths:
-    """Month status as the store keeps it (dashboard/approvals.py's approve/reopen/statuses),
-    kept here in memory so the approve button can be tested before the store's part lands."""
-
-    def __init__(self) -> None:
-        self.status: dict = {}
-        self.calls: list[tuple] = []
-
-    def month_status(self, store, month):
-        return self.status.get(month, "kladde")
-
-    def approve(self, store, month, *, user, role):
-        self.calls.append(("approve", month, user, role))
-        from dashboard.access import require
-
-        require(role, "approve", "godkende en måned")
-        self.status[month] = "approved"
-
-    def reopen(self, store, month, *, user, role):
-        self.calls.append(("reopen", month, user, role))
-        self.status[month] = "kladde"
-
-
-@pytest.fixture
-def months(monkeypatch: pytest.MonkeyPatch) -> FakeMonths:
-    fake = FakeMonths()
-    for name in ("month_status", "approve", "reopen"):
-        monkeypatch.setattr(store_shim, name, getattr(fake, name))
-    return fake
-
-
-def test_the_raadmand_approves_and_reopens_the_month_on_show(monkeypatch, demo_db, log, months):
-    at = run_as(monkeypatch, demo_db, "raadmand", maaned="2025-06")
-    assert "juni 2025 er KLADDE" in " ".join(m.value for m in at.markdown)
-    approve = [b for b in at.button if b.label == "Godkend juni 2025"]
-    assert len(approve) == 1
-    approve[0].click().run()
-    june = next(iter(months.status))
-    assert (june.year, june.month) == (2025, 6) and months.status[june] == "approved"
-    assert months.calls == [("approve", june, "raadmand", "raadmand")]
-    assert ("approve", "raadmand", "raadmand", "2025-06", True) in log
-    assert "juni 2025 er godkendt" in " ".join(m.value for m in at.markdown)
-    reopen = [b for b in at.button if b.label.startswith("Genåbn juni 2025")]
+    assert approvals.statuses(Store(db))[draft] == "approved"
+    assert ("approve", "raadmand", "raadmand", label, True) in log
+    assert " er godkendt" in " ".join(m.value for m in at.markdown)
+    reopen = [b for b in at.button if b.label.startswith("Genåbn")]
     reopen[0].click().run()
-    assert months.status[june] == "kladde"
+    assert approvals.statuses(Store(db))[draft] == "kladde"
+    history = approvals.history(Store(db))
+    assert [row[2] for row in history[:2]] == ["kladde", "approved"]  # newest first, by raadmand
+    assert {row[4] for row in history[:2]} == {"raadmand"}
 
 
 @pytest.mark.parametrize("sub", ["udvalg", "analytiker", "admin"])
-def test_only_the_raadmand_gets_the_approve_button(monkeypatch, demo_db, log, months, sub):
+def test_only_the_raadmand_gets_the_approve_button(monkeypatch, demo_db, log, sub):
     at = run_as(monkeypatch, demo_db, sub)
     assert not [b for b in buttons(at) if b.startswith(("Godkend", "Genåbn"))]
-    assert months.calls == []
 
 
-def test_the_approve_button_is_only_under_the_overview(monkeypatch, demo_db, log, months):
+def test_the_approve_button_is_only_under_the_overview(monkeypatch, demo_db, log):
     at = run_as(monkeypatch, demo_db, "raadmand", **{PAGE: "top100"})
     assert not [b for b in buttons(at) if b.startswith(("Godkend", "Genåbn"))]

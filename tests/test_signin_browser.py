@@ -11,7 +11,6 @@ redirect_uri (localhost would keep other cookies). In CI a missing Chromium fail
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,10 +28,12 @@ from servers import (
 
 pytestmark = pytest.mark.browser
 
-# Month status comes with the store's approvals (dashboard/approvals.py, issue 8's store part).
-HAS_APPROVALS = importlib.util.find_spec("dashboard.approvals") is not None
-needs_approvals = pytest.mark.skipif(
-    not HAS_APPROVALS, reason="month status (dashboard/approvals.py) is not on this branch yet"
+# The pages show each audience its months (drafts only to the rådmand, analysts and admins):
+# that is issue 8's pages part; until it is merged here, this branch's pages show every month.
+needs_pages_per_audience = pytest.mark.xfail(
+    reason="the pages per audience (appdata by audience) are not on this branch yet; "
+    "remove this mark when they are",
+    strict=False,
 )
 
 
@@ -64,8 +65,10 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def signin_server(demo_db: Path, provider: str, tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("signin")
     command = krimdash_serve_signed(folder / "secrets.toml", provider)
+    # the access log in this test's folder, not beside the shared demo database
+    env = {"KRIMDASH_DB": str(demo_db), "KRIMDASH_ACCESS_LOG": str(folder / "access.sqlite")}
     try:
-        server = start(command, {"KRIMDASH_DB": str(demo_db)}, folder / "serve.log")
+        server = start(command, env, folder / "serve.log")
     except RuntimeError as exc:
         pytest.fail(f"the dashboard did not start: {exc}")
     try:
@@ -199,12 +202,11 @@ def _overview_months(page) -> list[str]:
     return [o.strip() for o in select.all_inner_texts()]
 
 
-@needs_approvals
-def test_committee_member_sees_no_draft_month_and_the_raadmand_sees_it_marked(
+@needs_pages_per_audience
+def test_committee_member_and_public_see_no_draft_month_and_the_raadmand_sees_it_marked(
     signin_browser, signin_server, provider, demo_db
 ):
     from dashboard.approvals import statuses
-
     from dashboard.db import Store
     from dashboard.months import month_label
 
@@ -212,26 +214,32 @@ def test_committee_member_sees_no_draft_month_and_the_raadmand_sees_it_marked(
     assert drafts, "init --demo leaves the latest demo month as kladde"
     viewer = _sign_in(signin_browser, signin_server, provider, "udvalg")
     raadmand = _sign_in(signin_browser, signin_server, provider, "raadmand")
+    anonymous = _new_page(signin_browser, signin_server)
     for month in drafts:
         label = month_label(month.date())
-        assert not any(label in o for o in _overview_months(viewer))
-        assert label not in _body(viewer)
+        for reader in (viewer, anonymous):
+            assert not any(label in o for o in _overview_months(reader))
+            assert label not in _body(reader)
         assert any(label in o for o in _overview_months(raadmand))
     assert "KLADDE" in _body(raadmand) + " ".join(_overview_months(raadmand))
-    viewer.context.close()
-    raadmand.context.close()
+    for page in (viewer, raadmand, anonymous):
+        page.context.close()
 
 
-def test_a_broken_database_shows_no_error_details_in_the_browser(signin_browser, tmp_path):
+def test_a_broken_database_shows_no_error_details_in_the_browser(
+    signin_browser, demo_db, own_copy, tmp_path
+):
     """showErrorDetails = "none": the reader gets Streamlit's plain message, never the stack
-    trace, the exception or the database's path (they stay in the server's log)."""
-    db = tmp_path / "krimdash.duckdb"
-    db.write_bytes(b"this is not a DuckDB database\n" * 100)
+    trace, the exception or the database's path (they stay in the server's log). The database
+    breaks while the server runs (`krimdash serve` refuses a broken one at start)."""
+    db = own_copy(demo_db)
     log = tmp_path / "serve.log"
     try:
         server = start(krimdash_serve, {"KRIMDASH_DB": str(db)}, log)
     except RuntimeError as exc:
         pytest.fail(f"the dashboard did not start: {exc}")
+    db.with_name(db.name + ".wal").unlink(missing_ok=True)
+    db.write_bytes(b"this is not a DuckDB database\n" * 100)
     try:
         context = signin_browser.new_context()
         page = context.new_page()
@@ -242,7 +250,7 @@ def test_a_broken_database_shows_no_error_details_in_the_browser(signin_browser,
         shown = page.locator("[data-testid='stException'], [data-testid='stAlert']")
         shown.first.wait_for(timeout=30_000)
         text = page.locator("[data-testid='stMain']").inner_text()
-        for detail in ("Traceback", 'File "', "duckdb", "IOException", str(tmp_path)):
+        for detail in ("Traceback", 'File "', "duckdb", "IOException", str(db.parent)):
             assert detail not in text
         context.close()
     finally:

@@ -22,7 +22,7 @@ from functools import partial
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dashboard import store_shim
+from dashboard import accesslog, approvals
 from dashboard.access import NotAllowed, Reader
 from dashboard.db import DatabaseBusy, Store
 from dashboard.months import month_label
@@ -57,7 +57,7 @@ except DatabaseBusy:
     st.stop()
 
 asked = st.query_params.get(PAGE, "")
-who = reader.subject or "anonym"
+who = reader.subject or ""  # "" for an anonymous reader
 
 if configured and reader.signed_in and st.query_params.get(LOG_OUT):
     auth.log_out()
@@ -81,17 +81,17 @@ def first_run_of_session() -> bool:
 
 if reader.signed_in and reader.audience is None:  # signed in, but no role: nothing else
     if first_run_of_session():
-        store_shim.record("sign_in_refused", who=who, role=None, what="ingen rolle", ok=False)
+        accesslog.record("sign_in_refused", who=who, role=None, what="ingen rolle", ok=False)
     if asked:
-        store_shim.record("page_refused", who=who, role=None, target=asked[:64], ok=False)
+        accesslog.record("page_refused", who=who, role=None, target=asked[:64], ok=False)
     noaccess.render(reader, lang=lang, log_out=auth.log_out)
     st.stop()
 if reader.signed_in and first_run_of_session():
-    store_shim.record("sign_in", who=who, role=reader.role)
+    accesslog.record("sign_in", who=who, role=reader.role)
 
 if not reader.signed_in and not public:  # the public view is off: the "Log ind" page only
     if asked and asked != LOGIN_PAGE:
-        store_shim.record("page_refused", who=who, role=None, target=asked[:64], ok=False)
+        accesslog.record("page_refused", who=who, role=None, target=asked[:64], ok=False)
     login.render("", reader, lang=lang, public=False, configured=configured, log_in=auth.log_in)
     st.stop()
 
@@ -128,7 +128,7 @@ if reader.can("manage_users") or reader.can("read_access_log"):
 # shows the page the address names; path addresses (older bookmarks) still work.
 paths = {path for path, _, _ in routes}
 if asked and asked not in paths:
-    store_shim.record("page_refused", who=who, role=reader.role, target=asked[:64], ok=False)
+    accesslog.record("page_refused", who=who, role=reader.role, target=asked[:64], ok=False)
 home = asked if asked in paths else ""
 pages = [
     (path, title, st.Page(render, title=title, url_path=path or "overblik", default=path == home))
@@ -151,7 +151,7 @@ frame = views.sidebar(
 )
 if reader.signed_in:  # a look at internal figures (the public view is open material)
     target = "&".join(f"{k}={v}" for k, v in settings.params().items())
-    store_shim.record(
+    accesslog.record(
         "page_view", who=who, role=reader.role, what=current or "overblik", target=target
     )
 page.run()
@@ -161,14 +161,12 @@ def approval(store: Store, reader: Reader, lang: str) -> None:
     """Under the overview, for the rådmand: the shown month's status and the button that
     approves it (or reopens it). The store checks the role again (approvals.approve)."""
     months = appdata.available_months()
-    status = store_shim.month_status(store, months[-1]) if months else None
-    if status is None:  # no month status on this branch yet (store_shim)
+    if not months:
         return
     default = appdata.complete_month() or months[-1]
     month = appdata.settings().month_param(appdata.OVERVIEW_MONTH, months, default)
-    status = store_shim.month_status(store, month)
+    approved = approvals.statuses(store).get(month) == approvals.APPROVED
     label = month_label(month.date(), lang)
-    approved = status == "approved"
     st.markdown(
         text("month_status_approved" if approved else "month_status_draft", lang).format(
             month=label
@@ -176,17 +174,17 @@ def approval(store: Store, reader: Reader, lang: str) -> None:
     )
     key = "reopen" if approved else "approve"
     if st.button(text(f"{key}_button", lang).format(month=label), key=f"{key}-{month:%Y-%m}"):
-        act = store_shim.reopen if approved else store_shim.approve
+        act = approvals.reopen if approved else approvals.approve
         try:
             act(store, month, user=reader.subject or "", role=reader.role)
         except NotAllowed as e:
-            store_shim.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}", ok=False)
+            accesslog.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}", ok=False)
             st.error(str(e))
             return
         except DatabaseBusy:
             st.error(text("busy", lang))
             return
-        store_shim.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}")
+        accesslog.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}")
         st.rerun()
 
 

@@ -3,8 +3,8 @@
 
 - Not signed in: an anonymous Reader (audience "public").
 - Signed in: Reader(subject, name, role); the role is looked up by the identity's `sub`, then
-  by its e-mail (`krimdash user add SUBJECT --role ...` takes either), with the identity's
-  `groups` claim when the provider sends one. No role: audience None ("no access").
+  by its e-mail, then its `groups` claim (access.role_of; `krimdash user add SUBJECT --role`).
+  No role: audience None ("no access").
 
 The reader is worked out from st.user (Streamlit's signed cookie) and the database on every
 run, never from session state, so crafted session state cannot raise a reader's role.
@@ -17,7 +17,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import config, store_shim, testlogin
+from dashboard import access, config, testlogin
 from dashboard.access import Reader
 from dashboard.db import Store
 
@@ -46,20 +46,13 @@ def test_login(secrets_: Mapping[str, Any]) -> bool:
 SESSIONS_LOGGED: set[str] = set()
 
 
-@st.cache_data(ttl=60, show_spinner=False, max_entries=16)
-def _flags(db_path: str, version: tuple) -> tuple[bool, bool]:
-    """(the public view is on, the database was made by `init --demo`), per data version."""
-    store = Store(db_path)
-    return store_shim.public_view(store), store_shim.made_by_demo_init(store)
-
-
 def public_view(store: Store) -> bool:
     """Whether anonymous readers get the public view (`krimdash public on|off`)."""
-    return _flags(str(store.path), store.data_version())[0]
+    return access.public_view(store)
 
 
 def made_by_demo_init(store: Store) -> bool:
-    return _flags(str(store.path), store.data_version())[1]
+    return access.made_by_demo_init(store)
 
 
 def test_login_refusal(store: Store, secrets_: Mapping[str, Any]) -> str | None:
@@ -92,27 +85,16 @@ def _groups(claims: Mapping[str, Any]) -> tuple[str, ...]:
     return (groups,) if isinstance(groups, str) else tuple(str(g) for g in groups)
 
 
-@st.cache_data(ttl=60, show_spinner=False, max_entries=1024)
-def _role(db_path: str, version: tuple, keys: tuple[str, ...], groups: tuple[str, ...]) -> tuple[str | None, str | None]:  # fmt: skip
-    """(the key the role was found under, the role): cached per data version for a minute, so
-    a returning reader's page costs no connection, and `krimdash user remove` takes effect
-    within a minute even if the database file's size and time did not change."""
-    store = Store(db_path)
-    for key in keys:
-        if role := store_shim.role_of(store, key, groups):
-            return key, role
-    return (keys[0] if keys else None), None
-
-
 def reader_for(claims: Mapping[str, Any], store: Store, *, bar: bool = False) -> Reader:
-    """The Reader for the identity `claims` (st.user as a dict; {} for anonymous)."""
+    """The Reader for the identity `claims` (st.user as a dict; {} for anonymous). The role is
+    read once per data version of the database (access.role_of), so a returning reader's page
+    costs no connection."""
     if not claims:
         return Reader(test_login=bar)
-    keys = tuple(dict.fromkeys(str(claims[k]) for k in ("sub", "email") if claims.get(k)))
-    if not keys:  # a provider that sends neither: signed in, but no role can match
-        return Reader(subject="?", name=str(claims.get("name") or "?"), test_login=bar)
-    subject, role = _role(str(store.path), store.data_version(), keys, _groups(claims))
-    name = str(claims.get("name") or claims.get("email") or subject)
+    sub, email = (str(claims.get(k) or "").strip() for k in ("sub", "email"))
+    subject = sub or email or "?"  # a provider that sends neither: signed in, no role can match
+    role = access.role_of(store, sub or None, _groups(claims), email=email or None)
+    name = str(claims.get("name") or email or subject)
     return Reader(subject=subject, name=name, role=role, test_login=bar)
 
 

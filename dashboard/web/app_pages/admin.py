@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import store_shim
+from dashboard import access, accesslog
 from dashboard.access import Reader
 from dashboard.db import Store
 from dashboard.web.app_pages import frame_first
@@ -20,7 +20,7 @@ def render(frame: str, reader: Reader, *, lang: str, store: Store) -> None:
     st.title(text("admin_title", lang))
     if reader.can("manage_users"):
         st.subheader(text("admin_users", lang))
-        users = store_shim.list_users(store)
+        users = [(subject, role) for subject, role, *_ in access.list_users(store)]
         if users:
             columns = [text("col_subject", lang), text("col_role", lang)]
             st.table(pd.DataFrame(users, columns=columns).set_index(columns[0]))
@@ -29,10 +29,8 @@ def render(frame: str, reader: Reader, *, lang: str, store: Store) -> None:
         st.caption(text("admin_users_note", lang))
     if reader.can("read_access_log"):
         st.subheader(text("admin_log", lang))
-        rows = store_shim.read_log()
-        if rows is None:
-            st.markdown(text("admin_log_missing", lang))
-        elif not rows:
+        rows = accesslog.read(limit=500, database=store)
+        if not rows:
             st.markdown(text("admin_log_empty", lang))
         else:
             st.dataframe(pd.DataFrame([_row(r) for r in rows]), hide_index=True)
