@@ -312,3 +312,19 @@ def test_only_the_raadmand_gets_the_approve_button(monkeypatch, demo_db, log, su
 def test_the_approve_button_is_only_under_the_overview(monkeypatch, demo_db, log):
     at = run_as(monkeypatch, demo_db, "raadmand", **{PAGE: "top100"})
     assert not [b for b in buttons(at) if b.startswith(("Godkend", "Genåbn"))]
+
+
+def test_the_admin_page_shows_the_access_log_kept_beside_not_in_the_database(
+    monkeypatch, demo_db, tmp_path
+):
+    monkeypatch.setenv("KRIMDASH_ACCESS_LOG", str(tmp_path / "access.sqlite"))
+    monkeypatch.setattr(auth, "SESSIONS_LOGGED", set())
+    run_as(monkeypatch, demo_db, "udvalg", **{PAGE: "admin"})  # refused, and logged
+    auth.SESSIONS_LOGGED.clear()  # AppTest's next run has the same session id: a new sign-in
+    at = run_as(monkeypatch, demo_db, "admin", **{PAGE: "admin"})
+    log = at.dataframe[0].value
+    rows = set(zip(log["Hændelse"], log["Bruger"], log["Hvad"], strict=True))
+    assert ("side afvist", "udvalg", "admin") in rows
+    assert ("log ind", "admin", "") in rows
+    assert any(event == "sidevisning" and who == "admin" for event, who, _ in rows)
+    # the figures' database is shared read-only in the tests: conftest checks nothing wrote to it

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import access, accesslog
+from dashboard import access, accesslog, config
 from dashboard.access import Reader
 from dashboard.db import Store
 from dashboard.web.app_pages import frame_first
@@ -33,12 +33,18 @@ def render(frame: str, reader: Reader, *, lang: str, store: Store) -> None:
         if not rows:
             st.markdown(text("admin_log_empty", lang))
         else:
-            st.dataframe(pd.DataFrame([_row(r) for r in rows]), hide_index=True)
+            st.dataframe(_log_table(rows, lang), hide_index=True)
 
 
-def _row(row: object) -> dict:
-    if isinstance(row, dict):
-        return row
-    if hasattr(row, "_asdict"):
-        return row._asdict()
-    return {"": str(row)}
+def _log_table(rows: list[accesslog.Entry], lang: str) -> pd.DataFrame:
+    """The access log's entries for reading: local time, the event in Danish, who, role, what."""
+    return pd.DataFrame(
+        {
+            text("col_at", lang): [config.local_time(e.at, "%Y-%m-%d %H:%M:%S") for e in rows],
+            text("col_event", lang): [accesslog.EVENTS.get(e.event, e.event) for e in rows],
+            text("col_subject", lang): [e.who or "anonym" for e in rows],
+            text("col_role", lang): [e.role or "–" for e in rows],
+            text("col_target", lang): [" ".join(filter(None, (e.target, e.what))) for e in rows],
+            text("col_ok", lang): ["" if e.ok else "AFVIST" for e in rows],
+        }
+    )
