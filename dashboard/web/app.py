@@ -24,9 +24,13 @@ lang = language(st.query_params.to_dict())
 if not appdata.store().exists():
     st.error(text("no_database", lang))
     st.stop()
+# The reader the pages are drawn for. Until sign-in is configured, everyone reads every month.
+reader = Reader(subject="", name="", role="analyst")
+# What the pages show the reader (public / approved / drafts); None: signed in without a role.
+audience = reader.audience
 try:
     demo, _ = appdata.demo_status()
-    settings = appdata.settings()
+    settings = appdata.settings(audience or "public")
     catalog = appdata.catalog()
 except DatabaseBusy:
     st.error(text("busy", lang))
@@ -34,8 +38,6 @@ except DatabaseBusy:
 lang = settings.lang
 
 frame = ""  # the frame's HTML, made below once the current page is known
-# The reader the pages are drawn for. Until sign-in is configured, everyone reads every month.
-reader = Reader(subject="", name="", role="analyst")
 
 
 def framed(render: Callable[[str, Reader], None]) -> Callable[[], None]:
@@ -70,7 +72,9 @@ frame = views.sidebar(
     settings,
     [(path, title) for path, title, _ in pages],
     current,
-    appdata.available_months(),
+    appdata.available_months(audience) if audience else [],
     bool(demo),
+    reader,
+    appdata.draft_months(audience) if audience else frozenset(),
 )
 page.run()
