@@ -60,34 +60,33 @@ def _approved_months_of(s: Store) -> list[pd.Timestamp]:
     return [pd.Timestamp(m) for m in approvals.approved_months(s)]
 
 
-def _protect_shim(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = None):
+def _protect_shim(
+    figures: pd.DataFrame, catalog: Catalog, threshold: int | None = None
+) -> pd.DataFrame:
     """SHIM for dashboard.protect.protect until it lands: primary suppression only (values
-    1..threshold, and a running total's monthly change 1..threshold), the same output columns."""
-    limit = threshold if threshold is not None else 4
+    1..threshold, and a running total's monthly change 1..threshold; a change from or to a
+    protected value), with protect's output columns. No secondary suppression."""
+    limit = threshold if threshold is not None else views.protect_threshold()
     kind = {m.id: m.kind for m in catalog.measures}
-    out = figures.copy()
-    value = pd.array(out["value"], dtype="Int64")
-    keys = [out["measure"], out["category"]]
-    before = out["month"].map(lambda m: pd.Timestamp(m) - pd.DateOffset(months=1))
-    index = {
-        (m, c, pd.Timestamp(t)): v
-        for m, c, t, v in zip(out["measure"], out["category"], out["month"], value, strict=True)
-    }
-    prev = pd.array(
-        [index.get((m, c, b), pd.NA) for m, c, b in zip(*keys, before, strict=True)],
-        dtype="Int64",
-    )
+    out = figures.copy().reset_index(drop=True)
+    months = out["month"].map(pd.Timestamp)
+    value = out["value"].astype("Int64")
+    index = dict(zip(zip(out["measure"], out["category"], months, strict=True), value, strict=True))
+    before = [
+        index.get((m, c, t - pd.DateOffset(months=1)), pd.NA)
+        for m, c, t in zip(out["measure"], out["category"], months, strict=True)
+    ]
+    prev = pd.Series(before, index=out.index, dtype="Int64")
     change = value - prev
-    cumulative = out["measure"].map(kind).eq("cumulative").to_numpy()
-    small = (value >= 1) & (value <= limit)
-    protected = small.fillna(False).to_numpy(dtype=bool)
-    small_change = ((change.abs() >= 1) & (change.abs() <= limit)).fillna(False)
-    prev_protected = ((prev >= 1) & (prev <= limit)).fillna(False).to_numpy(dtype=bool)
-    change_protected = protected | prev_protected | (small_change.to_numpy(dtype=bool) & cumulative)
-    out["value"] = value.copy()
-    out.loc[protected, "value"] = pd.NA
-    out["change"] = change.copy()
-    out.loc[change_protected, "change"] = pd.NA
+
+    def small(v: pd.Series) -> pd.Series:
+        return ((v.abs() >= 1) & (v.abs() <= limit)).fillna(False).astype(bool)
+
+    cumulative = out["measure"].map(kind).eq("cumulative")
+    protected = small(value)
+    change_protected = protected | small(prev) | (small(change) & cumulative)
+    out["value"] = value.mask(protected)
+    out["change"] = change.mask(change_protected)
     out["protected"] = protected
     out["change_protected"] = change_protected
     return out
