@@ -60,6 +60,16 @@ ENV_VARS: dict[str, EnvVar] = {
         "the public view's threshold: counts from 1 to this number are never shown, directly or "
         "by working them out (see «Den offentlige visning: beskyttelse af små tal»)",
     ),
+    "KRIMDASH_ACCESS_LOG": EnvVar(
+        "beside the database",
+        "the access log's own SQLite file (who saw or did what, when); by default "
+        "`<database>.access.sqlite` beside the database file, never inside it",
+    ),
+    "KRIMDASH_LOG_RETENTION_MONTHS": EnvVar(
+        "12",
+        "how many months the access log keeps an entry; older entries are deleted "
+        "automatically whenever the log is written",
+    ),
 }
 
 
@@ -112,6 +122,31 @@ def small_count_threshold() -> int:
     if threshold < 1:
         raise ValueError(f"KRIMDASH_SMALL_COUNT skal være et helt tal på mindst 1, ikke «{raw}»")
     return threshold
+
+
+def access_log_path(db: Path | None = None) -> Path:
+    """The access log's file: KRIMDASH_ACCESS_LOG, else `<database>.access.sqlite` beside the
+    database (`db`, else KRIMDASH_DB or data/krimdash.duckdb)."""
+    if raw := _env("KRIMDASH_ACCESS_LOG"):
+        return Path(raw)
+    db = Path(db) if db else db_path()
+    return db.with_name(db.name + ".access.sqlite")
+
+
+def log_retention_months() -> int:
+    """Months the access log keeps an entry: KRIMDASH_LOG_RETENTION_MONTHS, else 12."""
+    raw = _env("KRIMDASH_LOG_RETENTION_MONTHS")
+    if raw is None:
+        return 12
+    try:
+        months = int(raw)
+    except ValueError:
+        months = 0
+    if months < 1:
+        raise ValueError(
+            f"KRIMDASH_LOG_RETENTION_MONTHS skal være et helt antal måneder (mindst 1), ikke «{raw}»"
+        )
+    return months
 
 
 def local_time(moment: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:
