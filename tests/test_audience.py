@@ -218,3 +218,23 @@ def test_the_frame_names_the_reader_with_log_ud_and_a_test_login_bar() -> None:
     assert "Log out" in _text(english)
     public = _text(views.sidebar(s, [], "", [], False, PUBLIC))
     assert "Log ud" not in public and "Offentlig visning" in public
+
+
+def test_the_stores_approvals_decide_and_an_approval_shows_on_the_next_run(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, own_copy
+) -> None:
+    """`init --demo` approves every month but the latest: the viewer does not see the latest
+    until the rådmand approves it; then the next run shows it (the caches follow the data)."""
+    from dashboard import approvals
+
+    st.cache_data.clear()
+    db = own_copy(demo_db)
+    months = _months(db)
+    draft = months[-1]
+    assert approvals.approved_months(Store(db)) == months[:-1]
+    crafted = {"maaned": f"{draft:%Y-%m}", "til": f"{draft:%Y-%m}"}
+    before = _shown(open_as(monkeypatch, db, VIEWER, "", **crafted))
+    assert not _mentions(before, draft)
+    approvals.approve(Store(db), draft, user="raadmand", role="raadmand")
+    after = _shown(open_as(monkeypatch, db, VIEWER, "", **crafted))
+    assert _mentions(after, draft) and "KLADDE" not in after

@@ -201,6 +201,7 @@ class TileCard:
     since: str  # what the change is compared with, in words
     trend: str
     scale: TrendScaleText | None = None
+    draft: bool = False  # the month is not approved yet: marked KLADDE
 
 
 @dataclass(frozen=True)
@@ -1039,7 +1040,8 @@ def tile_cards(
                 name=catalog.initiative(t.measure.initiative).name(lang),
                 href=link(t.measure.initiative) if link else None,
                 label=t.measure.label(lang),
-                month=month_shown(t.month, lang, drafts),
+                month=month_text(t.month, lang),
+                draft=t.month in drafts,
                 value=PROTECTED if t.value is None else fmt_int(t.value, lang),
                 change=change,
                 since=basis,
@@ -1087,7 +1089,7 @@ def overview_body(
     """
     drafts = _drafts(view)
     shown = latest if month is None else pd.Timestamp(month)
-    month = month_shown(shown, lang, drafts)
+    month = month_text(shown, lang)  # in prose; the cards and the freshness line mark KLADDE
     if missing.empty:
         gaps = text("nothing_missing", lang).format(month=month)
     else:
@@ -1096,7 +1098,7 @@ def overview_body(
         )
         gaps = text("missing", lang).format(month=month, measures=names)
     if partial is not None and not partial.empty:
-        newer = month_shown(latest, lang, drafts)
+        newer = month_text(latest, lang)
         names = ", ".join(
             catalog.measure(m).label(lang) for m in partial["measure"] if catalog.measure(m)
         )
@@ -1131,7 +1133,7 @@ def overview_body(
         lang=lang,
         freshness=_fields(
             text("freshness", lang),
-            month=month_shown(latest, lang, drafts),
+            month=month_text(latest, lang),
             when=local_time(freshness["last_change"]),
             who=str(freshness["last_changed_by"]),
         ),
@@ -1144,6 +1146,7 @@ def overview_body(
         form=form,
         showing=text("overview_showing", lang).format(month=month) if shown != latest else "",
         frame_note=text("overview_frame_note", lang),
+        latest_draft=latest in drafts,
         protected_note=_protected_note(view),
     )
 
