@@ -18,8 +18,8 @@ import pandas as pd
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from dashboard.catalog import Catalog, Category, Funnel, Initiative, Measure, Relation
 from dashboard.access import Reader
+from dashboard.catalog import Catalog, Category, Funnel, Initiative, Measure, Relation
 from dashboard.web import appdata, render, series, views
 from dashboard.web.appdata import PAGE_PARAMS
 from dashboard.web.settings import LANG, OLD_LANG, Settings, parse_settings
