@@ -238,3 +238,33 @@ def test_the_stores_approvals_decide_and_an_approval_shows_on_the_next_run(
     approvals.approve(Store(db), draft, user="raadmand", role="raadmand")
     after = _shown(open_as(monkeypatch, db, VIEWER, "", **crafted))
     assert _mentions(after, draft) and "KLADDE" not in after
+
+
+@pytest.mark.parametrize("reader", [PUBLIC, VIEWER, RAADMAND], ids=["public", "viewer", "raadmand"])
+def test_a_returning_reader_costs_no_database_connection(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, reader: Reader
+) -> None:
+    """Page bodies, months and approvals are cached per data version and audience: the second
+    run of a page opens the database not once."""
+    import duckdb
+
+    opened: list[str] = []
+    connect = duckdb.connect
+
+    def counting(*args: object, **kwargs: object) -> duckdb.DuckDBPyConnection:
+        opened.append(str(args[0]) if args else "")
+        return connect(*args, **kwargs)
+
+    for page in ("", "knaek_kurven", "sammenlign"):
+        at = open_as(monkeypatch, demo_db, reader, page)
+        assert not at.exception
+        monkeypatch.setattr(duckdb, "connect", counting)
+        at.run()
+        assert not at.exception
+        assert opened == [], (page, opened)
+        # ...while a run with the caches emptied does read (the count sees connections).
+        st.cache_data.clear()
+        at.run()
+        monkeypatch.setattr(duckdb, "connect", connect)
+        assert opened, page
+        opened.clear()

@@ -149,16 +149,16 @@ def _protected_rows(data: pd.DataFrame) -> pd.DataFrame:
     return data[data["protected"].fillna(False).astype(bool)]
 
 
-def protected_layer(data: pd.DataFrame, y: alt.Y | None = None) -> list[alt.Chart]:
+def protected_layer(data: pd.DataFrame, title: str | None = None) -> list[alt.Chart]:
     """A hollow square at zero and ".." above it for each protected row of `data` (month,
-    description): a mark a reader sees, with the row's description as its hover text. `y`
-    (the value encoding) gives the marks the chart's scale; a field `at` in `data` places them
-    higher (e.g. on top of a stacked bar)."""
+    description): a mark a reader sees, with the row's description as its hover text. The
+    marks share the chart's value scale (`title` is its axis title); a field `at` in `data`
+    places them higher (e.g. on top of a stacked bar)."""
     rows = _protected_rows(data)
     if rows.empty:
         return []
     rows = rows.assign(at=rows["at"] if "at" in rows.columns else 0.0)
-    at = alt.Y("at:Q", scale=y.scale, axis=y.axis, title=y.title) if y is not None else "at:Q"
+    at = alt.Y("at:Q", title=title)
     marks = alt.Chart(rows[["month", "at", "description"]]).encode(x=alt.X("month:T"), y=at)
     return [
         marks.mark_point(
@@ -418,7 +418,7 @@ def time_chart(
             )
         layers += [line, points]
     # A protected figure as protected: a hollow square labelled ".." (one series: at zero).
-    layers += protected_layer(data, y)
+    layers += protected_layer(data, value_title)
     if (target := target_layer(targets, months, lang)) is not None:
         layers.append(target)
     # The event rules drawn first, behind the bars and lines: an event never covers a figure.
@@ -481,7 +481,7 @@ def stacked_chart(
         tops = data.groupby("month")["value"].sum()
         marks = hidden.groupby("month", as_index=False).agg(description=("description", " · ".join))
         marks = marks.assign(at=[float(tops.get(m, 0.0)) for m in marks["month"]], protected=True)
-        layers += protected_layer(marks)
+        layers += protected_layer(marks, value_title)
     # The event rules drawn first, behind the bars: an event never covers a figure.
     if (rule := event_layer(events, months, lang, width)) is not None:
         layers.insert(0, rule)
