@@ -39,6 +39,7 @@ _TOL = 1e-9
 class _Cells:
     """The cells (values and cumulative changes) and the relations an outsider knows."""
 
+    limit: int = 4  # the threshold: counts from 1 to this are primary cells
     values: list[int] = field(default_factory=list)  # the cell's number (a change may be < 0)
     primary: list[bool] = field(default_factory=list)
     derived: list[bool] = field(default_factory=list)  # not a published cell: a period's count
@@ -82,7 +83,7 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
     def small(x: int) -> bool:
         return 1 <= abs(x) <= limit
 
-    cells = _Cells()
+    cells = _Cells(limit=limit)
     where: dict[tuple[int, str, str], int] = {}
     for i in range(n):
         key = (int(months[i]), measures[i], categories[i])
@@ -291,11 +292,14 @@ def _protect_block(
             targets.append(c)
     if not targets:
         return set(), set()
-    # The published cells in the block's equations are the candidates, smallest value first.
+    # The published cells in the block's equations are the candidates: those above the
+    # threshold first (a zero beside a small count hides little: the outsider may guess that
+    # it is 0, and a small sum of hidden cells is a small count), the smallest value first.
     candidates = sorted(
         {c for e in rows for c in cells.equations[e] if not hidden[c] and not cells.derived[c]},
-        key=lambda c: (abs(cells.values[c]), c),
+        key=lambda c: (abs(cells.values[c]) <= cells.limit, abs(cells.values[c]), c),
     )
+    large = np.array([abs(cells.values[c]) > cells.limit for c in candidates], dtype=bool)
     alone = np.ones(len(candidates), dtype=bool)
     entry_cand, entry_row, entry_coef = [], [], []
     for k, c in enumerate(candidates):
@@ -332,8 +336,11 @@ def _protect_block(
             continue
         if any(used[k] and alone[k] for k in picked):
             continue  # a cell already chosen in this round frees it too
-        options = np.flatnonzero(used & alone)
-        k = int(options[0]) if options.size else int(np.flatnonzero(used)[0])
+        for tier in (used & alone & large, used & large, used & alone, used):
+            options = np.flatnonzero(tier)
+            if options.size:
+                k = int(options[0])
+                break
         picked.append(k)
         picks.add(candidates[k])
     return picks, lost
