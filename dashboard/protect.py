@@ -181,22 +181,40 @@ def _suppress(cells: _Cells) -> list[bool]:
     """Primary cells, plus the complementary cells that keep every primary cell undetermined.
 
     Rounds: the suppressed cells fall into blocks (suppressed cells linked by an equation); in
-    each block, the primary cells the published cells determine are found by one SVD, and for
-    each a complementary cell is chosen; the round's choices are added together. A block found
-    safe is remembered (adding cells elsewhere cannot expose it)."""
+    each block, the primary cells the published cells determine are found by one elimination,
+    and for each a complementary cell is chosen; the round's choices are added together. A
+    block found safe is remembered (adding cells elsewhere cannot expose it). Then the
+    complements that turn out not to be needed are shown again."""
     hidden = list(cells.primary)
     touching: list[list[int]] = [[] for _ in cells.values]  # cell -> its equations
     for e, equation in enumerate(cells.equations):
         for c in equation:
             touching[c].append(e)
-    hopeless: set[int] = set()  # fixed by the relations alone (always 0): nothing to hide
+    # Cells the relations alone fix (they force 0, so the figures break them): a derivation
+    # through other relations may still give the true value, so everything around is hidden.
+    hopeless: set[int] = set()
     safe: set[frozenset[int]] = set()
     while True:
         chosen: set[int] = set()
         progress = False
         for block in _blocks(cells, hidden, touching):
             key = frozenset(block)
-            if key in safe or not any(cells.primary[c] and c not in hopeless for c in block):
+            if key in safe:
+                continue
+            if hopeless.intersection(block):
+                around = {
+                    c
+                    for e in {e for x in block for e in touching[x]}
+                    for c in cells.equations[e]
+                    if not hidden[c]
+                }
+                if around:
+                    chosen |= around
+                    progress = True
+                else:
+                    safe.add(key)
+                continue
+            if not any(cells.primary[c] for c in block):
                 continue
             picks, lost = _protect_block(cells, block, touching, hidden, hopeless)
             if not picks and not lost:
@@ -205,15 +223,65 @@ def _suppress(cells: _Cells) -> list[bool]:
             hopeless |= lost
             progress = progress or bool(picks or lost)
         if not progress:
-            return hidden
+            break
         for c in chosen:
             hidden[c] = True
+    _release(cells, hidden, touching, hopeless)
+    return hidden
 
 
-def _blocks(cells: _Cells, hidden: list[bool], touching: list[list[int]]) -> list[list[int]]:
-    """The suppressed cells in an equation with another, grouped: cells linked by equations
-    through suppressed cells only. A suppressed cell in no equation cannot be worked out."""
+def _release(
+    cells: _Cells, hidden: list[bool], touching: list[list[int]], hopeless: set[int]
+) -> None:
+    """Show again every complementary cell that is not needed, the largest first (the rounds
+    above may choose more than needed).
+
+    In a block, with N a basis of the null space of its equations (rows: the block's cells),
+    showing cell c keeps the null vectors with z_c = 0; a primary cell j then becomes determined
+    exactly when its row of N is a multiple of c's row. So one elimination per block serves
+    every candidate; after showing c, N keeps only the combinations with z_c = 0."""
+    for block in _blocks(cells, hidden, touching):
+        complements = [c for c in block if not cells.primary[c] and not cells.derived[c]]
+        if not complements or hopeless.intersection(block):
+            continue
+        _, _, work, pivot_row, _, _ = _eliminate(cells, block, touching, hopeless, operations=False)
+        h = len(block)
+        free = [k for k in range(h) if k not in pivot_row]
+        null = np.zeros((h, len(free)))
+        for i, f in enumerate(free):
+            null[f, i] = 1.0
+            for k, r in pivot_row.items():
+                null[k, i] = -work[r, f]
+        index = {c: k for k, c in enumerate(block)}
+        guarded = [index[c] for c in block if cells.primary[c] and c not in hopeless]
+        for c in sorted(complements, key=lambda c: (-abs(cells.values[c]), c)):
+            row = null[index[c]]
+            size = float(np.linalg.norm(row))
+            if size < _TOL:  # the shown cells determine it already: showing it tells nothing
+                hidden[c] = False
+                continue
+            others = null[guarded]
+            sizes = np.linalg.norm(others, axis=1)
+            alike = np.abs(others @ row) > (1 - 1e-9) * sizes * size
+            if (alike & (sizes > _TOL)).any():
+                continue  # showing it would give a primary cell away
+            hidden[c] = False
+            k = int(np.argmax(np.abs(row)))
+            null = null - np.outer(null[:, k], row / row[k])
+            null = np.delete(null, k, axis=1)
+
+
+def _blocks(
+    cells: _Cells, hidden: list[bool], touching: list[list[int]], among: list[int] | None = None
+) -> list[list[int]]:
+    """The suppressed cells in an equation, grouped: cells linked by equations through
+    suppressed cells only (`among`: only the blocks of these cells). A suppressed cell in no
+    equation cannot be worked out."""
     parent: dict[int, int] = {}
+    if among is None:
+        equations = cells.equations
+    else:
+        equations = [cells.equations[e] for e in sorted({e for c in among for e in touching[c]})]
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -221,7 +289,7 @@ def _blocks(cells: _Cells, hidden: list[bool], touching: list[list[int]]) -> lis
             x = parent[x]
         return x
 
-    for equation in cells.equations:
+    for equation in equations:
         members = [c for c in equation if hidden[c]]
         for c in members:
             parent.setdefault(c, c)
@@ -235,29 +303,23 @@ def _blocks(cells: _Cells, hidden: list[bool], touching: list[list[int]]) -> lis
     return [groups[root] for root in sorted(groups)]
 
 
-def _protect_block(
+def _eliminate(
     cells: _Cells,
     block: list[int],
     touching: list[list[int]],
-    hidden: list[bool],
     hopeless: set[int],
-) -> tuple[set[int], set[int]]:
-    """(complementary cells to suppress, primary cells the relations alone fix) for one block.
-
-    Gauss-Jordan elimination of the block's equations restricted to its suppressed cells, with
-    the row operations kept (T @ sub = R, in reduced row echelon form). A cell j is determined
-    when its pivot row of R is the unit vector e_j; that row of T is then a derivation y
-    (y @ sub = e_j), and the published cells it uses are those with y @ column != 0.
-    Suppressing one of them alone makes j undetermined when its column lies in the column space
-    of sub (the rows of T past the rank, the left null space, give it 0): it adds a free
-    direction through j. The smallest such cell is chosen, else the smallest cell the derivation
-    uses (and the next round goes on)."""
+    operations: bool = True,
+) -> tuple[list[int], dict[int, int], np.ndarray, dict[int, int], int, list[int]]:
+    """Gauss-Jordan elimination of the block's equations restricted to its cells, the row
+    operations kept (unless `operations` is False): (equations, equation -> row, [R | T],
+    column -> pivot row, rank, the primary cells that are determined)."""
     rows = sorted({e for c in block for e in touching[c]})
     row_of = {e: r for r, e in enumerate(rows)}
     col_of = {c: k for k, c in enumerate(block)}
     m, h = len(rows), len(block)
-    work = np.zeros((m, h + m))
-    work[:, h:] = np.eye(m)
+    work = np.zeros((m, h + m if operations else h))
+    if operations:
+        work[:, h:] = np.eye(m)
     for e in rows:
         for c, coefficient in cells.equations[e].items():
             if c in col_of:
@@ -290,6 +352,29 @@ def _protect_block(
         row = echelon[pivot_row[k]]
         if np.count_nonzero(np.abs(row) > _TOL) == 1:
             targets.append(c)
+    return rows, row_of, work, pivot_row, rank, targets
+
+
+def _protect_block(
+    cells: _Cells,
+    block: list[int],
+    touching: list[list[int]],
+    hidden: list[bool],
+    hopeless: set[int],
+) -> tuple[set[int], set[int]]:
+    """(complementary cells to suppress, primary cells the relations alone fix) for one block.
+
+    Gauss-Jordan elimination of the block's equations restricted to its suppressed cells, with
+    the row operations kept (T @ sub = R, in reduced row echelon form). A cell j is determined
+    when its pivot row of R is the unit vector e_j; that row of T is then a derivation y
+    (y @ sub = e_j), and the published cells it uses are those with y @ column != 0.
+    Suppressing one of them alone makes j undetermined when its column lies in the column space
+    of sub (the rows of T past the rank, the left null space, give it 0): it adds a free
+    direction through j. The smallest such cell is chosen, else the smallest cell the derivation
+    uses (and the next round goes on)."""
+    rows, row_of, work, pivot_row, rank, targets = _eliminate(cells, block, touching, hopeless)
+    col_of = {c: k for k, c in enumerate(block)}
+    m, h = len(rows), len(block)
     if not targets:
         return set(), set()
     # The published cells in the block's equations are the candidates: those above the
