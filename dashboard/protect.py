@@ -31,14 +31,15 @@ import pandas as pd
 from . import config
 from .catalog import Catalog
 
-# A null-space row shorter than this is zero: the cell is determined.
-_TOL = 1e-7
+# Numerical tolerance: a singular value, or a squared distance, below this is zero.
+_TOL = 1e-9
 
 
 @dataclass
 class _Cells:
     """The cells (values and cumulative changes) and the relations an outsider knows."""
 
+    limit: int = 4  # the threshold: counts from 1 to this are primary cells
     values: list[int] = field(default_factory=list)  # the cell's number (a change may be < 0)
     primary: list[bool] = field(default_factory=list)
     derived: list[bool] = field(default_factory=list)  # not a published cell: a period's count
@@ -82,7 +83,7 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
     def small(x: int) -> bool:
         return 1 <= abs(x) <= limit
 
-    cells = _Cells()
+    cells = _Cells(limit=limit)
     where: dict[tuple[int, str, str], int] = {}
     for i in range(n):
         key = (int(months[i]), measures[i], categories[i])
@@ -177,19 +178,110 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
 
 
 def _suppress(cells: _Cells) -> list[bool]:
-    """Primary cells, plus the complementary cells that keep every primary cell undetermined."""
-    suppressed = list(cells.primary)
-    for component, equations in _components(cells):
-        if any(cells.primary[c] for c in component):
-            for c in _protect_component(cells, component, equations):
-                suppressed[c] = True
-    return suppressed
+    """Primary cells, plus the complementary cells that keep every primary cell undetermined.
+
+    Rounds: the suppressed cells fall into blocks (suppressed cells linked by an equation); in
+    each block, the primary cells the published cells determine are found by one elimination,
+    and for each a complementary cell is chosen; the round's choices are added together. A
+    block found safe is remembered (adding cells elsewhere cannot expose it). Then the
+    complements that turn out not to be needed are shown again."""
+    hidden = list(cells.primary)
+    touching: list[list[int]] = [[] for _ in cells.values]  # cell -> its equations
+    for e, equation in enumerate(cells.equations):
+        for c in equation:
+            touching[c].append(e)
+    # Cells the relations alone fix (they force 0, so the figures break them): a derivation
+    # through other relations may still give the true value, so everything around is hidden.
+    hopeless: set[int] = set()
+    safe: set[frozenset[int]] = set()
+    while True:
+        chosen: set[int] = set()
+        progress = False
+        for block in _blocks(cells, hidden, touching):
+            key = frozenset(block)
+            if key in safe:
+                continue
+            if hopeless.intersection(block):
+                around = {
+                    c
+                    for e in {e for x in block for e in touching[x]}
+                    for c in cells.equations[e]
+                    if not hidden[c]
+                }
+                if around:
+                    chosen |= around
+                    progress = True
+                else:
+                    safe.add(key)
+                continue
+            if not any(cells.primary[c] for c in block):
+                continue
+            picks, lost = _protect_block(cells, block, touching, hidden, hopeless)
+            if not picks and not lost:
+                safe.add(key)
+            chosen |= picks
+            hopeless |= lost
+            progress = progress or bool(picks or lost)
+        if not progress:
+            break
+        for c in chosen:
+            hidden[c] = True
+    _release(cells, hidden, touching, hopeless)
+    return hidden
 
 
-def _components(cells: _Cells) -> list[tuple[list[int], list[dict[int, int]]]]:
-    """Groups of cells linked by equations, each with its equations (cells in no equation are
-    left out: nothing can be worked out about them)."""
-    parent = list(range(len(cells.values)))
+def _release(
+    cells: _Cells, hidden: list[bool], touching: list[list[int]], hopeless: set[int]
+) -> None:
+    """Show again every complementary cell that is not needed, the largest first (the rounds
+    above may choose more than needed).
+
+    In a block, with N a basis of the null space of its equations (rows: the block's cells),
+    showing cell c keeps the null vectors with z_c = 0; a primary cell j then becomes determined
+    exactly when its row of N is a multiple of c's row. So one elimination per block serves
+    every candidate; after showing c, N keeps only the combinations with z_c = 0."""
+    for block in _blocks(cells, hidden, touching):
+        complements = [c for c in block if not cells.primary[c] and not cells.derived[c]]
+        if not complements or hopeless.intersection(block):
+            continue
+        _, _, work, pivot_row, _, _ = _eliminate(cells, block, touching, hopeless, operations=False)
+        h = len(block)
+        free = [k for k in range(h) if k not in pivot_row]
+        null = np.zeros((h, len(free)))
+        for i, f in enumerate(free):
+            null[f, i] = 1.0
+            for k, r in pivot_row.items():
+                null[k, i] = -work[r, f]
+        index = {c: k for k, c in enumerate(block)}
+        guarded = [index[c] for c in block if cells.primary[c] and c not in hopeless]
+        for c in sorted(complements, key=lambda c: (-abs(cells.values[c]), c)):
+            row = null[index[c]]
+            size = float(np.linalg.norm(row))
+            if size < _TOL:  # the shown cells determine it already: showing it tells nothing
+                hidden[c] = False
+                continue
+            others = null[guarded]
+            sizes = np.linalg.norm(others, axis=1)
+            alike = np.abs(others @ row) > (1 - 1e-9) * sizes * size
+            if (alike & (sizes > _TOL)).any():
+                continue  # showing it would give a primary cell away
+            hidden[c] = False
+            k = int(np.argmax(np.abs(row)))
+            null = null - np.outer(null[:, k], row / row[k])
+            null = np.delete(null, k, axis=1)
+
+
+def _blocks(
+    cells: _Cells, hidden: list[bool], touching: list[list[int]], among: list[int] | None = None
+) -> list[list[int]]:
+    """The suppressed cells in an equation, grouped: cells linked by equations through
+    suppressed cells only (`among`: only the blocks of these cells). A suppressed cell in no
+    equation cannot be worked out."""
+    parent: dict[int, int] = {}
+    if among is None:
+        equations = cells.equations
+    else:
+        equations = [cells.equations[e] for e in sorted({e for c in among for e in touching[c]})]
 
     def find(x: int) -> int:
         while parent[x] != x:
@@ -197,93 +289,143 @@ def _components(cells: _Cells) -> list[tuple[list[int], list[dict[int, int]]]]:
             x = parent[x]
         return x
 
-    for equation in cells.equations:
-        first, *rest = equation
-        for other in rest:
-            a, b = find(first), find(other)
+    for equation in equations:
+        members = [c for c in equation if hidden[c]]
+        for c in members:
+            parent.setdefault(c, c)
+        for other in members[1:]:
+            a, b = find(members[0]), find(other)
             if a != b:
                 parent[max(a, b)] = min(a, b)
-    members: dict[int, list[int]] = defaultdict(list)
-    linked = {c for equation in cells.equations for c in equation}
-    for c in sorted(linked):
-        members[find(c)].append(c)
-    equations: dict[int, list[dict[int, int]]] = defaultdict(list)
-    for equation in cells.equations:
-        equations[find(next(iter(equation)))].append(equation)
-    return [(members[root], equations[root]) for root in sorted(members)]
+    groups: dict[int, list[int]] = defaultdict(list)
+    for c in sorted(parent):
+        groups[find(c)].append(c)
+    return [groups[root] for root in sorted(groups)]
 
 
-def _null_space(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(an orthonormal basis of the null space as columns, of the column space as columns)."""
-    if matrix.shape[0] == 0:
-        return np.eye(matrix.shape[1]), np.zeros((0, 0))
-    u, s, vt = np.linalg.svd(matrix, full_matrices=True)
-    rank = int((s > _TOL * max(1.0, float(s[0]) if s.size else 1.0)).sum())
-    return vt[rank:].T, u[:, :rank]
-
-
-def _protect_component(
-    cells: _Cells, component: list[int], equations: list[dict[int, int]]
-) -> set[int]:
-    """The suppressed cells of one connected group: its primary cells and the complements."""
-    local = {c: k for k, c in enumerate(component)}
-    matrix = np.zeros((len(equations), len(component)))
-    for r, equation in enumerate(equations):
-        for c, coefficient in equation.items():
-            matrix[r, local[c]] = coefficient
-    hidden = {c for c in component if cells.primary[c]}
-    hopeless: set[int] = set()  # determined by the relations alone (always 0): nothing to hide
-    while True:
-        columns = sorted(hidden)
-        sub = matrix[:, [local[c] for c in columns]]
-        null, _ = _null_space(sub)
-        norms = np.linalg.norm(null, axis=1) if null.size else np.zeros(len(columns))
-        exposed = [
-            c
-            for k, c in enumerate(columns)
-            if cells.primary[c] and c not in hopeless and norms[k] < _TOL
-        ]
-        if not exposed:
-            return hidden
-        target = exposed[0]
-        choice = _complement(cells, matrix, local, component, columns, sub, target)
-        if choice is None:
-            hopeless.add(target)
-        else:
-            hidden.add(choice)
-
-
-def _complement(
+def _eliminate(
     cells: _Cells,
-    matrix: np.ndarray,
-    local: dict[int, int],
-    component: list[int],
-    columns: list[int],
-    sub: np.ndarray,
-    target: int,
-) -> int | None:
-    """The published cell to suppress so that `target` is no longer worked out: one that alone
-    makes it undetermined if there is one, else one the current derivation needs; the smallest
-    value first. None when no published cell takes part (the relations alone fix it)."""
-    unit = np.zeros(len(columns))
-    unit[columns.index(target)] = 1.0
-    # A derivation: y with y @ sub = unit; the published cells it uses have weight y @ column.
-    y, *_ = np.linalg.lstsq(sub.T, unit, rcond=None)
-    _, column_space = _null_space(sub)
-    hidden = set(columns)
-    best_alone: tuple[int, int] | None = None
-    best_any: tuple[int, int] | None = None
-    for c in component:
-        if c in hidden or cells.derived[c]:
+    block: list[int],
+    touching: list[list[int]],
+    hopeless: set[int],
+    operations: bool = True,
+) -> tuple[list[int], dict[int, int], np.ndarray, dict[int, int], int, list[int]]:
+    """Gauss-Jordan elimination of the block's equations restricted to its cells, the row
+    operations kept (unless `operations` is False): (equations, equation -> row, [R | T],
+    column -> pivot row, rank, the primary cells that are determined)."""
+    rows = sorted({e for c in block for e in touching[c]})
+    row_of = {e: r for r, e in enumerate(rows)}
+    col_of = {c: k for k, c in enumerate(block)}
+    m, h = len(rows), len(block)
+    work = np.zeros((m, h + m if operations else h))
+    if operations:
+        work[:, h:] = np.eye(m)
+    for e in rows:
+        for c, coefficient in cells.equations[e].items():
+            if c in col_of:
+                work[row_of[e], col_of[c]] = coefficient
+    pivot_row: dict[int, int] = {}  # block column -> its row in the echelon form
+    rank = 0
+    for col in range(h):
+        if rank == m:
+            break
+        below = np.abs(work[rank:, col])
+        p = rank + int(np.argmax(below))
+        if below[p - rank] < _TOL:
             continue
-        column = matrix[:, local[c]]
-        if abs(float(y @ column)) < _TOL:
+        if p != rank:
+            work[[rank, p]] = work[[p, rank]]
+        work[rank] /= work[rank, col]
+        factors = work[:, col].copy()
+        factors[rank] = 0.0
+        others = np.flatnonzero(np.abs(factors) > _TOL)
+        if others.size:
+            work[others] -= np.outer(factors[others], work[rank])
+        work[:, col][others] = 0.0
+        pivot_row[col] = rank
+        rank += 1
+    echelon = work[:, :h]
+    targets = []
+    for k, c in enumerate(block):
+        if not cells.primary[c] or c in hopeless or k not in pivot_row:
             continue
-        rank = (abs(cells.values[c]), c)
-        if best_any is None or rank < best_any:
-            best_any = rank
-        rest = column - column_space @ (column_space.T @ column) if column_space.size else column
-        if np.linalg.norm(rest) < _TOL and (best_alone is None or rank < best_alone):
-            best_alone = rank
-    chosen = best_alone or best_any
-    return None if chosen is None else chosen[1]
+        row = echelon[pivot_row[k]]
+        if np.count_nonzero(np.abs(row) > _TOL) == 1:
+            targets.append(c)
+    return rows, row_of, work, pivot_row, rank, targets
+
+
+def _protect_block(
+    cells: _Cells,
+    block: list[int],
+    touching: list[list[int]],
+    hidden: list[bool],
+    hopeless: set[int],
+) -> tuple[set[int], set[int]]:
+    """(complementary cells to suppress, primary cells the relations alone fix) for one block.
+
+    Gauss-Jordan elimination of the block's equations restricted to its suppressed cells, with
+    the row operations kept (T @ sub = R, in reduced row echelon form). A cell j is determined
+    when its pivot row of R is the unit vector e_j; that row of T is then a derivation y
+    (y @ sub = e_j), and the published cells it uses are those with y @ column != 0.
+    Suppressing one of them alone makes j undetermined when its column lies in the column space
+    of sub (the rows of T past the rank, the left null space, give it 0): it adds a free
+    direction through j. The smallest such cell is chosen, else the smallest cell the derivation
+    uses (and the next round goes on)."""
+    rows, row_of, work, pivot_row, rank, targets = _eliminate(cells, block, touching, hopeless)
+    col_of = {c: k for k, c in enumerate(block)}
+    m, h = len(rows), len(block)
+    if not targets:
+        return set(), set()
+    # The published cells in the block's equations are the candidates: those above the
+    # threshold first (a zero beside a small count hides little: the outsider may guess that
+    # it is 0, and a small sum of hidden cells is a small count), the smallest value first.
+    candidates = sorted(
+        {c for e in rows for c in cells.equations[e] if not hidden[c] and not cells.derived[c]},
+        key=lambda c: (abs(cells.values[c]) <= cells.limit, abs(cells.values[c]), c),
+    )
+    large = np.array([abs(cells.values[c]) > cells.limit for c in candidates], dtype=bool)
+    alone = np.ones(len(candidates), dtype=bool)
+    entry_cand, entry_row, entry_coef = [], [], []
+    for k, c in enumerate(candidates):
+        for e in touching[c]:
+            if e in row_of:
+                entry_cand.append(k)
+                entry_row.append(row_of[e])
+                entry_coef.append(cells.equations[e][c])
+            else:
+                alone[k] = False  # in an equation without suppressed cells: fixed by it
+    entry_cand_a = np.array(entry_cand, dtype=np.int64)
+    entry_row_a = np.array(entry_row, dtype=np.int64)
+    entry_coef_a = np.array(entry_coef, dtype=float)
+    transform = work[:, h:]
+
+    def products(left: np.ndarray) -> np.ndarray:
+        """left @ column for every candidate's column (sparse), as (len(left), candidates)."""
+        out = np.zeros((len(candidates), left.shape[0]))
+        if entry_cand_a.size:
+            np.add.at(out, entry_cand_a, (left[:, entry_row_a] * entry_coef_a).T)
+        return out.T
+
+    if rank < m and candidates:
+        alone &= (np.abs(products(transform[rank:])) < 1e-6).all(axis=0)
+    derivations = transform[[pivot_row[col_of[t]] for t in targets]]
+    weights = np.abs(products(derivations)) > 1e-6  # target x candidate: the derivation uses it
+    picks: set[int] = set()
+    lost: set[int] = set()
+    picked: list[int] = []
+    for i, target in enumerate(targets):
+        used = weights[i]
+        if not used.any():
+            lost.add(target)
+            continue
+        if any(used[k] and alone[k] for k in picked):
+            continue  # a cell already chosen in this round frees it too
+        for tier in (used & alone & large, used & large, used & alone, used):
+            options = np.flatnonzero(tier)
+            if options.size:
+                k = int(options[0])
+                break
+        picked.append(k)
+        picks.add(candidates[k])
+    return picks, lost

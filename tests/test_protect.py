@@ -1,236 +1,31 @@
 """The public view's protection (dashboard.protect): no count from 1 to the threshold is shown or
 can be worked out from what is shown.
 
-The attacker here is written independently of dashboard.protect: it rebuilds the relations an
-outsider knows from the catalog and the published table alone, and solves them exactly with
-fractions.Fraction (Gaussian elimination), not with protect's numpy code.
+The attacker (tests/disclosure.py) is written independently of dashboard.protect: it rebuilds the
+relations an outsider knows from the catalog and the published table alone, and solves them
+exactly with fractions.Fraction (Gaussian elimination), not with protect's numpy code.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import csv
+import io
 from datetime import date
-from fractions import Fraction
+from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import Krimdash
+from disclosure import disclosures, shown_from_public_csv, shown_numbers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard import config
 from dashboard.catalog import Catalog, Category, Initiative, Measure, Relation, load_catalog
-from dashboard.demo import demo_figures
+from dashboard.db import Store
+from dashboard.demo import DEMO_NOTE, demo_figures
+from dashboard.exports import EXPORT_COLUMNS, PROTECTED_MARK, approved_months, public_csv
 from dashboard.protect import protect
-
-# ----------------------------------------------------------------------------------------------
-# The attacker
-
-
-def _month_index(stamp: pd.Timestamp) -> int:
-    return stamp.year * 12 + stamp.month
-
-
-class Attacker:
-    """What an outsider can work out from a protected table: exact linear algebra over Q.
-
-    Unknowns: every figure's value, and every series' change from the month before (for every
-    kind: a published change of a stock is knowledge too). Equations: a total is the sum of its
-    categories (every category there), the catalog's sum_equals relations, and
-    value(t) - value(t-1) - change(t) = 0. Published values and changes are known numbers.
-    """
-
-    def __init__(self, shown: pd.DataFrame, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.names: dict[tuple, int] = {}
-        self.known: dict[int, Fraction] = {}
-        self.equations: list[dict[int, Fraction]] = []
-        rows = {}
-        for row in shown.itertuples(index=False):
-            key = (_month_index(row.month), row.measure, row.category)
-            rows[key] = row
-            var = self.var(("v", *key))
-            if not row.protected:
-                assert not pd.isna(row.value), "a published value is <NA>"
-                self.known[var] = Fraction(int(row.value))
-            else:
-                assert pd.isna(row.value), "a protected value is shown"
-        for (month, measure, category), row in rows.items():
-            if (month - 1, measure, category) in rows:
-                change = self.var(("c", month, measure, category))
-                self.equation(
-                    {("v", month, measure, category): 1, ("v", month - 1, measure, category): -1},
-                    change,
-                )
-                if not row.change_protected:
-                    assert not pd.isna(row.change), "a published change is <NA>"
-                    self.known[change] = Fraction(int(row.change))
-                else:
-                    assert pd.isna(row.change), "a protected change is shown"
-            else:
-                assert pd.isna(row.change)
-        months = {m for m, _, _ in rows}
-        for month in months:
-            for measure in catalog.measures:
-                keys = [(month, measure.id, c.id) for c in measure.categories]
-                if keys and (month, measure.id, "") in rows and all(k in rows for k in keys):
-                    parts = {("v", *k): -1 for k in keys}
-                    self.equation({("v", month, measure.id, ""): 1, **parts})
-            for relation in catalog.relations:
-                if relation.kind == "sum_equals":
-                    *parts, total = relation.measures
-                    if all((month, m, "") in rows for m in relation.measures):
-                        terms: dict[tuple, int] = defaultdict(int)
-                        terms[("v", month, total, "")] += 1
-                        for m in parts:
-                            terms[("v", month, m, "")] -= 1
-                        self.equation(terms)
-        self.rows = rows
-        self._reduce()
-
-    def var(self, name: tuple) -> int:
-        return self.names.setdefault(name, len(self.names))
-
-    def equation(self, terms: dict[tuple, int], minus: int | None = None) -> None:
-        """sum(coefficient * variable) (- minus) = 0."""
-        eq: dict[int, Fraction] = defaultdict(Fraction)
-        for name, coefficient in terms.items():
-            eq[self.var(name)] += coefficient
-        if minus is not None:
-            eq[minus] -= 1
-        self.equations.append({k: v for k, v in eq.items() if v})
-
-    def _reduce(self) -> None:
-        """Substitute the known numbers and bring the rest to reduced row echelon form:
-        self.pivots maps a pivot unknown to its row (coefficients on unknowns, constant)."""
-        rows = []
-        for eq in self.equations:
-            constant = Fraction(0)
-            unknown = {}
-            for var, coefficient in eq.items():
-                if var in self.known:
-                    constant -= coefficient * self.known[var]
-                else:
-                    unknown[var] = coefficient
-            if unknown:
-                rows.append((unknown, constant))
-        pivots: dict[int, tuple[dict[int, Fraction], Fraction]] = {}
-        for unknown, constant in rows:
-            unknown, constant = self._eliminate(dict(unknown), constant, pivots)
-            if not unknown:
-                continue
-            pivot = min(unknown)
-            scale = unknown[pivot]
-            unknown = {k: v / scale for k, v in unknown.items()}
-            constant /= scale
-            for p, (other, other_constant) in list(pivots.items()):
-                factor = other.get(pivot)
-                if factor:
-                    merged = dict(other)
-                    for k, v in unknown.items():
-                        merged[k] = merged.get(k, Fraction(0)) - factor * v
-                    pivots[p] = (
-                        {k: v for k, v in merged.items() if v},
-                        other_constant - factor * constant,
-                    )
-            pivots[pivot] = (unknown, constant)
-        self.pivots = pivots
-
-    @staticmethod
-    def _eliminate(unknown, constant, pivots):
-        for p, (row, row_constant) in pivots.items():
-            factor = unknown.get(p)
-            if factor:
-                for k, v in row.items():
-                    unknown[k] = unknown.get(k, Fraction(0)) - factor * v
-                constant -= factor * row_constant
-                unknown = {k: v for k, v in unknown.items() if v}
-        return unknown, constant
-
-    def worked_out(self, terms: dict[tuple, int]) -> Fraction | None:
-        """The value of sum(coefficient * variable) if the published table determines it."""
-        constant = Fraction(0)
-        unknown: dict[int, Fraction] = {}
-        for name, coefficient in terms.items():
-            if name not in self.names:
-                return None
-            var = self.names[name]
-            if var in self.known:
-                constant += coefficient * self.known[var]
-            else:
-                unknown[var] = unknown.get(var, Fraction(0)) + coefficient
-        # f = sum a_i x_i over unknowns; each pivot row says x_p + sum r_k x_k = c.
-        remaining = dict(unknown)
-        for p, (row, row_constant) in self.pivots.items():
-            factor = remaining.get(p)
-            if factor:
-                for k, v in row.items():
-                    remaining[k] = remaining.get(k, Fraction(0)) - factor * v
-                constant += factor * row_constant
-                remaining = {k: v for k, v in remaining.items() if v}
-        return constant if not remaining else None
-
-
-def disclosures(
-    figures: pd.DataFrame, shown: pd.DataFrame, catalog: Catalog, threshold: int
-) -> list[str]:
-    """Every count from 1 to `threshold` an outsider can work out from `shown` (the truth is in
-    `figures`): values, cumulative changes, and the new count between any two months of a
-    running total (period sums and year-to-date of a cumulative series)."""
-    attacker = Attacker(shown, catalog)
-    truth = {
-        (_month_index(r.month), r.measure, r.category): int(r.value)
-        for r in figures.itertuples(index=False)
-    }
-    found = []
-
-    def check(what: str, terms: dict[tuple, int], true_value: int) -> None:
-        if 1 <= abs(true_value) <= threshold:
-            value = attacker.worked_out(terms)
-            if value is not None and value == true_value:
-                found.append(f"{what} = {true_value}")
-
-    for key, value in truth.items():
-        check(f"value {key}", {("v", *key): 1}, value)
-    series: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for month, measure, category in truth:
-        m = catalog.measure(measure)
-        if m is not None and m.kind == "cumulative":
-            series[(measure, category)].append(month)
-    for (measure, category), months in series.items():
-        months.sort()
-        for i, a in enumerate(months):
-            for b in months[i + 1 :]:
-                check(
-                    f"new count {measure}/{category} {a}..{b}",
-                    {("v", b, measure, category): 1, ("v", a, measure, category): -1},
-                    truth[(b, measure, category)] - truth[(a, measure, category)],
-                )
-    # Period sums and year-to-date of a flow, over months the table shows.
-    flows: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for month, measure, category in truth:
-        m = catalog.measure(measure)
-        if m is not None and m.kind == "flow":
-            flows[(measure, category)].append(month)
-    for (measure, category), months in flows.items():
-        months.sort()
-        for i, a in enumerate(months):
-            for b in months[i + 1 :]:
-                span = [m for m in months if a <= m <= b]
-                check(
-                    f"sum {measure}/{category} {a}..{b}",
-                    {("v", m, measure, category): 1 for m in span},
-                    sum(truth[(m, measure, category)] for m in span),
-                )
-    return found
-
-
-def shown_numbers(shown: pd.DataFrame, catalog: Catalog) -> list[int]:
-    """Every number the protected table shows: values, and cumulative changes."""
-    numbers = [int(v) for v in shown["value"].dropna()]
-    cumulative = shown["measure"].map(lambda m: catalog.measure(m).kind == "cumulative")
-    numbers += [int(v) for v in shown.loc[cumulative, "change"].dropna()]
-    return numbers
-
 
 # ----------------------------------------------------------------------------------------------
 # Helpers
@@ -361,20 +156,25 @@ def test_protection_is_deterministic() -> None:
 
 
 @st.composite
-def catalogs_and_figures(draw: st.DrawFn) -> tuple[Catalog, pd.DataFrame, int]:
-    n_measures = draw(st.integers(1, 4))
+def catalogs_and_figures(
+    draw: st.DrawFn, max_measures: int = 4, max_months: int = 5
+) -> tuple[Catalog, pd.DataFrame, int]:
+    """A random catalog (kinds, categories, up to two sum_equals relations), figures for it
+    (running totals that mostly grow a little, now and then a month not reported; totals
+    mostly consistent with their parts) and a threshold."""
+    n_measures = draw(st.integers(1, max_measures))
     measures = []
     for k in range(n_measures):
         kind = draw(st.sampled_from(["cumulative", "stock", "flow"]))
         n_categories = draw(st.integers(0, 3))
         measures.append(measure(f"m{k}", kind, tuple(f"c{j}" for j in range(n_categories))))
     relations = []
-    if n_measures >= 3 and draw(st.booleans()):
+    for _ in range(draw(st.integers(0, 2)) if n_measures >= 3 else 0):
         ids = [m.id for m in measures]
         chosen = draw(st.permutations(ids))[: draw(st.integers(3, n_measures))]
         relations.append(Relation("sum_equals", tuple(chosen)))
     catalog = small_catalog(measures, tuple(relations))
-    n_months = draw(st.integers(1, 5))
+    n_months = draw(st.integers(1, max_months))
     months = [f"2025-{k + 1:02d}" for k in range(n_months)]
     level = st.integers(0, 12)
     values: dict[tuple[str, str, str], int] = {}
@@ -412,3 +212,74 @@ def test_no_small_count_can_be_worked_out(case: tuple[Catalog, pd.DataFrame, int
     out = protect(figures, catalog, threshold=threshold)
     assert all(not 1 <= abs(n) <= threshold for n in shown_numbers(out, catalog))
     assert disclosures(figures, out, catalog, threshold) == []
+
+
+# ----------------------------------------------------------------------------------------------
+# The public export
+
+
+def _approved_truth(db: Path) -> pd.DataFrame:
+    """The current figures of the approved months: what the public export protects."""
+    store = Store(db)
+    months = set(approved_months(store))
+    rows = [r for r in store.rows("figures_current") if r[0] in months]
+    return pd.DataFrame(
+        [(pd.Timestamp(m), meas, cat, v) for m, meas, cat, v, _ in rows],
+        columns=["month", "measure", "category", "value"],
+    )
+
+
+@pytest.mark.parametrize("threshold", ["4", "6"])
+def test_the_public_export_of_the_demo_shows_no_small_count(
+    demo_db: Path, krimdash: Krimdash, tmp_path: Path, threshold: str
+) -> None:
+    path = tmp_path / "offentlig.csv"
+    code, out, err = krimdash(
+        "export", "--public", "-o", path, db=demo_db, KRIMDASH_SMALL_COUNT=threshold
+    )
+    assert code == 0, err
+    data = path.read_bytes()
+    limit = int(threshold)
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+    assert list(rows[0]) == EXPORT_COLUMNS
+    shown = [int(r["value"]) for r in rows if r["value"] != PROTECTED_MARK]
+    hidden = [r for r in rows if r["value"] == PROTECTED_MARK]
+    assert shown and hidden
+    assert not [v for v in shown if 1 <= v <= limit]
+    # `..` has its footnote, and the demo figures stay marked as demo.
+    assert all(f"(1-{limit})" in r["note"] for r in hidden)
+    assert all(r["note"].startswith(DEMO_NOTE) for r in rows)
+    # Approved months only, all of their figures, protected by the one function.
+    truth = _approved_truth(demo_db)
+    assert {r["month"] for r in rows} == {m.strftime("%Y-%m") for m in truth["month"]}
+    assert len(rows) == len(truth)
+    expected = protect(truth, load_catalog(), limit)
+    assert [r["value"] for r in rows] == [
+        PROTECTED_MARK if p else str(v)
+        for v, p in zip(expected["value"], expected["protected"], strict=True)
+    ]
+    # An outsider who reads the file works out no small count.
+    assert disclosures(truth, shown_from_public_csv(data), load_catalog(), limit) == []
+
+
+def test_the_public_export_keeps_only_demo_notes(
+    db_path: Path, krimdash: Krimdash, tmp_path: Path
+) -> None:
+    assert krimdash("init", db=db_path).code == 0
+    figures = tmp_path / "tal.csv"
+    figures.write_text(
+        "month,measure,category,value,note\n"
+        "2025-01,ungeteam.cases,,3,Familien på Bazarvej 7\n"
+        "2025-01,ungesporet.visits,,40,intern bemærkning\n",
+        encoding="utf-8",
+    )
+    code, _, err = krimdash("import", figures, db=db_path)
+    assert code == 0, err
+    # The public sees approved months only. (Before the month status is in the code there is
+    # no `month` command, and every month counts as approved.)
+    krimdash("month", "approve", "2025-01", "--user", "raadmand", db=db_path)
+    assert approved_months(Store(db_path)) == [date(2025, 1, 1)]
+    text = public_csv(Store(db_path)).decode("utf-8")
+    assert "Bazarvej" not in text and "intern" not in text
+    assert "2025-01,ungeteam.cases,,..," in text
+    assert "2025-01,ungesporet.visits,,40,\n" in text
