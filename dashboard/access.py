@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
 import duckdb
@@ -103,14 +104,42 @@ def _role_from_db(conn: duckdb.DuckDBPyConnection, subject: str) -> str | None:
     return row[0] if row else None
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    """What the gate reads on every page run, read in one connection per data version."""
+
+    users: dict[str, str]
+    settings: dict[str, str]
+    all_demo: bool  # there are figures and every one is a demo figure
+
+
+@lru_cache(maxsize=16)
+def _snapshot_at(path: str, version: tuple[int, ...]) -> _Snapshot:
+    """The users, settings and demo status of the database at `path` as of `version` (its data
+    version: a write changes it, so a cached snapshot is never stale)."""
+    with db.Store(path).reader() as conn:
+        demo_figures, all_figures = conn.execute(db.sql("demo_status")).fetchone()
+        try:
+            users = {s: r for s, r, *_ in conn.execute(db.sql("users")).fetchall()}
+            settings = dict(conn.execute(db.sql("settings")).fetchall())
+        except duckdb.CatalogException:  # a database from before schema version 5
+            users, settings = {}, {}
+    return _Snapshot(users, settings, bool(all_figures) and demo_figures == all_figures)
+
+
+def _snapshot(store: db.Store) -> _Snapshot:
+    return _snapshot_at(str(store.path), store.data_version())
+
+
 def role_of(
     store: db.Store, subject: str | None, groups: Iterable[str] = (), *, email: str | None = None
 ) -> str | None:
     """The role of a signed-in identity, or None (no access): its `sub`, else its e-mail
-    (`email`), as added with `krimdash user add`. `groups` is accepted for a group claim; a
-    group maps to a role through the users table too (`krimdash user add GROUP-ID --role ...`),
-    and the identity's own role wins over its groups'. A database without the users table (or
-    without a file) gives None."""
+    (`email`), as added with `krimdash user add`. `groups` is the identity's group claim: a
+    group id added as a subject (`krimdash user add GROUP-ID --role ...`) gives its role to its
+    members, and the identity's own role wins over its groups'. A database without the users
+    table (or without a file) gives None. Cheap on every page run: the users are read once per
+    data version of the database."""
     candidates = []
     for value in (subject, email, *groups):
         try:
@@ -120,13 +149,10 @@ def role_of(
     if not candidates:
         return None
     try:
-        with store.reader() as conn:
-            for candidate in candidates:
-                if role := _role_from_db(conn, candidate):
-                    return role
-    except (db.DatabaseMissing, duckdb.CatalogException):
+        users = _snapshot(store).users
+    except db.DatabaseMissing:
         return None
-    return None
+    return next((users[c] for c in candidates if c in users), None)
 
 
 def add_user(store: db.Store, subject: str, role: str, *, by: str, by_role: str | None) -> bool:
@@ -159,12 +185,7 @@ def list_users(store: db.Store) -> list[tuple[str, str, datetime, str]]:
 
 
 def _setting(store: db.Store, key: str) -> str | None:
-    try:
-        with store.reader() as conn:
-            row = conn.execute(db.sql("setting"), {"key": key}).fetchone()
-    except duckdb.CatalogException:  # a database from before the settings table
-        return None
-    return row[0] if row else None
+    return _snapshot(store).settings.get(key)
 
 
 def set_setting(conn: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
@@ -179,8 +200,7 @@ def public_view(store: db.Store) -> bool:
     setting = _setting(store, "public_view")
     if setting is not None:
         return setting == "on"
-    demo_figures, all_figures = store.rows("demo_status")[0]
-    return bool(all_figures) and demo_figures == all_figures
+    return _snapshot(store).all_demo
 
 
 def public_view_is_set(store: db.Store) -> bool:

@@ -709,6 +709,10 @@ def main(argv: list[str] | None = None) -> int:
             "--accept-warnings kræver --note med en begrundelse, fx "
             '--accept-warnings --note "som rapporteret"'
         )
+    if args.command == "log" and args.since and not args.access:
+        parser.commands["log"].error(
+            "--since hører til --access: krimdash log --access --since ..."
+        )
     store = Store(args.db)  # without --db: KRIMDASH_DB or data/krimdash.duckdb
     code = EXIT_USAGE
     try:

@@ -43,7 +43,8 @@ ENV_VARS: dict[str, EnvVar] = {
     ),
     "KRIMDASH_USER": EnvVar(
         "the login name",
-        "who is recorded in the audit log for `init`, `import` and `retract`; `--user` overrides it",
+        "who is recorded in the audit log and the access log for the CLI's writes (`init`, "
+        "`import`, `retract`, `user`, `month`, `public`); `--user` overrides it",
     ),
     "KRIMDASH_LOCK_TIMEOUT": EnvVar(
         "20",

@@ -4,6 +4,8 @@ role checks (dashboard/approvals.py, dashboard/access.py, db.insert_batch)."""
 from __future__ import annotations
 
 import hashlib
+import shutil
+import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -11,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import real_january
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dashboard import access, approvals
 from dashboard.access import LOCAL, NotAllowed
@@ -270,3 +274,86 @@ def test_real_figures_turn_the_default_public_view_off(demo_store: Store, tmp_pa
 def test_made_by_demo_init(demo_db: Path, real_db: Path) -> None:
     assert access.made_by_demo_init(Store(demo_db)) is True
     assert access.made_by_demo_init(Store(real_db)) is False
+
+
+def test_the_gate_reads_the_database_once_per_data_version(
+    real_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    access.add_user(real_store, "udvalg", "viewer", by="it", by_role=LOCAL)
+    assert access.role_of(real_store, "udvalg") == "viewer"
+    assert access.public_view(real_store) is False
+    assert access.made_by_demo_init(real_store) is False
+
+    def no_connection(self: Store):  # noqa: ANN202
+        raise AssertionError("a page run with an unchanged database opened a connection")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "reader", no_connection)
+        assert access.role_of(real_store, "udvalg") == "viewer"
+        assert access.role_of(real_store, "nobody") is None
+        assert access.public_view(real_store) is False
+        assert access.made_by_demo_init(real_store) is False
+    # A write changes the data version, so the next run reads the change.
+    access.add_user(real_store, "udvalg", "raadmand", by="it", by_role=LOCAL)
+    assert access.role_of(real_store, "udvalg") == "raadmand"
+
+
+# --- as-of replay over any sequence of approvals, reopenings and changes ----------------------
+
+MONTHS3 = ["2025-01", "2025-02", "2025-03"]
+
+
+@pytest.fixture(scope="module")
+def three_months(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with figures for January to March 2025, all kladde; copied per example."""
+    from dashboard.reference import load_reference
+
+    folder = tmp_path_factory.mktemp("three-months")
+    store = Store(folder / "k.duckdb")
+    store.upgrade()
+    load_reference(store, user="test")
+    path = folder / "tre.csv"
+    path.write_text(
+        HEADER + "".join(f"{m},ungeteam.cases,,{40 + i},\n" for i, m in enumerate(MONTHS3)),
+        encoding="utf-8",
+    )
+    assert import_file(store, path, user="FAS", role="analyst").status == "saved"
+    return store.path
+
+
+OPERATION = st.tuples(st.sampled_from(["approve", "reopen", "change"]), st.sampled_from(MONTHS3))
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(operations=st.lists(OPERATION, min_size=1, max_size=7))
+def test_as_of_replay_shows_the_status_after_each_step(
+    three_months: Path, operations: list[tuple[str, str]]
+) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="replay-", dir=three_months.parent))
+    try:
+        store = Store(shutil.copy(three_months, folder / "k.duckdb"))
+        model = {pd.Timestamp(m): "kladde" for m in MONTHS3}
+        moments = [(utc_now(), dict(model))]
+        for step, (operation, month) in enumerate(operations):
+            key = pd.Timestamp(month)
+            if operation == "approve":
+                changed = approvals.approve(store, month, user="r", role="raadmand")
+                assert changed == (model[key] == "kladde")
+                model[key] = "approved"
+            elif operation == "reopen":
+                changed = approvals.reopen(store, month, user="r", role="raadmand")
+                assert changed == (model[key] == "approved")
+                model[key] = "kladde"
+            else:
+                path = folder / f"{step}.csv"
+                path.write_text(HEADER + f"{month},ungeteam.cases,,{100 + step},\n")
+                result = import_file(store, path, user="a", role="analyst")
+                assert result.status == "saved"
+                model[key] = "kladde"
+            moments.append((utc_now(), dict(model)))
+        for moment, expected in moments:
+            assert approvals.statuses(store, as_of=moment) == expected
+        assert approvals.statuses(store) == model
+        assert approvals.approved_months(store) == [m for m, s in model.items() if s == "approved"]
+    finally:
+        shutil.rmtree(folder)

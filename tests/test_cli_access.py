@@ -86,6 +86,7 @@ def test_users_are_added_listed_changed_and_removed(real: Path, krimdash: Krimda
         (("month",), "skal angives: HANDLING"),
         (("public", "maybe"), "ukendt valg 'maybe'"),
         (("log", "--access", "--since", "sidste uge"), "er ikke et tidspunkt"),
+        (("log", "--since", "2025-01-01"), "--since hører til --access"),
     ],
 )
 def test_bad_input_exits_2_in_danish_and_changes_nothing(

@@ -1,2 +1,0 @@
--- One app setting's value, if set.
-select value from app_settings where key = $key
