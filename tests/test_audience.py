@@ -25,6 +25,7 @@ from dashboard.months import month_label
 from dashboard.web import appdata, views
 from dashboard.web.app_pages import NoAccess, audience_of
 from dashboard.web.settings import parse_settings
+from dashboard.web.texts import text
 
 VIEWER = Reader(subject="udvalg", name="Udvalgsmedlem Test", role="viewer")
 RAADMAND = Reader(subject="raadmand", name="Rådmand Test", role="raadmand")
@@ -268,3 +269,113 @@ def test_a_returning_reader_costs_no_database_connection(
         monkeypatch.setattr(duckdb, "connect", connect)
         assert opened, page
         opened.clear()
+
+
+# --- an outsider reads the public pages and tries to work out a small count --------------------
+
+
+def _number(cell: str) -> int | None:
+    """A Danish whole number as the pages write it ('1.234', '−3', '+5', '±0'); None for '..'."""
+    if cell == views.PROTECTED:
+        return None
+    return int(cell.replace(".", "").replace("−", "-").replace("+", "").replace("±", ""))
+
+
+def _tables_by_heading(page: str) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """Each section's first table after its <h3> heading: (header, rows), cells as text."""
+    out = {}
+    for heading, rest in re.findall(r"<h3>(.*?)</h3>(.*?)(?=<h3>|$)", page, re.S):
+        table = re.search(r"<table>(.*?)</table>", rest, re.S)
+        if not table:
+            continue
+        head, rows_html = table.group(1).split("</thead>")
+        header = [_text(c).strip() for c in re.findall(r"<th[^>]*>(.*?)</th>", head, re.S)]
+        rows = [
+            [_text(c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", rows_html, re.S)
+        ]
+        out[markup.unescape(heading)] = (header, rows)
+    return out
+
+
+def _shown_on_pages(pages: dict[str, str], catalog, months: list[pd.Timestamp]) -> pd.DataFrame:
+    """What the initiative pages show in their tables ("Vis tal") as the table an outsider
+    would make of them: month, measure, category, value (<NA> for '..'), and the changes, both
+    those worked out from two values and those the pages show."""
+    from disclosure import with_changes
+
+    month_of = {month_label(m.date(), "da"): m for m in months}
+    label_of = {m.label("da"): m for m in catalog.measures}
+    values: dict[tuple, int | None] = {}
+    changes: dict[tuple, int | None] = {}
+    for page in pages.values():
+        for heading, (header, rows) in _tables_by_heading(page).items():
+            if heading == text("funnel_over_time", "da"):  # one column per stage
+                for row in rows:
+                    for label, cell in zip(header[1:], row[1:], strict=True):
+                        if cell != "–":
+                            values[(month_of[row[0]], label_of[label].id, "")] = _number(cell)
+                continue
+            measure = label_of.get(heading)
+            if measure is None:
+                continue
+            parts = {c.label("da"): c.id for c in measure.categories}
+            for row in rows:
+                month = month_of[row[0]]
+                for label, cell in zip(header[1:], row[1:], strict=True):
+                    if cell == "–":
+                        continue
+                    if label in parts:
+                        values[(month, measure.id, parts[label])] = _number(cell)
+                    elif label == text("col_value", "da"):
+                        values[(month, measure.id, "")] = _number(cell)
+                    elif label == text("col_change", "da"):
+                        changes[(month, measure.id, "")] = _number(cell)
+    table = pd.DataFrame(
+        [(m, measure, c, v) for (m, measure, c), v in values.items()],
+        columns=["month", "measure", "category", "value"],
+    ).astype({"value": "Int64"})
+    table = with_changes(table)
+    for i, row in enumerate(table.itertuples(index=False)):
+        shown = changes.get((row.month, row.measure, row.category))
+        if shown is not None:  # a change the page shows is knowledge, also beside a '..'
+            table.loc[i, "change"] = shown
+            table.loc[i, "change_protected"] = False
+    return table
+
+
+def test_no_small_count_can_be_worked_out_from_the_public_pages(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path
+) -> None:
+    """The attacker of the protection's tests (tests/disclosure.py, exact rational elimination)
+    reads every public initiative page's tables and uses the relations an outsider knows: no
+    count from 1 to 4 of the approved months comes out. Reading the viewer's pages the same
+    way, it does find small counts: the attack is not blind."""
+    from disclosure import disclosures
+
+    from dashboard import approvals
+    from dashboard.reference import loaded_catalog
+
+    st.cache_data.clear()
+    store = Store(demo_db)
+    catalog = loaded_catalog(store)
+    approved = approvals.approved_months(store)
+    period = {"fra": f"{approved[0]:%Y-%m}", "til": f"{approved[-1]:%Y-%m}"}
+
+    def read(reader: Reader) -> pd.DataFrame:
+        pages = {
+            i.id: body(open_as(monkeypatch, demo_db, reader, i.id, **period))
+            for i in catalog.initiatives
+        }
+        return _shown_on_pages(pages, catalog, _months(demo_db))
+
+    shown = read(PUBLIC)
+    assert len(shown) > 200 and shown["protected"].any() and not shown["protected"].all()
+    assert set(shown["measure"]) == {m.id for m in catalog.measures}
+    assert set(shown["month"]) <= set(approved), "a month not approved is shown"
+    truth = store.query(
+        "figures_in_range", {"first": approved[0].date(), "last": approved[-1].date()}
+    )
+    threshold = views.protect_threshold()
+    assert disclosures(truth, shown, catalog, threshold) == []
+    assert disclosures(truth, read(VIEWER), catalog, threshold)
