@@ -5,6 +5,13 @@ Pages never open the database themselves. Every cached function takes the data v
 write by another process (e.g. `krimdash import`) shows on the next run, and an unchanged
 database costs no connection at all: a returning reader gets the page's HTML from the cache.
 
+Every page reads for an audience (access.Reader.audience), and every cache key holds it, so a
+body made for one is never shown to another: "drafts" (rådmand, analyst, admin) every month,
+the months not approved marked KLADDE; "approved" (a committee member) the approved months
+only; "public" (not signed in) the approved months with their figures protected
+(dashboard.protect: a small count and whatever would give it away is `..`). For the last two,
+a month not approved does not exist: not in the period, not as a page's month in the address.
+
 The catalog pages read is the one `krimdash init` loaded into the database, so it always
 agrees with the figures' tables; when the catalog file has changed since (or the database is
 older than this krimdash), pages say that `krimdash init` is needed.
@@ -17,9 +24,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from .. import config
+from .. import approvals, config
 from ..catalog import Catalog, load_catalog
 from ..db import Store, latest_version
+from ..protect import protect
 from ..reference import loaded_catalog
 from . import series, views
 from .settings import PAGE, Settings, parse_settings
@@ -50,53 +58,16 @@ AUDIENCES = ("public", "approved", "drafts")
 
 
 def _approved_months_of(s: Store) -> list[pd.Timestamp]:
-    """The approved months (dashboard.approvals.approved_months). SHIM until the store's month
-    status lands: without dashboard.approvals every month with figures counts as approved."""
-    try:
-        from .. import approvals
-    except ImportError:  # SHIM (Part S not merged): every month approved
-        months = s.query("months_with_figures", {})["month"]
-        return [pd.Timestamp(m) for m in months]
+    """The approved months (dashboard.approvals). A database older than month status (before
+    `krimdash init` upgrades it) has none approved: it shows only to those who may see drafts."""
+    if s.schema_version() < latest_version():
+        return []
     return [pd.Timestamp(m) for m in approvals.approved_months(s)]
 
 
-def _protect_shim(
-    figures: pd.DataFrame, catalog: Catalog, threshold: int | None = None
-) -> pd.DataFrame:
-    """SHIM for dashboard.protect.protect until it lands: primary suppression only (values
-    1..threshold, and a running total's monthly change 1..threshold; a change from or to a
-    protected value), with protect's output columns. No secondary suppression."""
-    limit = threshold if threshold is not None else views.protect_threshold()
-    kind = {m.id: m.kind for m in catalog.measures}
-    out = figures.copy().reset_index(drop=True)
-    months = out["month"].map(pd.Timestamp)
-    value = out["value"].astype("Int64")
-    index = dict(zip(zip(out["measure"], out["category"], months, strict=True), value, strict=True))
-    before = [
-        index.get((m, c, t - pd.DateOffset(months=1)), pd.NA)
-        for m, c, t in zip(out["measure"], out["category"], months, strict=True)
-    ]
-    prev = pd.Series(before, index=out.index, dtype="Int64")
-    change = value - prev
-
-    def small(v: pd.Series) -> pd.Series:
-        return ((v.abs() >= 1) & (v.abs() <= limit)).fillna(False).astype(bool)
-
-    cumulative = out["measure"].map(kind).eq("cumulative")
-    protected = small(value)
-    change_protected = protected | small(prev) | (small(change) & cumulative)
-    out["value"] = value.mask(protected)
-    out["change"] = change.mask(change_protected)
-    out["protected"] = protected
-    out["change_protected"] = change_protected
-    return out
-
-
 def _protect(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    try:
-        from ..protect import protect
-    except ImportError:  # SHIM (Part P not merged)
-        protect = _protect_shim
+    """The public view's figures: dashboard.protect.protect, the one protection of every
+    public output."""
     return protect(figures, catalog)
 
 

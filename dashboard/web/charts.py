@@ -170,13 +170,8 @@ def protected_layer(data: pd.DataFrame, title: str | None = None) -> list[alt.Ch
     ]
 
 
-def describe(
-    month: pd.Timestamp, value: float, label: str, lang: str, extra: str = "", month_text: str = ""
-) -> str:
-    """A mark's hover text; `month_text` names the month instead of its plain label (e.g. with
-    KLADDE)."""
-    when = month_text or month_label(month.date(), lang)
-    text = f"{when}: {fmt_int(value, lang)} – {label}"
+def describe(month: pd.Timestamp, value: float, label: str, lang: str, extra: str = "") -> str:
+    text = f"{month_label(month.date(), lang)}: {fmt_int(value, lang)} – {label}"
     return f"{text}. {extra}" if extra else text
 
 

@@ -226,7 +226,7 @@ class Tile:
     value: int | None  # None: protected (the public view shows "..")
     comparison: TileComparison
     first_month: pd.Timestamp
-    trend: pd.DataFrame  # month, value: from the first month with a figure to `month`
+    trend: pd.DataFrame  # month, value[, value_protected]: from the first figure to `month`
 
 
 AVERAGE_MONTHS = 3
@@ -295,7 +295,9 @@ def key_tiles(
                 value=None if pd.isna(last["value"]) else int(last["value"]),
                 comparison=comparison,
                 first_month=pd.Timestamp(first["month"]),
-                trend=series_for(figures, measure.id, months=months)[["month", "value"]],
+                trend=series_for(figures, measure.id, months=months).drop(
+                    columns=["change", "change_protected"], errors="ignore"
+                ),
             )
         )
     return tiles

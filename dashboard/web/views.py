@@ -99,6 +99,11 @@ def month_shown(
     return label
 
 
+def _draft_suffix(month: object, lang: str, drafts: frozenset) -> str:
+    """' (KLADDE)' after what a mark of a draft month shows (its hover text), else ''."""
+    return f" ({text('draft_tag', lang)})" if drafts and pd.Timestamp(month) in drafts else ""
+
+
 def _drafts(view: Settings | None) -> frozenset:
     return getattr(view, "drafts", frozenset())
 
@@ -300,9 +305,11 @@ def numbers_table(
     return str(_macro("table")(numbers(data, columns, lang, percent, signed, drafts)))
 
 
-def _sparkline_svg(values: list[float], width: int, height: int) -> str:
-    """A trend line as a tiny SVG; a month without a figure breaks the line. '' for fewer
-    than two figures.
+def _sparkline_svg(
+    values: list[float], width: int, height: int, protected: list[bool] | None = None
+) -> str:
+    """A trend line as a tiny SVG; a month without a figure breaks the line, a `protected`
+    month (the public view) is a hollow square on the baseline. '' for fewer than two figures.
 
     Drawn directly rather than through Altair: an overview may hold hundreds of them.
     """
@@ -319,6 +326,11 @@ def _sparkline_svg(values: list[float], width: int, height: int) -> str:
             continue
         run.append(f"{3 + i * step:.1f},{3 + (height - 6) * (1 - (v - low) / span):.1f}")
     runs += [run] if run else []
+    hidden = [
+        f"{1 + i * step:.1f}"
+        for i, secret in enumerate(protected or [])
+        if secret and i < len(values)
+    ]
     return _render(
         "sparkline.svg",
         width=width,
@@ -326,6 +338,8 @@ def _sparkline_svg(values: list[float], width: int, height: int) -> str:
         runs=runs,
         dot=runs[-1][-1].split(","),
         colour=charts.PALETTE[0],
+        hidden=hidden,
+        hidden_colour=charts.PROTECTED_COLOUR,
     )
 
 
@@ -420,15 +434,14 @@ def _with_descriptions(
         else [False] * len(data)
     )
     for row, secret in zip(data.itertuples(), hidden, strict=True):
-        month = month_shown(row.month, view.lang, drafts)
+        month = month_text(row.month, view.lang)
+        label, draft = label_of(row), _draft_suffix(row.month, view.lang, drafts)
         if secret:
-            texts.append(f"{month}: {PROTECTED} – {label_of(row)}")
+            texts.append(f"{month}: {PROTECTED} – {label}{draft}")
         elif percent:
-            texts.append(f"{month}: {fmt_pct(row.value, view.lang)} – {label_of(row)}")
+            texts.append(f"{month}: {fmt_pct(row.value, view.lang)} – {label}{draft}")
         else:
-            texts.append(
-                charts.describe(row.month, row.value, label_of(row), view.lang, month_text=month)
-            )
+            texts.append(charts.describe(row.month, row.value, label, view.lang) + draft)
     return data.assign(description=texts)
 
 
@@ -815,11 +828,12 @@ def funnel_section(
     secret_values = (
         data["value_protected"].tolist() if "value_protected" in data else [False] * len(data)
     )
-    when = month_shown(month, lang, _drafts(view))
+    when = month_text(month, lang)
+    draft = _draft_suffix(month, lang, _drafts(view))
     data["description"] = [
-        f"{when}: {PROTECTED} – {lab}"
+        f"{when}: {PROTECTED} – {lab}{draft}"
         if secret
-        else charts.describe(month, v, lab, lang, extra=share, month_text=when)
+        else charts.describe(month, v, lab, lang, extra=share) + draft
         if pd.notna(v)
         else lab
         for v, lab, share, secret in zip(
@@ -1034,7 +1048,8 @@ def tile_cards(
     cards = []
     for t in tiles:
         change, basis = tile_comparison(t, lang)
-        trend = _sparkline_svg(t.trend["value"].tolist(), 200, 40)
+        hidden = t.trend["value_protected"].tolist() if "value_protected" in t.trend else None
+        trend = _sparkline_svg(t.trend["value"].tolist(), 200, 40, hidden)
         cards.append(
             TileCard(
                 name=catalog.initiative(t.measure.initiative).name(lang),
