@@ -20,6 +20,7 @@ import streamlit as st
 from apptest import body, html, open_as, sidebar
 
 from dashboard.access import Reader
+from dashboard.catalog import Catalog, Initiative, Measure
 from dashboard.db import Store
 from dashboard.months import month_label
 from dashboard.web import appdata, views
@@ -379,3 +380,43 @@ def test_no_small_count_can_be_worked_out_from_the_public_pages(
     threshold = views.protect_threshold()
     assert disclosures(truth, shown, catalog, threshold) == []
     assert disclosures(truth, read(VIEWER), catalog, threshold)
+
+
+def test_what_is_new_shows_a_protected_value_as_protected() -> None:
+    """A running total's change can be published beside a protected level: the list of what is
+    new says '..' for the level, never '–' (as if it were not reported)."""
+    from dashboard.web import series
+
+    month = pd.Timestamp(2025, 3, 1)
+    figures = pd.DataFrame(
+        {
+            "month": [month],
+            "measure": ["m"],
+            "category": [""],
+            "value": [float("nan")],
+            "change": [7.0],
+            "protected": [True],
+            "change_protected": [False],
+        }
+    )
+    changed = series.changed_since_last_month(figures, month)
+    assert changed["protected"].tolist() == [True]
+    catalog = Catalog(
+        (Initiative("i", "I", "I", None, "", ""),),
+        (Measure("m", "i", "Målt", "Measured", "cumulative", "", ""),),
+    )
+    page = views.overview_body(
+        catalog=catalog,
+        tiles=[],
+        latest=month,
+        freshness=pd.Series({"last_change": month, "last_changed_by": "FAS"}),
+        missing=pd.DataFrame(columns=["measure", "initiative"]),
+        changed=changed,
+        month_events=pd.DataFrame(columns=["date_text_da", "title_da"]),
+        progress=pd.DataFrame(),
+        lang="da",
+        local_time=str,
+        view=views.PageView.of(parse_settings({}, []), public=True),
+    )
+    assert "Målt: <strong>..</strong> (+7)" in page
+    assert "Danmarks Statistik" in page  # the footnote on ".."

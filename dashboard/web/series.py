@@ -371,7 +371,10 @@ def changed_since_last_month(figures: pd.DataFrame, month: date) -> pd.DataFrame
         & figures["change"].notna()
         & (figures["change"] != 0)
     ]
-    return rows[["measure", "category", "value", "change"]].reset_index(drop=True)
+    keep = ["measure", "category", "value", "change"] + (
+        ["protected"] if is_protected(rows) else []
+    )
+    return rows[keep].reset_index(drop=True)
 
 
 def events_between(

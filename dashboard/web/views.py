@@ -1130,7 +1130,8 @@ def overview_body(
         label = measure.label(lang) if measure else r.measure
         if r.category and measure:
             label += ", " + measure.category_label(r.category, lang)
-        news.append(NewsItem(label, fmt_int(r.value, lang), fmt_signed(r.change, lang)))
+        value = PROTECTED if getattr(r, "protected", False) else fmt_int(r.value, lang)
+        news.append(NewsItem(label, value, fmt_signed(r.change, lang)))
     goals = []
     for t in progress.itertuples():
         secret = bool(getattr(t, "protected", False))
