@@ -13,6 +13,7 @@ import contextlib
 import difflib
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import NoReturn
 import duckdb
 
 from . import config
+from .access import LOCAL, ROLES, NotAllowed
 from .catalog import load_catalog
 from .db import DatabaseBusy, DatabaseMissing, DatabaseOutdated, Store
 from .months import format_month, month_label, parse_month
@@ -119,7 +121,10 @@ def _suggest_command(message: str) -> str:
     )
 
 
-COMMANDS = ("init", "import", "export", "template", "check", "log", "retract", "serve")
+COMMANDS = (
+    "init", "import", "export", "template", "check", "log", "retract",
+    "user", "month", "public", "serve",
+)  # fmt: skip
 
 
 def count(n: int, one: str, many: str) -> str:
@@ -164,7 +169,7 @@ def cmd_init(args: argparse.Namespace, store: Store) -> int:
     )
     if not args.demo:
         return 0
-    from .demo import DEMO_NOTE, DEMO_PATH
+    from .demo import DEMO_NOTE, DEMO_PATH, DEMO_USERS, set_up_demo_access
     from .imports import import_file
 
     demo_figures, all_figures = store.rows("demo_status")[0]
@@ -178,6 +183,7 @@ def cmd_init(args: argparse.Namespace, store: Store) -> int:
         store,
         DEMO_PATH,
         user=_user(args),
+        role=LOCAL,
         accept_warnings=True,
         note="DEMO: fiktive tal. Januar 2025 er som rapporteret (8 + 12 ≠ 19 i kilden).",
         action="demo",
@@ -189,6 +195,17 @@ def cmd_init(args: argparse.Namespace, store: Store) -> int:
     _say(
         f"DEMO-data indlæst: {count(len(result.new), 'nyt', 'nye')} og "
         f"{count(len(result.unchanged), 'uændret', 'uændrede')} tal ({DEMO_NOTE})."
+    )
+    approved = set_up_demo_access(store, user=_user(args), role=LOCAL)
+    _say(
+        "Demobrugere: "
+        + ", ".join(f"{subject} ({role})" for subject, role in DEMO_USERS.items())
+        + (
+            f". {count(len(approved), 'demomåned', 'demomåneder')} godkendt; den seneste måned "
+            "er kladde, så godkendelsen kan prøves."
+            if approved
+            else ". Månedernes status er bevaret."
+        )
     )
     return 0
 
@@ -230,6 +247,7 @@ def cmd_import(args: argparse.Namespace, store: Store) -> int:
         store,
         args.file,
         user=_user(args),
+        role=LOCAL,
         dry_run=args.dry_run,
         accept_warnings=args.accept_warnings,
         note=args.note or "",
@@ -315,6 +333,8 @@ _ACTIONS = {
 
 
 def cmd_log(args: argparse.Namespace, store: Store) -> int:
+    if args.access:
+        return _access_log(args, store)
     for row in store.rows("batches")[: args.limit]:
         (batch_id, created_at, user, action, file_name, sha, n_new, n_changed, n_unchanged,
          n_retracted, warnings, note, is_demo) = row  # fmt: skip
@@ -339,9 +359,115 @@ def cmd_retract(args: argparse.Namespace, store: Store) -> int:
     from .imports import retract
 
     key = (parse_month(args.month), args.measure, args.category or "")
-    number = retract(store, [key], user=_user(args), note=args.note or "")
+    number = retract(store, [key], user=_user(args), role=LOCAL, note=args.note or "")
     _say(
         f"Trukket tilbage som nr. {number} i loggen: {format_month(key[0])} / {key[1]} / «{key[2]}»"
+    )
+    return 0
+
+
+def _access_log(args: argparse.Namespace, store: Store) -> int:
+    from . import accesslog
+    from .exports import parse_as_of
+
+    since = parse_as_of(args.since) if args.since else None
+    entries = accesslog.read(since, args.limit, database=store)
+    if not entries:
+        _say(f"Adgangsloggen er tom ({accesslog.log_path(store)}).")
+    for entry in entries:
+        parts = [
+            config.local_time(entry.at, "%Y-%m-%d %H:%M:%S"),
+            accesslog.EVENTS.get(entry.event, entry.event),
+            entry.who or "anonym",
+            entry.role or "ingen rolle",
+        ]
+        parts += [text for text in (entry.target, entry.what) if text]
+        if not entry.ok:
+            parts.append("AFVIST/FEJLET")
+        _say(" | ".join(parts))
+    return 0
+
+
+_STATUS_DA = {"approved": "godkendt", "kladde": "kladde"}
+
+
+def cmd_user(args: argparse.Namespace, store: Store) -> int:
+    from .access import add_user, list_users, normal_subject, remove_user
+
+    if args.action == "add":
+        subject = normal_subject(args.subject)
+        new = add_user(store, subject, args.role, by=_user(args), by_role=LOCAL)
+        _say(f"{'Tilføjet' if new else 'Rolle ændret'}: {subject} er nu {args.role}.")
+    elif args.action == "remove":
+        subject = normal_subject(args.subject)
+        remove_user(store, subject, by=_user(args), by_role=LOCAL)
+        _say(f"Fjernet: {subject} har ikke længere adgang.")
+    else:
+        users = list_users(store)
+        if not users:
+            _say("Ingen brugere. Tilføj en med: krimdash user add SUBJECT --role viewer")
+        for subject, role, added_at, added_by in users:
+            when = config.local_time(added_at, "%Y-%m-%d %H:%M")
+            _say(f"{subject} | {role} | tilføjet {when} af {added_by}")
+    return 0
+
+
+def cmd_month(args: argparse.Namespace, store: Store) -> int:
+    from . import approvals
+
+    if args.action in ("approve", "reopen"):
+        month = parse_month(args.month)
+        if args.action == "approve":
+            done = approvals.approve(store, month, user=_user(args), role=LOCAL)
+            _say(
+                f"{month_label(month).capitalize()} er godkendt."
+                if done
+                else f"{month_label(month).capitalize()} var allerede godkendt; intet ændret."
+            )
+        else:
+            done = approvals.reopen(
+                store, month, user=_user(args), role=LOCAL, reason=args.reason or ""
+            )
+            _say(
+                f"{month_label(month).capitalize()} er genåbnet og er nu kladde."
+                if done
+                else f"{month_label(month).capitalize()} var allerede kladde; intet ændret."
+            )
+        return 0
+    if args.action == "history":
+        rows = approvals.history(store)
+        if not rows:
+            _say("Ingen måned er godkendt eller genåbnet endnu.")
+        for _, month, status, changed_at, changed_by, reason, _ in rows[: args.limit]:
+            when = config.local_time(changed_at, "%Y-%m-%d %H:%M:%S")
+            line = f"{when} | {format_month(month)} | {_STATUS_DA[status]} | {changed_by}"
+            _say(line + (f" | {reason}" if reason else ""))
+        return 0
+    from .exports import parse_as_of
+
+    as_of = parse_as_of(args.as_of) if args.as_of else None
+    found = approvals.statuses(store, as_of)
+    if not found:
+        _say("Der er ingen måneder med tal" + (" på det tidspunkt." if as_of else "."))
+    for month, status in found.items():
+        _say(f"{format_month(month)}  {month_label(month):<16} {_STATUS_DA[status]}")
+    return 0
+
+
+def cmd_public(args: argparse.Namespace, store: Store) -> int:
+    from .access import public_view, public_view_is_set, set_public
+
+    if args.action in ("on", "off"):
+        set_public(store, args.action == "on", user=_user(args), role=LOCAL)
+    on = public_view(store)
+    how = "" if public_view_is_set(store) else " (standard: til, så længe alle tal er demotal)"
+    _say(
+        f"Den offentlige visning er {'slået til' if on else 'slået fra'}{how}: "
+        + (
+            "læsere, der ikke er logget ind, ser godkendte måneder med beskyttede små tal."
+            if on
+            else "læsere, der ikke er logget ind, ser kun siden «Log ind»."
+        )
     )
     return 0
 
@@ -457,6 +583,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--limit", type=_whole_number, default=50, metavar="ANTAL",
         help="højst så mange linjer (standard 50)",
     )  # fmt: skip
+    p.add_argument(
+        "--access", action="store_true",
+        help="vis adgangsloggen i stedet: log ind, afviste forsøg, sidevisninger, eksporter, "
+        "indlæsninger, ændringer og godkendelser",
+    )  # fmt: skip
+    p.add_argument(
+        "--since", metavar="TIDSPUNKT",
+        help="med --access: kun linjer fra dette tidspunkt, fx 2025-02-01 (dansk tid)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_log)
 
     p = sub.add_parser(
@@ -474,14 +609,93 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_retract)
 
     p = sub.add_parser(
+        "user",
+        help="brugere og roller: tilføj, fjern eller vis",
+        description="Hvem må logge ind, og med hvilken rolle. SUBJECT er identitetens sub eller "
+        "e-mail (som log ind giver den) eller en gruppe fra gruppe-claimet.",
+    )
+    actions = p.add_subparsers(
+        dest="action", metavar="HANDLING", required=True, title="handlinger",
+        help="add, remove eller list",
+    )  # fmt: skip
+    a = actions.add_parser(
+        "add", help="giv en bruger en rolle", description="Giv en bruger en rolle (eller en ny)."
+    )
+    a.add_argument("subject", metavar="SUBJECT", help="identitetens sub eller e-mail")
+    a.add_argument(
+        "--role", required=True, choices=ROLES, metavar="ROLLE",
+        help=f"rollen: {', '.join(ROLES)}",
+    )  # fmt: skip
+    a.add_argument("--user", metavar="NAVN", help=user_help)
+    a = actions.add_parser(
+        "remove", help="fjern en brugers adgang", description="Fjern en brugers adgang."
+    )
+    a.add_argument("subject", metavar="SUBJECT", help="identitetens sub eller e-mail")
+    a.add_argument("--user", metavar="NAVN", help=user_help)
+    actions.add_parser("list", help="vis brugerne", description="Vis brugerne og deres roller.")
+    p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser(
+        "month",
+        help="månedernes status: godkend, genåbn eller vis",
+        description="En måned er kladde, til rådmanden godkender den; en senere ændring af et "
+        "tal i en godkendt måned gør den til kladde igen.",
+    )
+    actions = p.add_subparsers(
+        dest="action", metavar="HANDLING", required=True, title="handlinger",
+        help="approve, reopen, list eller history",
+    )  # fmt: skip
+    a = actions.add_parser("approve", help="godkend en måned", description="Godkend en måned.")
+    a.add_argument("month", metavar="MÅNED", help="måneden, fx 2025-01")
+    a.add_argument("--user", metavar="NAVN", help=user_help)
+    a = actions.add_parser(
+        "reopen", help="gør en godkendt måned til kladde igen",
+        description="Gør en godkendt måned til kladde igen.",
+    )  # fmt: skip
+    a.add_argument("month", metavar="MÅNED", help="måneden, fx 2025-01")
+    a.add_argument("--reason", metavar="TEKST", help="begrundelse, der gemmes i historikken")
+    a.add_argument("--user", metavar="NAVN", help=user_help)
+    a = actions.add_parser(
+        "list", help="vis hver måneds status", description="Vis hver måneds status."
+    )
+    a.add_argument(
+        "--as-of", metavar="TIDSPUNKT",
+        help="status som den var på et tidspunkt, fx 2025-02-01T14:30 (dansk tid)",
+    )  # fmt: skip
+    a = actions.add_parser(
+        "history", help="vis godkendelser og genåbninger, nyeste først",
+        description="Vis alle godkendelser og genåbninger med hvem og hvornår, nyeste først.",
+    )  # fmt: skip
+    a.add_argument(
+        "--limit", type=_whole_number, default=50, metavar="ANTAL",
+        help="højst så mange linjer (standard 50)",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_month)
+
+    p = sub.add_parser(
+        "public",
+        help="slå den offentlige visning til eller fra, eller vis status",
+        description="Den offentlige visning: hvad læsere, der ikke er logget ind, ser "
+        "(godkendte måneder, små tal beskyttet).",
+    )
+    p.add_argument(
+        "action", choices=("on", "off", "status"), metavar="HANDLING",
+        help="on (til), off (fra) eller status",
+    )  # fmt: skip
+    p.add_argument("--user", metavar="NAVN", help=user_help)
+    p.set_defaults(func=cmd_public)
+
+    p = sub.add_parser(
         "serve", help="start dashboardet", description="Start dashboardet (Streamlit)."
     )
     p.add_argument(
         "--port", type=_whole_number, default=8501, metavar="PORT", help="port (standard 8501)"
     )
     p.add_argument(
-        "--address", default="0.0.0.0", metavar="ADRESSE", help="adresse (standard 0.0.0.0)"
-    )
+        "--address", default="127.0.0.1", metavar="ADRESSE",
+        help="adresse (standard 127.0.0.1: kun denne maskine, bag en reverse proxy; "
+        "0.0.0.0 for alle netværk)",
+    )  # fmt: skip
     p.set_defaults(func=cmd_serve)
     parser.commands = sub.choices  # type: ignore[attr-defined]
     return parser
@@ -495,9 +709,20 @@ def main(argv: list[str] | None = None) -> int:
             "--accept-warnings kræver --note med en begrundelse, fx "
             '--accept-warnings --note "som rapporteret"'
         )
+    if args.command == "log" and args.since and not args.access:
+        parser.commands["log"].error(
+            "--since hører til --access: krimdash log --access --since ..."
+        )
     store = Store(args.db)  # without --db: KRIMDASH_DB or data/krimdash.duckdb
+    code = EXIT_USAGE
     try:
-        return args.func(args, store)
+        if args.command in ("user", "month", "public"):
+            _needs_current_schema(store)
+        code = args.func(args, store)
+        return code
+    except NotAllowed as exc:  # a PermissionError: before OSError below
+        _err(f"Fejl: {exc}")
+        return EXIT_USAGE
     except (DatabaseBusy, DatabaseMissing, DatabaseOutdated) as exc:
         _err(str(exc))
         return EXIT_DATABASE
@@ -513,7 +738,72 @@ def main(argv: list[str] | None = None) -> int:
         _err(f"Fejl: kan ikke skrive eller læse {exc.filename or ''}: {exc.strerror or exc}")
         return EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
+        code = 130
+        return code
+    finally:
+        _log_access(args, store, code)
+
+
+def _needs_current_schema(store: Store) -> None:
+    """Users, month status and settings came with schema version 5: reading them from an older
+    database is the message to run `krimdash init`, not a traceback."""
+    from .db import latest_version
+
+    if (version := store.schema_version()) < latest_version():
+        raise DatabaseOutdated(store.path, version)
+
+
+def _access_entry(args: argparse.Namespace) -> tuple[str, str, str] | None:
+    """(event, what, target) the access log records for this command, or None for a command
+    that neither changes anything nor takes figures out (init, check, template, log, lists)."""
+    action = getattr(args, "action", None)
+    if args.command == "import":
+        return ("import", "prøvekørsel" if args.dry_run else (args.note or ""), str(args.file))
+    if args.command == "retract":
+        target = f"{args.month} / {args.measure} / {args.category or ''}"
+        return ("change", f"tilbagetrækning: {args.note or ''}", target)
+    if args.command == "export":
+        what = " ".join(
+            part
+            for part in (
+                "offentlig" if getattr(args, "public", False) else "",
+                f"as-of {args.as_of}" if args.as_of else "",
+            )
+            if part
+        )
+        return ("export", what, args.output or "standard-output")
+    if args.command == "user" and action in ("add", "remove"):
+        what = f"rolle {args.role}" if action == "add" else "fjernet"
+        return ("user", what, args.subject)
+    if args.command == "month" and action in ("approve", "reopen"):
+        return (action, getattr(args, "reason", None) or "", args.month)
+    if args.command == "public" and action in ("on", "off"):
+        return ("public", action, "offentlig visning")
+    return None
+
+
+def _log_access(args: argparse.Namespace, store: Store, code: int) -> None:
+    """Record the command in the access log beside the database (ok when it exited with 0).
+    A database that does not exist gets no log; a log that cannot be written is said, in
+    Danish, without changing the command's outcome."""
+    entry = _access_entry(args)
+    if entry is None or not store.exists():
+        return
+    from . import accesslog
+
+    event, what, target = entry
+    try:
+        accesslog.record(
+            event,
+            who=_user(args) if hasattr(args, "user") else config.user_name(),
+            role=LOCAL,
+            what=what,
+            target=target,
+            ok=code == 0,
+            database=store,
+        )
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        _err(f"Advarsel: adgangsloggen {accesslog.log_path(store)} kunne ikke skrives ({exc}).")
 
 
 if __name__ == "__main__":

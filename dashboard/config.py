@@ -43,7 +43,8 @@ ENV_VARS: dict[str, EnvVar] = {
     ),
     "KRIMDASH_USER": EnvVar(
         "the login name",
-        "who is recorded in the audit log for `init`, `import` and `retract`; `--user` overrides it",
+        "who is recorded in the audit log and the access log for the CLI's writes (`init`, "
+        "`import`, `retract`, `user`, `month`, `public`); `--user` overrides it",
     ),
     "KRIMDASH_LOCK_TIMEOUT": EnvVar(
         "20",
@@ -54,6 +55,16 @@ ENV_VARS: dict[str, EnvVar] = {
         "data/catalog.toml",
         "the measure catalog that `init` loads and `import`, `check` and `template` check "
         "against (the benchmark's large synthetic catalogs use it)",
+    ),
+    "KRIMDASH_ACCESS_LOG": EnvVar(
+        "beside the database",
+        "the access log's own SQLite file (who saw or did what, when); by default "
+        "`<database>.access.sqlite` beside the database file, never inside it",
+    ),
+    "KRIMDASH_LOG_RETENTION_MONTHS": EnvVar(
+        "12",
+        "how many months the access log keeps an entry; older entries are deleted "
+        "automatically whenever the log is written",
     ),
     "KRIMDASH_SMALL_COUNT": EnvVar(
         "4",
@@ -98,6 +109,31 @@ def lock_timeout_s() -> float:
     if not seconds >= 0:  # also refuses nan
         raise ValueError(f"KRIMDASH_LOCK_TIMEOUT skal være et antal sekunder, ikke «{raw}»")
     return seconds
+
+
+def access_log_path(db: Path | None = None) -> Path:
+    """The access log's file: KRIMDASH_ACCESS_LOG, else `<database>.access.sqlite` beside the
+    database (`db`, else KRIMDASH_DB or data/krimdash.duckdb)."""
+    if raw := _env("KRIMDASH_ACCESS_LOG"):
+        return Path(raw)
+    db = Path(db) if db else db_path()
+    return db.with_name(db.name + ".access.sqlite")
+
+
+def log_retention_months() -> int:
+    """Months the access log keeps an entry: KRIMDASH_LOG_RETENTION_MONTHS, else 12."""
+    raw = _env("KRIMDASH_LOG_RETENTION_MONTHS")
+    if raw is None:
+        return 12
+    try:
+        months = int(raw)
+    except ValueError:
+        months = 0
+    if months < 1:
+        raise ValueError(
+            f"KRIMDASH_LOG_RETENTION_MONTHS skal være et helt antal måneder (mindst 1), ikke «{raw}»"
+        )
+    return months
 
 
 def small_count_threshold() -> int:

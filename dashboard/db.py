@@ -241,13 +241,16 @@ def insert_batch(
 ) -> int:
     """Write one audit row and its revisions inside the caller's `Store.writer()` transaction.
 
-    `revisions` has columns month, measure, category, value (None retracts), note.
+    `revisions` has columns month, measure, category, value (None retracts), note. A batch
+    that changes a figure of an approved month sends that month back to kladde (a month_status
+    row naming the batch), in the same transaction.
     """
     counts = counts or {}
+    created_at = utc_now()
     batch_id = conn.execute(
         sql("insert_batch"),
         {
-            "created_at": utc_now(),
+            "created_at": created_at,
             "user_name": user,
             "action": action,
             "file_name": file_name,
@@ -267,4 +270,13 @@ def insert_batch(
             conn.execute(sql("insert_revisions"), {"batch_id": batch_id})
         finally:
             conn.unregister("incoming")
+        conn.execute(
+            sql("back_to_kladde"),
+            {
+                "batch_id": batch_id,
+                "changed_at": created_at,
+                "changed_by": user,
+                "reason": f"ændret ved indlæsning nr. {batch_id}",
+            },
+        )
     return batch_id

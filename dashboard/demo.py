@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from . import approvals, db
+from .access import require, set_setting
 from .config import DATA_DIR
 from .exports import figures_csv
 from .months import add_months
@@ -94,6 +96,36 @@ def demo_figures() -> list[Figure]:
                 add(month, "ungeteam.cases", value, category)
     figures.sort(key=lambda f: f.key)
     return figures
+
+
+# The demo's sign-in users (the local test provider's predefined users) and their roles.
+DEMO_USERS = {"udvalg": "viewer", "raadmand": "raadmand", "analytiker": "analyst", "admin": "admin"}
+
+
+def set_up_demo_access(store: db.Store, *, user: str, role: str | None) -> list[date]:
+    """What `init --demo` adds after the demo figures, in one transaction: the flag that this
+    database was made by init --demo, the demo users (a role changed since is kept), and every
+    demo month approved except the latest, so the approval flow is visible (a month approved or
+    reopened before keeps its status). Returns the months it approved now."""
+    require(role, "manage_users", "oprette demobrugere")
+    require(role, "approve", "godkende demomåneder")
+    with store.writer() as conn:
+        set_setting(conn, "made_by_demo_init", "true")
+        for subject, user_role in DEMO_USERS.items():
+            conn.execute(
+                db.sql("add_user_if_missing"),
+                {"subject": subject, "role": user_role, "added_at": db.utc_now(), "added_by": user},
+            )
+        months = [m.date() for m in sorted(approvals.statuses_in(conn))][:-1]
+        # A month with a status history keeps it: init --demo again undoes no reopening.
+        seen = {row[1] for row in conn.execute(db.sql("month_status_history")).fetchall()}
+        return approvals.set_status(
+            conn,
+            [m for m in months if m not in seen],
+            approvals.APPROVED,
+            user=user,
+            reason="DEMO: godkendt af init --demo",
+        )
 
 
 def demo_csv() -> bytes:

@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from .access import require
 from .catalog import Catalog, load_catalog
 from .db import Store, insert_batch, sql
 from .files import ParsedFile, read_figures, read_file_bytes
@@ -53,6 +54,7 @@ def import_file(
     path: Path | str,
     *,
     user: str,
+    role: str | None,
     dry_run: bool = False,
     accept_warnings: bool = False,
     note: str = "",
@@ -61,7 +63,9 @@ def import_file(
     action: str = "import",
     is_demo: bool = False,
 ) -> ImportResult:
-    """Read, check and (unless dry_run) save a figures file; see `import_rows`."""
+    """Read, check and (unless dry_run) save a figures file; see `import_rows`. `role` is the
+    actor's (access.LOCAL for the command line): only a role that may change figures imports."""
+    require(role, "write_figures", "indlæse tal")
     path = Path(path)
     try:
         data = read_file_bytes(path)
@@ -82,6 +86,7 @@ def import_file(
         file_name=path.name,
         file_sha256=hashlib.sha256(data).hexdigest(),
         user=user,
+        role=role,
         dry_run=dry_run,
         accept_warnings=accept_warnings,
         note=note,
@@ -99,6 +104,7 @@ def import_rows(
     rows: list[RawRow],
     *,
     user: str,
+    role: str | None,
     file_name: str | None = None,
     file_sha256: str | None = None,
     dry_run: bool = False,
@@ -112,7 +118,9 @@ def import_rows(
     """Validate rows and save them as one batch, or report why not.
 
     Warnings new to the store block the save unless `accept_warnings` and a non-empty note.
+    The actor's `role` must allow changing figures (checked before anything is read).
     """
+    require(role, "write_figures", "indlæse tal")
     catalog = catalog or load_catalog()
     figures, errors = validate_rows(rows, catalog, today)
     result = ImportResult("rejected", file_name or "", figures=figures, errors=errors)
@@ -184,8 +192,11 @@ def _plan(result: ImportResult, current: dict, catalog: Catalog) -> None:
     result.warnings = new_warnings(before, after, catalog)
 
 
-def retract(store: Store, keys: list[tuple[date, str, str]], *, user: str, note: str) -> int:
+def retract(
+    store: Store, keys: list[tuple[date, str, str]], *, user: str, role: str | None, note: str
+) -> int:
     """Withdraw figures (a revision with no value); earlier values stay in the history."""
+    require(role, "write_figures", "trække tal tilbage")
     if not note.strip():
         raise ValueError("en tilbagetrækning kræver en note, der forklarer hvorfor")
     with store.writer() as conn:

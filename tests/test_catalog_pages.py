@@ -75,14 +75,26 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = Store(folder / "k.duckdb")
     load_reference(store, user="test", demo=True)
     result = import_file(
-        store, DEMO_PATH, user="test", accept_warnings=True, note="demo", is_demo=True
+        store,
+        DEMO_PATH,
+        user="test",
+        role="analyst",
+        accept_warnings=True,
+        note="demo",
+        is_demo=True,
     )
     assert result.status == "saved", result.errors
     catalog = edited_catalog(folder)
     new = folder / "nye.csv"
     new.write_text(NEW_FIGURES, encoding="utf-8")
     result = import_file(
-        store, new, user="test", accept_warnings=True, note="ny", catalog=load_catalog(catalog)
+        store,
+        new,
+        user="test",
+        role="analyst",
+        accept_warnings=True,
+        note="ny",
+        catalog=load_catalog(catalog),
     )
     assert result.status == "saved", result.errors
     return store.path

@@ -79,7 +79,13 @@ def test_the_demo_csv_and_an_export_of_the_demo_figures_are_the_same_bytes(tmp_p
     store = Store(tmp_path / "k.duckdb")
     load_reference(store, user="test", demo=True)
     result = import_file(
-        store, DEMO_PATH, user="test", accept_warnings=True, note="demo", is_demo=True
+        store,
+        DEMO_PATH,
+        user="test",
+        role="analyst",
+        accept_warnings=True,
+        note="demo",
+        is_demo=True,
     )
     assert result.status == "saved", result.errors
     assert export_csv(store) == demo_csv() == DEMO_PATH.read_bytes()

@@ -121,7 +121,7 @@ def test_a_missing_month_leaves_no_change_across_the_gap(store: Store, tmp_path:
         "2025-05,ungesporet.visits,,156,\n",
         encoding="utf-8",
     )
-    assert import_file(store, csv, user="analytiker").status == "saved"
+    assert import_file(store, csv, user="analytiker", role="analyst").status == "saved"
     data = store.query("figure_series", ALL_FIGURES)
     assert data["month"].tolist() == [JAN, FEB, APR, MAY]
     assert data["change"].tolist() == [pd.NA, 18, pd.NA, 15]

@@ -40,7 +40,12 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 
 def import_real_january(store: Store) -> None:
     result = import_file(
-        store, REAL_JANUARY, user="FAS", accept_warnings=True, note=real_january.NOTE
+        store,
+        REAL_JANUARY,
+        user="FAS",
+        role="analyst",
+        accept_warnings=True,
+        note=real_january.NOTE,
     )
     assert result.status == "saved", result.errors
 
@@ -48,7 +53,7 @@ def import_real_january(store: Store) -> None:
 def correct_discussed_to_20(store: Store, tmp_path: Path) -> None:
     """Correcting 19 to 20 makes the funnel add up, so it needs no acknowledgement."""
     path = write(tmp_path, "rettelse.csv", HEADER + "2025-01,knaek_kurven.discussed,,20,Rettet\n")
-    result = import_file(store, path, user="FAS")
+    result = import_file(store, path, user="FAS", role="analyst")
     assert result.status == "saved", (result.errors, result.warnings)
 
 
@@ -138,7 +143,7 @@ def test_a_retracted_figure_leaves_the_current_figures_but_stays_in_the_history(
 ) -> None:
     store = real_store
     revisions = revision_count(store)
-    retract(store, [DISCUSSED], user="FAS", note="Tallet var foreløbigt")
+    retract(store, [DISCUSSED], user="FAS", role="analyst", note="Tallet var foreløbigt")
     assert not any("knaek_kurven.discussed" in line for line in exported(store))
     assert len(exported(store)) == N_JANUARY  # the header and every figure but the retracted
     assert history(store, DISCUSSED) == [None, DISCUSSED_IN_JANUARY]
@@ -150,9 +155,15 @@ def test_a_retracted_figure_leaves_the_current_figures_but_stays_in_the_history(
 def test_a_retraction_needs_a_note_and_an_existing_figure(real_store: Store) -> None:
     store = real_store
     with pytest.raises(ValueError, match="kræver en note"):
-        retract(store, [DISCUSSED], user="FAS", note=" ")
+        retract(store, [DISCUSSED], user="FAS", role="analyst", note=" ")
     with pytest.raises(ValueError, match="intet tal"):
-        retract(store, [(date(2024, 12, 1), "ungeteam.cases", "")], user="FAS", note="fejl")
+        retract(
+            store,
+            [(date(2024, 12, 1), "ungeteam.cases", "")],
+            user="FAS",
+            role="analyst",
+            note="fejl",
+        )
     assert history(store, DISCUSSED) == [DISCUSSED_IN_JANUARY]
 
 
@@ -205,7 +216,7 @@ def test_the_audit_log_counts_new_changed_and_unchanged_figures(
         + f"2025-01,top100.screened,,{screened + 2},Rettet efter ny optælling\n"  # changed
         + "2025-02,ungeteam.cases,,47,\n",  # new
     )
-    result = import_file(store, february, user="Analytiker B")
+    result = import_file(store, february, user="Analytiker B", role="analyst")
     assert result.status == "saved"
     batch = latest_batch(store)
     assert (batch["n_new"], batch["n_changed"], batch["n_unchanged"]) == (1, 1, 1)
@@ -230,7 +241,7 @@ def test_one_bad_row_among_a_hundred_good_ones_saves_nothing(
     rows = good_rows(100)
     rows.insert(50, "2025-01,ungesporet.visits,,-3,")
     path = write(tmp_path, "hundrede.csv", HEADER + "\n".join(rows) + "\n")
-    result = import_file(store, path, user="FAS")
+    result = import_file(store, path, user="FAS", role="analyst")
     assert result.status == "rejected"
     assert [str(e) for e in result.errors] == [
         "Linje 52, kolonne «value»: -3 er negativ; tal kan ikke være under 0"
@@ -241,7 +252,7 @@ def test_one_bad_row_among_a_hundred_good_ones_saves_nothing(
 
 def test_a_hundred_good_rows_are_saved_as_one_batch(store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, "hundrede.csv", HEADER + "\n".join(good_rows(100)) + "\n")
-    result = import_file(store, path, user="FAS")
+    result = import_file(store, path, user="FAS", role="analyst")
     assert result.status == "saved"
     assert len(exported(store)) == 101
     assert latest_batch(store)["n_new"] == 100
@@ -249,7 +260,7 @@ def test_a_hundred_good_rows_are_saved_as_one_batch(store: Store, tmp_path: Path
 
 def test_an_import_that_needs_acknowledgement_changes_nothing(store: Store) -> None:
     before, batches = export_csv(store), len(store.rows("batches"))
-    result = import_file(store, REAL_JANUARY, user="FAS")
+    result = import_file(store, REAL_JANUARY, user="FAS", role="analyst")
     assert result.status == "needs_ack"
     assert [w.rule for w in result.warnings] == ["sum_equals"]
     assert export_csv(store) == before
@@ -257,7 +268,9 @@ def test_an_import_that_needs_acknowledgement_changes_nothing(store: Store) -> N
 
 
 def test_acknowledging_without_a_note_is_refused(store: Store) -> None:
-    result = import_file(store, REAL_JANUARY, user="FAS", accept_warnings=True, note="  ")
+    result = import_file(
+        store, REAL_JANUARY, user="FAS", role="analyst", accept_warnings=True, note="  "
+    )
     assert result.status == "rejected"
     assert "kræver en note" in str(result.errors[0])
     assert exported(store) == [HEADER.strip()]
@@ -281,22 +294,22 @@ def test_the_real_january_note_is_kept_as_reported_with_its_warning_acknowledged
 def test_importing_the_same_file_again_saves_nothing_new(real_store: Store) -> None:
     store = real_store
     batches, revisions = len(store.rows("batches")), revision_count(store)
-    result = import_file(store, REAL_JANUARY, user="FAS")
+    result = import_file(store, REAL_JANUARY, user="FAS", role="analyst")
     assert result.status == "no_change"
     assert len(result.unchanged) == N_JANUARY
     assert (len(store.rows("batches")), revision_count(store)) == (batches, revisions)
 
 
 def test_a_dry_run_saves_nothing(store: Store) -> None:
-    result = import_file(store, REAL_JANUARY, user="FAS", dry_run=True)
+    result = import_file(store, REAL_JANUARY, user="FAS", role="analyst", dry_run=True)
     assert result.status == "dry_run"
     assert len(result.new) == N_JANUARY and len(result.warnings) == 1
     assert exported(store) == [HEADER.strip()]
 
 
 def test_a_file_that_cannot_be_read_is_reported_in_danish(store: Store, tmp_path: Path) -> None:
-    missing = import_file(store, tmp_path / "findes-ikke.csv", user="FAS")
-    folder = import_file(store, tmp_path, user="FAS")
+    missing = import_file(store, tmp_path / "findes-ikke.csv", user="FAS", role="analyst")
+    folder = import_file(store, tmp_path, user="FAS", role="analyst")
     assert missing.status == folder.status == "rejected"
     assert "findes-ikke.csv findes ikke" in str(missing.errors[0])
     assert "er en mappe, ikke en fil" in str(folder.errors[0])
@@ -306,6 +319,6 @@ def test_a_file_that_cannot_be_read_is_reported_in_danish(store: Store, tmp_path
 def test_a_file_just_over_20_mb_is_not_called_20_mb(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "stor.csv"
     path.write_bytes(HEADER.encode() + b"x" * (20 * 1024 * 1024))
-    result = import_file(store, path, user="FAS")
+    result = import_file(store, path, user="FAS", role="analyst")
     assert result.status == "rejected"
     assert str(result.errors[0]) == "filen er for stor (20,1 MB); den må højst fylde 20 MB"

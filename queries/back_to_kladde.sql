@@ -1,0 +1,20 @@
+-- A batch that changed a figure of an approved month sends that month back to kladde, in the
+-- same transaction: one 'kladde' row per approved month the batch touched.
+with latest as (
+    select
+        month,
+        status,
+        row_number() over (partition by month order by id desc) as status_rank
+    from month_status
+),
+
+touched as (
+    select distinct month from figure_revisions where batch_id = $batch_id
+)
+
+insert into month_status (month, status, changed_at, changed_by, reason, batch_id)
+select t.month, 'kladde', $changed_at, $changed_by, $reason, $batch_id
+from touched as t
+join latest as l on l.month = t.month and l.status_rank = 1
+where l.status = 'approved'
+order by t.month
