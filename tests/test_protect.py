@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard import config
+from dashboard.approvals import statuses
 from dashboard.catalog import Catalog, Category, Initiative, Measure, Relation, load_catalog
 from dashboard.db import Store
 from dashboard.demo import DEMO_NOTE, demo_figures
@@ -252,6 +253,9 @@ def test_the_public_export_of_the_demo_shows_no_small_count(
     # Approved months only, all of their figures, protected by the one function.
     truth = _approved_truth(demo_db)
     assert {r["month"] for r in rows} == {m.strftime("%Y-%m") for m in truth["month"]}
+    drafts = {m.strftime("%Y-%m") for m, s in statuses(Store(demo_db)).items() if s != "approved"}
+    assert drafts, "init --demo leaves the latest month a draft"
+    assert not drafts & {r["month"] for r in rows}
     assert len(rows) == len(truth)
     expected = protect(truth, load_catalog(), limit)
     assert [r["value"] for r in rows] == [
@@ -275,9 +279,9 @@ def test_the_public_export_keeps_only_demo_notes(
     )
     code, _, err = krimdash("import", figures, db=db_path)
     assert code == 0, err
-    # The public sees approved months only. (Before the month status is in the code there is
-    # no `month` command, and every month counts as approved.)
-    krimdash("month", "approve", "2025-01", "--user", "raadmand", db=db_path)
+    # The public sees approved months only: nothing until January is approved.
+    assert public_csv(Store(db_path)) == b"month,measure,category,value,note\n"
+    assert krimdash("month", "approve", "2025-01", "--user", "raadmand", db=db_path).code == 0
     assert approved_months(Store(db_path)) == [date(2025, 1, 1)]
     text = public_csv(Store(db_path)).decode("utf-8")
     assert "Bazarvej" not in text and "intern" not in text
