@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import real_january
 from conftest import Krimdash
 from disclosure import disclosures, shown_from_public_csv, shown_numbers
 from hypothesis import HealthCheck, given, settings
@@ -150,6 +151,23 @@ def test_protection_is_deterministic() -> None:
     shuffled = figures.sample(frac=1, random_state=1)
     second = protect(shuffled, catalog).loc[figures.index]
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_the_real_january_figures_hide_the_small_outcomes() -> None:
+    # The note of 15 January 2025: 3 accepted, 2 declined, 3 in process of 8 offered. The
+    # three small outcomes are hidden; their sum (8) is no small count, so offered stays.
+    figures = pd.DataFrame(
+        [
+            (pd.Timestamp(real_january.MONTH), measure, category, value)
+            for (measure, category), value in real_january.FIGURES.items()
+        ],
+        columns=["month", "measure", "category", "value"],
+    )
+    out = protect(figures, load_catalog()).set_index("measure")
+    hidden = set(out.index[out["protected"]])
+    assert hidden == {"knaek_kurven.accepted", "knaek_kurven.declined", "knaek_kurven.in_process"}
+    assert out.loc["knaek_kurven.offered", "value"] == 8
+    assert disclosures(figures, out.reset_index(), load_catalog(), 4) == []
 
 
 # ----------------------------------------------------------------------------------------------
