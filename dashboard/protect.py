@@ -5,19 +5,23 @@ see; every public output (the pages, `krimdash export --public`, later the note)
 from it. No Streamlit, no database: the same figures and catalog give the same answer.
 
 The cells are the figures' values and, for a cumulative measure, each month's change (the
-month's new count). Primary suppression: a value from 1 to the threshold, or a cumulative change
-whose size is from 1 to the threshold. Secondary suppression: an outsider knows the relations
-between the cells,
+month's new count); the new count of a running total between any two months further apart
+(what a period sum or a year-to-date figure shows) is a derived cell that is never published.
+Primary suppression: a cell whose size is from 1 to the threshold. Secondary suppression: an
+outsider knows the relations between the cells,
 
 - a total is the sum of its categories (when every category of the month is there),
 - the catalog's `sum_equals` relations (the funnel identities of DOMAIN.md),
-- level(t) = level(t-1) + change(t) for a running total,
+- level(t) = level(t-1) + change(t) for a running total (and level(b) = level(a) + the new
+  count between them),
 
 so a suppressed cell can be worked out when the relations determine it from the published
 cells. Exposure is checked with linear algebra: a suppressed cell is determined exactly when it
-is zero in every null-space vector of the relations restricted to the suppressed cells. Until no
-primary cell is determined, a published cell is suppressed too, the smallest one that breaks a
-derivation first. Each connected group of cells (cells linked by relations) is done on its own.
+is zero in every null-space vector of the relations restricted to the suppressed cells (Gauss-
+Jordan elimination per block of linked suppressed cells). Until no primary cell is determined,
+a published cell that a derivation uses is suppressed too: one above the threshold first, one
+that alone frees the cell next, the smallest value first. Then the complements that are not
+needed are shown again, the largest first. Cells that no relation links are left alone.
 """
 
 from __future__ import annotations
