@@ -257,23 +257,25 @@ def _release(
             pivots = list(pivot_row)
             null[pivots] = -work[[pivot_row[k] for k in pivots]][:, free]
         index = {c: k for k, c in enumerate(block)}
-        guarded = [index[c] for c in block if cells.primary[c] and c not in hopeless]
-        for c in sorted(complements, key=lambda c: (-abs(cells.values[c]), c)):
-            row = null[index[c]]
+        # Only the rows of the primary cells, and of the complements still to be decided, count.
+        guarded = null[[index[c] for c in block if cells.primary[c] and c not in hopeless]]
+        order = sorted(complements, key=lambda c: (-abs(cells.values[c]), c))
+        pending = null[[index[c] for c in order]]
+        for c in order:
+            row, pending = pending[0], pending[1:]
             size = float(np.linalg.norm(row))
             if size < _TOL:  # the shown cells determine it already: showing it tells nothing
                 hidden[c] = False
                 continue
-            others = null[guarded]
-            sizes = np.sqrt(np.einsum("ij,ij->i", others, others))
-            alike = np.abs(others @ row) > (1 - 1e-9) * sizes * size
+            sizes = np.sqrt(np.einsum("ij,ij->i", guarded, guarded))
+            alike = np.abs(guarded @ row) > (1 - 1e-9) * sizes * size
             if (alike & (sizes > _TOL)).any():
                 continue  # showing it would give a primary cell away
             hidden[c] = False
             k = int(np.argmax(np.abs(row)))
-            pivot = null[:, k].copy()
-            null -= np.outer(pivot, row / row[k])
-            null = np.delete(null, k, axis=1)
+            step = row / row[k]
+            guarded = np.delete(guarded - np.outer(guarded[:, k], step), k, axis=1)
+            pending = np.delete(pending - np.outer(pending[:, k], step), k, axis=1)
 
 
 def _blocks(
