@@ -78,6 +78,13 @@ def test_the_output_keeps_rows_order_and_extra_columns() -> None:
     assert figures["value"].tolist() == [10, 3], "the input is not changed"
 
 
+def test_no_figures_give_an_empty_table_with_the_columns() -> None:
+    out = protect(frame([]), small_catalog([measure("a", "flow")]), threshold=4)
+    assert out.empty
+    assert {"value", "protected", "change", "change_protected"} <= set(out.columns)
+    assert str(out["value"].dtype) == "Int64"
+
+
 def test_zero_is_shown_and_so_are_counts_above_the_threshold() -> None:
     catalog = small_catalog([measure("a", "flow")])
     figures = frame([("2025-01", "a", "", 0), ("2025-02", "a", "", 5), ("2025-03", "a", "", 4)])
