@@ -3,6 +3,8 @@ temporary database, then the current figures), and on synthetic figures, `--mont
 default) of the demo catalog, with small monthly counts so that much is suppressed.
 
     PYTHONPATH=$PWD .venv/bin/python bench/protect_speed.py [--months 60] [--rounds 5]
+        [--initiatives 20]   # also bench/synthetic.py's large catalog: 20 initiatives x 15
+                             # measures x 120 months (relations, funnel and categories wired)
 
 Prints the median and the slowest of the rounds, and how much each run suppressed.
 """
@@ -22,6 +24,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from dashboard.catalog import Catalog, load_catalog  # noqa: E402
 from dashboard.db import Store  # noqa: E402
@@ -88,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--months", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--initiatives", type=int, default=0)
     args = parser.parse_args()
     catalog = load_catalog()
     cases = [
@@ -97,7 +101,26 @@ def main() -> None:
             synthetic_figures(catalog, args.months),
         ),
     ]
-    for name, figures in cases:
+    runs = [(name, figures, catalog) for name, figures in cases]
+    if args.initiatives:
+        from synthetic import make_synthetic
+
+        with tempfile.TemporaryDirectory() as folder:
+            catalog_path, db = make_synthetic(Path(folder), initiatives=args.initiatives)
+            rows = Store(db).rows("figures_current")
+            large = load_catalog(catalog_path)
+        figures = pd.DataFrame(
+            [(pd.Timestamp(m), meas, cat, v) for m, meas, cat, v, _ in rows],
+            columns=["month", "measure", "category", "value"],
+        )
+        runs.append(
+            (
+                f"bench/synthetic.py: {args.initiatives} initiatives x 15 measures x 120 months",
+                figures,
+                large,
+            )
+        )
+    for name, figures, catalog in runs:
         times, out = timed(figures, catalog, args.rounds)
         primary = sum(1 for v in figures["value"] if 1 <= v <= 4)
         print(

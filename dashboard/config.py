@@ -56,11 +56,6 @@ ENV_VARS: dict[str, EnvVar] = {
         "the measure catalog that `init` loads and `import`, `check` and `template` check "
         "against (the benchmark's large synthetic catalogs use it)",
     ),
-    "KRIMDASH_SMALL_COUNT": EnvVar(
-        "4",
-        "the public view's threshold: counts from 1 to this number are never shown, directly or "
-        "by working them out (see «Den offentlige visning: beskyttelse af små tal»)",
-    ),
     "KRIMDASH_ACCESS_LOG": EnvVar(
         "beside the database",
         "the access log's own SQLite file (who saw or did what, when); by default "
@@ -70,6 +65,11 @@ ENV_VARS: dict[str, EnvVar] = {
         "12",
         "how many months the access log keeps an entry; older entries are deleted "
         "automatically whenever the log is written",
+    ),
+    "KRIMDASH_SMALL_COUNT": EnvVar(
+        "4",
+        "the public view's threshold: counts from 1 to this number are never shown, directly or "
+        "by working them out (see «Den offentlige visning: beskyttelse af små tal»)",
     ),
 }
 
@@ -111,20 +111,6 @@ def lock_timeout_s() -> float:
     return seconds
 
 
-def small_count_threshold() -> int:
-    """The largest count the public view protects: KRIMDASH_SMALL_COUNT, else 4."""
-    raw = _env("KRIMDASH_SMALL_COUNT")
-    if raw is None:
-        return DEFAULT_SMALL_COUNT
-    try:
-        threshold = int(raw)
-    except ValueError:
-        threshold = -1
-    if threshold < 1:
-        raise ValueError(f"KRIMDASH_SMALL_COUNT skal være et helt tal på mindst 1, ikke «{raw}»")
-    return threshold
-
-
 def access_log_path(db: Path | None = None) -> Path:
     """The access log's file: KRIMDASH_ACCESS_LOG, else `<database>.access.sqlite` beside the
     database (`db`, else KRIMDASH_DB or data/krimdash.duckdb)."""
@@ -148,6 +134,20 @@ def log_retention_months() -> int:
             f"KRIMDASH_LOG_RETENTION_MONTHS skal være et helt antal måneder (mindst 1), ikke «{raw}»"
         )
     return months
+
+
+def small_count_threshold() -> int:
+    """The largest count the public view protects: KRIMDASH_SMALL_COUNT, else 4."""
+    raw = _env("KRIMDASH_SMALL_COUNT")
+    if raw is None:
+        return DEFAULT_SMALL_COUNT
+    try:
+        threshold = int(raw)
+    except ValueError:
+        threshold = -1
+    if threshold < 1:
+        raise ValueError(f"KRIMDASH_SMALL_COUNT skal være et helt tal på mindst 1, ikke «{raw}»")
+    return threshold
 
 
 def local_time(moment: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:

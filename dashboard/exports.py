@@ -56,17 +56,9 @@ def export_csv(store: Store, as_of: datetime | None = None) -> bytes:
 
 
 def approved_months(store: Store, as_of: datetime | None = None) -> list[date]:
-    """The months the rådmand has approved (as they stood at `as_of`), from dashboard.approvals.
+    """The months the rådmand has approved (as they stood at `as_of`): what the public sees."""
+    from .approvals import approved_months as approved
 
-    Until the month status (dashboard.approvals) is in the code, every month with figures
-    counts as approved; the import below then finds nothing and falls back."""
-    try:
-        from .approvals import approved_months as approved
-    except ImportError:  # pragma: no cover - before dashboard.approvals exists
-        with store.reader() as conn:
-            query = "figures_current" if as_of is None else "figures_as_of"
-            rows = conn.execute(sql(query), {} if as_of is None else {"as_of": as_of}).fetchall()
-        return sorted({row[0] for row in rows})
     return [pd.Timestamp(month).date() for month in approved(store, as_of)]
 
 

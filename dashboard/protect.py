@@ -5,19 +5,23 @@ see; every public output (the pages, `krimdash export --public`, later the note)
 from it. No Streamlit, no database: the same figures and catalog give the same answer.
 
 The cells are the figures' values and, for a cumulative measure, each month's change (the
-month's new count). Primary suppression: a value from 1 to the threshold, or a cumulative change
-whose size is from 1 to the threshold. Secondary suppression: an outsider knows the relations
-between the cells,
+month's new count); the new count of a running total between any two months further apart
+(what a period sum or a year-to-date figure shows) is a derived cell that is never published.
+Primary suppression: a cell whose size is from 1 to the threshold. Secondary suppression: an
+outsider knows the relations between the cells,
 
 - a total is the sum of its categories (when every category of the month is there),
 - the catalog's `sum_equals` relations (the funnel identities of DOMAIN.md),
-- level(t) = level(t-1) + change(t) for a running total,
+- level(t) = level(t-1) + change(t) for a running total (and level(b) = level(a) + the new
+  count between them),
 
 so a suppressed cell can be worked out when the relations determine it from the published
 cells. Exposure is checked with linear algebra: a suppressed cell is determined exactly when it
-is zero in every null-space vector of the relations restricted to the suppressed cells. Until no
-primary cell is determined, a published cell is suppressed too, the smallest one that breaks a
-derivation first. Each connected group of cells (cells linked by relations) is done on its own.
+is zero in every null-space vector of the relations restricted to the suppressed cells (Gauss-
+Jordan elimination per block of linked suppressed cells). Until no primary cell is determined,
+a published cell that a derivation uses is suppressed too: one above the threshold first, one
+that alone frees the cell next, the smallest value first. Then the complements that are not
+needed are shown again, the largest first. Cells that no relation links are left alone.
 """
 
 from __future__ import annotations
@@ -115,14 +119,14 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
             series[(measures[i], categories[i])].append(i)
     for rows in series.values():
         rows.sort(key=lambda r: months[r])
-        for k, a in enumerate(rows):
-            for b in rows[k + 1 :]:
-                if months[b] - months[a] < 2:
-                    continue
-                delta = int(values[b]) - int(values[a])
-                if small(delta):
-                    d = cells.add(delta, True, derived=True)
-                    cells.equations.append({b: 1, a: -1, d: -1})
+        index = np.array(rows)
+        level, month = values[index], months[index]
+        delta = level[None, :] - level[:, None]  # [a, b]: from month a to month b
+        apart = np.triu(month[None, :] - month[:, None] >= 2)
+        firsts, seconds = np.nonzero(apart & (np.abs(delta) >= 1) & (np.abs(delta) <= limit))
+        for a, b in zip(firsts.tolist(), seconds.tolist(), strict=True):
+            d = cells.add(int(delta[a, b]), True, derived=True)
+            cells.equations.append({rows[b]: 1, rows[a]: -1, d: -1})
 
     # A total is the sum of its categories, when every category of the month is there.
     for month in sorted(set(months.tolist())):
@@ -244,31 +248,34 @@ def _release(
         complements = [c for c in block if not cells.primary[c] and not cells.derived[c]]
         if not complements or hopeless.intersection(block):
             continue
-        _, _, work, pivot_row, _, _ = _eliminate(cells, block, touching, hopeless, operations=False)
+        _, _, work, pivot_row, _, _ = _eliminate(cells, block, touching, hopeless)
         h = len(block)
         free = [k for k in range(h) if k not in pivot_row]
         null = np.zeros((h, len(free)))
-        for i, f in enumerate(free):
-            null[f, i] = 1.0
-            for k, r in pivot_row.items():
-                null[k, i] = -work[r, f]
+        null[free, np.arange(len(free))] = 1.0
+        if pivot_row and free:
+            pivots = list(pivot_row)
+            null[pivots] = -work[[pivot_row[k] for k in pivots]][:, free]
         index = {c: k for k, c in enumerate(block)}
-        guarded = [index[c] for c in block if cells.primary[c] and c not in hopeless]
-        for c in sorted(complements, key=lambda c: (-abs(cells.values[c]), c)):
-            row = null[index[c]]
+        # Only the rows of the primary cells, and of the complements still to be decided, count.
+        guarded = null[[index[c] for c in block if cells.primary[c] and c not in hopeless]]
+        order = sorted(complements, key=lambda c: (-abs(cells.values[c]), c))
+        pending = null[[index[c] for c in order]]
+        for c in order:
+            row, pending = pending[0], pending[1:]
             size = float(np.linalg.norm(row))
             if size < _TOL:  # the shown cells determine it already: showing it tells nothing
                 hidden[c] = False
                 continue
-            others = null[guarded]
-            sizes = np.linalg.norm(others, axis=1)
-            alike = np.abs(others @ row) > (1 - 1e-9) * sizes * size
+            sizes = np.sqrt(np.einsum("ij,ij->i", guarded, guarded))
+            alike = np.abs(guarded @ row) > (1 - 1e-9) * sizes * size
             if (alike & (sizes > _TOL)).any():
                 continue  # showing it would give a primary cell away
             hidden[c] = False
             k = int(np.argmax(np.abs(row)))
-            null = null - np.outer(null[:, k], row / row[k])
-            null = np.delete(null, k, axis=1)
+            step = row / row[k]
+            guarded = np.delete(guarded - np.outer(guarded[:, k], step), k, axis=1)
+            pending = np.delete(pending - np.outer(pending[:, k], step), k, axis=1)
 
 
 def _blocks(
@@ -308,18 +315,19 @@ def _eliminate(
     block: list[int],
     touching: list[list[int]],
     hopeless: set[int],
-    operations: bool = True,
+    along: list[int] | None = None,
 ) -> tuple[list[int], dict[int, int], np.ndarray, dict[int, int], int, list[int]]:
-    """Gauss-Jordan elimination of the block's equations restricted to its cells, the row
-    operations kept (unless `operations` is False): (equations, equation -> row, [R | T],
-    column -> pivot row, rank, the primary cells that are determined)."""
+    """Gauss-Jordan elimination of the block's equations restricted to its cells, with the
+    columns of the cells `along` carried through the same row operations (T @ those columns):
+    (equations, equation -> row, [R | T @ along], column -> pivot row, rank, the primary cells
+    that are determined)."""
     rows = sorted({e for c in block for e in touching[c]})
     row_of = {e: r for r, e in enumerate(rows)}
     col_of = {c: k for k, c in enumerate(block)}
+    along = along or []
+    col_of.update({c: len(block) + k for k, c in enumerate(along)})
     m, h = len(rows), len(block)
-    work = np.zeros((m, h + m if operations else h))
-    if operations:
-        work[:, h:] = np.eye(m)
+    work = np.zeros((m, h + len(along)))
     for e in rows:
         for c, coefficient in cells.equations[e].items():
             if c in col_of:
@@ -340,8 +348,9 @@ def _eliminate(
         factors[rank] = 0.0
         others = np.flatnonzero(np.abs(factors) > _TOL)
         if others.size:
-            work[others] -= np.outer(factors[others], work[rank])
-        work[:, col][others] = 0.0
+            used = np.flatnonzero(work[rank])
+            work[np.ix_(others, used)] -= np.outer(factors[others], work[rank, used])
+        work[others, col] = 0.0
         pivot_row[col] = rank
         rank += 1
     echelon = work[:, :h]
@@ -364,19 +373,15 @@ def _protect_block(
 ) -> tuple[set[int], set[int]]:
     """(complementary cells to suppress, primary cells the relations alone fix) for one block.
 
-    Gauss-Jordan elimination of the block's equations restricted to its suppressed cells, with
-    the row operations kept (T @ sub = R, in reduced row echelon form). A cell j is determined
-    when its pivot row of R is the unit vector e_j; that row of T is then a derivation y
-    (y @ sub = e_j), and the published cells it uses are those with y @ column != 0.
-    Suppressing one of them alone makes j undetermined when its column lies in the column space
-    of sub (the rows of T past the rank, the left null space, give it 0): it adds a free
-    direction through j. The smallest such cell is chosen, else the smallest cell the derivation
+    Gauss-Jordan elimination of the block's equations restricted to its suppressed cells
+    (T @ sub = R, in reduced row echelon form), the published cells' columns carried along
+    (T @ column). A cell j is determined when its pivot row of R is the unit vector e_j; that
+    row of T is then a derivation y (y @ sub = e_j), and the published cells it uses are those
+    with y @ column != 0. Suppressing one of them alone makes j undetermined when its column
+    lies in the column space of sub (the rows of T past the rank, the left null space, give it
+    0): it adds a free direction through j. The smallest such cell is chosen, else the smallest cell the derivation
     uses (and the next round goes on)."""
-    rows, row_of, work, pivot_row, rank, targets = _eliminate(cells, block, touching, hopeless)
-    col_of = {c: k for k, c in enumerate(block)}
-    m, h = len(rows), len(block)
-    if not targets:
-        return set(), set()
+    rows = sorted({e for c in block for e in touching[c]})
     # The published cells in the block's equations are the candidates: those above the
     # threshold first (a zero beside a small count hides little: the outsider may guess that
     # it is 0, and a small sum of hidden cells is a small count), the smallest value first.
@@ -384,33 +389,21 @@ def _protect_block(
         {c for e in rows for c in cells.equations[e] if not hidden[c] and not cells.derived[c]},
         key=lambda c: (abs(cells.values[c]) <= cells.limit, abs(cells.values[c]), c),
     )
+    rows, row_of, work, pivot_row, rank, targets = _eliminate(
+        cells, block, touching, hopeless, along=candidates
+    )
+    if not targets:
+        return set(), set()
+    h = len(block)
+    col_of = {c: k for k, c in enumerate(block)}
     large = np.array([abs(cells.values[c]) > cells.limit for c in candidates], dtype=bool)
-    alone = np.ones(len(candidates), dtype=bool)
-    entry_cand, entry_row, entry_coef = [], [], []
-    for k, c in enumerate(candidates):
-        for e in touching[c]:
-            if e in row_of:
-                entry_cand.append(k)
-                entry_row.append(row_of[e])
-                entry_coef.append(cells.equations[e][c])
-            else:
-                alone[k] = False  # in an equation without suppressed cells: fixed by it
-    entry_cand_a = np.array(entry_cand, dtype=np.int64)
-    entry_row_a = np.array(entry_row, dtype=np.int64)
-    entry_coef_a = np.array(entry_coef, dtype=float)
-    transform = work[:, h:]
-
-    def products(left: np.ndarray) -> np.ndarray:
-        """left @ column for every candidate's column (sparse), as (len(left), candidates)."""
-        out = np.zeros((len(candidates), left.shape[0]))
-        if entry_cand_a.size:
-            np.add.at(out, entry_cand_a, (left[:, entry_row_a] * entry_coef_a).T)
-        return out.T
-
-    if rank < m and candidates:
-        alone &= (np.abs(products(transform[rank:])) < 1e-6).all(axis=0)
-    derivations = transform[[pivot_row[col_of[t]] for t in targets]]
-    weights = np.abs(products(derivations)) > 1e-6  # target x candidate: the derivation uses it
+    # In an equation without suppressed cells a candidate is fixed by it: not alone.
+    alone = np.array([all(e in row_of for e in touching[c]) for c in candidates], dtype=bool)
+    carried = work[:, h:]  # T @ the candidates' columns
+    if rank < len(rows) and candidates:
+        alone &= (np.abs(carried[rank:]) < 1e-6).all(axis=0)
+    # target x candidate: the derivation of the target uses the candidate.
+    weights = np.abs(carried[[pivot_row[col_of[t]] for t in targets]]) > 1e-6
     picks: set[int] = set()
     lost: set[int] = set()
     picked: list[int] = []

@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import real_january
 from conftest import Krimdash
 from disclosure import disclosures, shown_from_public_csv, shown_numbers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dashboard import config
+from dashboard.approvals import statuses
 from dashboard.catalog import Catalog, Category, Initiative, Measure, Relation, load_catalog
 from dashboard.db import Store
 from dashboard.demo import DEMO_NOTE, demo_figures
@@ -74,6 +76,13 @@ def test_the_output_keeps_rows_order_and_extra_columns() -> None:
     # January has no month before: no change, and nothing protected about it.
     assert pd.isna(out["change"].iloc[1]) and not out["change_protected"].iloc[1]
     assert figures["value"].tolist() == [10, 3], "the input is not changed"
+
+
+def test_no_figures_give_an_empty_table_with_the_columns() -> None:
+    out = protect(frame([]), small_catalog([measure("a", "flow")]), threshold=4)
+    assert out.empty
+    assert {"value", "protected", "change", "change_protected"} <= set(out.columns)
+    assert str(out["value"].dtype) == "Int64"
 
 
 def test_zero_is_shown_and_so_are_counts_above_the_threshold() -> None:
@@ -149,6 +158,23 @@ def test_protection_is_deterministic() -> None:
     shuffled = figures.sample(frac=1, random_state=1)
     second = protect(shuffled, catalog).loc[figures.index]
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_the_real_january_figures_hide_the_small_outcomes() -> None:
+    # The note of 15 January 2025: 3 accepted, 2 declined, 3 in process of 8 offered. The
+    # three small outcomes are hidden; their sum (8) is no small count, so offered stays.
+    figures = pd.DataFrame(
+        [
+            (pd.Timestamp(real_january.MONTH), measure, category, value)
+            for (measure, category), value in real_january.FIGURES.items()
+        ],
+        columns=["month", "measure", "category", "value"],
+    )
+    out = protect(figures, load_catalog()).set_index("measure")
+    hidden = set(out.index[out["protected"]])
+    assert hidden == {"knaek_kurven.accepted", "knaek_kurven.declined", "knaek_kurven.in_process"}
+    assert out.loc["knaek_kurven.offered", "value"] == 8
+    assert disclosures(figures, out.reset_index(), load_catalog(), 4) == []
 
 
 # ----------------------------------------------------------------------------------------------
@@ -252,6 +278,9 @@ def test_the_public_export_of_the_demo_shows_no_small_count(
     # Approved months only, all of their figures, protected by the one function.
     truth = _approved_truth(demo_db)
     assert {r["month"] for r in rows} == {m.strftime("%Y-%m") for m in truth["month"]}
+    drafts = {m.strftime("%Y-%m") for m, s in statuses(Store(demo_db)).items() if s != "approved"}
+    assert drafts, "init --demo leaves the latest month a draft"
+    assert not drafts & {r["month"] for r in rows}
     assert len(rows) == len(truth)
     expected = protect(truth, load_catalog(), limit)
     assert [r["value"] for r in rows] == [
@@ -275,9 +304,9 @@ def test_the_public_export_keeps_only_demo_notes(
     )
     code, _, err = krimdash("import", figures, db=db_path)
     assert code == 0, err
-    # The public sees approved months only. (Before the month status is in the code there is
-    # no `month` command, and every month counts as approved.)
-    krimdash("month", "approve", "2025-01", "--user", "raadmand", db=db_path)
+    # The public sees approved months only: nothing until January is approved.
+    assert public_csv(Store(db_path)) == b"month,measure,category,value,note\n"
+    assert krimdash("month", "approve", "2025-01", "--user", "raadmand", db=db_path).code == 0
     assert approved_months(Store(db_path)) == [date(2025, 1, 1)]
     text = public_csv(Store(db_path)).decode("utf-8")
     assert "Bazarvej" not in text and "intern" not in text
