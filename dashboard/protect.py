@@ -71,6 +71,10 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
     columns `protected` (bool), `change` (Int64: value minus the value of the month before in the
     same series, when that month is in `figures`, else <NA>) and `change_protected` (bool). A
     protected value or change is <NA>, never 0.
+
+    Give it the whole public table (every approved month) and cut what a page shows from the
+    answer: two different selections protected separately and both shown could let one reveal
+    what the other hides. The answer does not depend on the rows' order.
     """
     limit = config.small_count_threshold() if threshold is None else int(threshold)
     out = figures.copy()
