@@ -26,13 +26,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from dashboard.approvals import approved_months  # noqa: E402
 from dashboard.catalog import Catalog, load_catalog  # noqa: E402
 from dashboard.db import Store  # noqa: E402
 from dashboard.protect import protect  # noqa: E402
 
 
-def demo_figures() -> pd.DataFrame:
-    """The current figures of a database made by `krimdash init --demo`."""
+def demo_figures() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The current figures of a database made by `krimdash init --demo`: all of them, and those
+    of the approved months (what the public view protects)."""
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "demo.duckdb"
         subprocess.run(
@@ -42,10 +44,12 @@ def demo_figures() -> pd.DataFrame:
             capture_output=True,
         )
         rows = Store(db).rows("figures_current")
-    return pd.DataFrame(
+        approved = set(approved_months(Store(db)))
+    every = pd.DataFrame(
         [(pd.Timestamp(m), meas, cat, v) for m, meas, cat, v, _ in rows],
         columns=["month", "measure", "category", "value"],
     )
+    return every, every[every["month"].isin(approved)].reset_index(drop=True)
 
 
 def synthetic_figures(catalog: Catalog, months: int, seed: int = 8) -> pd.DataFrame:
@@ -94,8 +98,10 @@ def main() -> None:
     parser.add_argument("--initiatives", type=int, default=0)
     args = parser.parse_args()
     catalog = load_catalog()
+    every, approved = demo_figures()
     cases = [
-        ("demo (init --demo, current figures)", demo_figures()),
+        ("demo (init --demo, current figures)", every),
+        ("demo, approved months only (the public view's table)", approved),
         (
             f"synthetic: {args.months} months x the demo catalog",
             synthetic_figures(catalog, args.months),

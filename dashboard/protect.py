@@ -5,8 +5,9 @@ see; every public output (the pages, `krimdash export --public`, later the note)
 from it. No Streamlit, no database: the same figures and catalog give the same answer.
 
 The cells are the figures' values and, for a cumulative measure, each month's change (the
-month's new count); the new count of a running total between any two months further apart
-(what a period sum or a year-to-date figure shows) is a derived cell that is never published.
+month's new count). Derived cells are never published but could be worked out: the new count
+of a running total between any two months further apart (what a period sum or a year-to-date
+figure shows), and a group of parts of a total in a month and the group's new count.
 Primary suppression: a cell whose size is from 1 to the threshold. Secondary suppression: an
 outsider knows the relations between the cells,
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import combinations
 
 import numpy as np
 import pandas as pd
@@ -69,6 +71,10 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
     columns `protected` (bool), `change` (Int64: value minus the value of the month before in the
     same series, when that month is in `figures`, else <NA>) and `change_protected` (bool). A
     protected value or change is <NA>, never 0.
+
+    Give it the whole public table (every approved month) and cut what a page shows from the
+    answer: two different selections protected separately and both shown could let one reveal
+    what the other hides. The answer does not depend on the rows' order.
     """
     limit = config.small_count_threshold() if threshold is None else int(threshold)
     out = figures.copy()
@@ -129,13 +135,17 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
             cells.equations.append({rows[b]: 1, rows[a]: -1, d: -1})
 
     # A total is the sum of its categories, when every category of the month is there.
+    groups: list[list[int]] = []  # parts that add up to a total, one month
     for month in sorted(set(months.tolist())):
         for measure in catalog.measures:
             if not measure.categories:
                 continue
             total = where.get((month, measure.id, ""))
             parts = [where.get((month, measure.id, c)) for c in measure.category_ids]
-            if total is None or any(p is None for p in parts):
+            if any(p is None for p in parts):
+                continue
+            groups.append(parts)  # type: ignore[arg-type]
+            if total is None:
                 continue
             equation: dict[int, int] = defaultdict(int)
             equation[total] += 1
@@ -148,7 +158,10 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
             *part_ids, total_id = relation.measures
             total = where.get((month, total_id, ""))
             parts = [where.get((month, mid, "")) for mid in part_ids]
-            if total is None or any(p is None for p in parts):
+            if any(p is None for p in parts):
+                continue
+            groups.append(parts)  # type: ignore[arg-type]
+            if total is None:
                 continue
             equation = defaultdict(int)
             equation[total] += 1
@@ -156,6 +169,24 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
                 equation[p] -= 1  # type: ignore[index]
             if any(equation.values()):
                 cells.equations.append({k: v for k, v in equation.items() if v})
+
+    # A group of parts is a count too ("3 in categories 2 and 3"; "5 accepted or declined"),
+    # and so is its month's new count: a small one is a derived cell that must stay unknown.
+    for parts in groups:
+        unique = sorted(set(parts))
+        sizes = range(2, len(unique) + 1) if len(unique) <= 8 else range(2, 4)
+        for size in sizes:
+            for subset in combinations(unique, size):
+                total_value = sum(cells.values[p] for p in subset)
+                if small(total_value):
+                    d = cells.add(total_value, True, derived=True)
+                    cells.equations.append({d: -1, **{p: 1 for p in subset}})
+                if all(p in change_cell for p in subset):
+                    news = [change_cell[p] for p in subset]
+                    new_value = sum(cells.values[c] for c in news)
+                    if small(new_value):
+                        d = cells.add(new_value, True, derived=True)
+                        cells.equations.append({d: -1, **{c: 1 for c in news}})
 
     suppressed = _suppress(cells)
 

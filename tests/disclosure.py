@@ -14,6 +14,7 @@ import csv
 import io
 from collections import defaultdict
 from fractions import Fraction
+from itertools import combinations
 
 import pandas as pd
 
@@ -168,8 +169,9 @@ def disclosures(
     figures: pd.DataFrame, shown: pd.DataFrame, catalog: Catalog, threshold: int
 ) -> list[str]:
     """Every count from 1 to `threshold` an outsider can work out from `shown` (the truth is in
-    `figures`): values, cumulative changes, and the new count between any two months of a
-    running total (period sums and year-to-date of a cumulative series)."""
+    `figures`): values, cumulative changes, the new count between any two months of a running
+    total (period sums and year-to-date of a cumulative series), period sums of a flow, and
+    the sum of any group of parts of a total (categories, a funnel's parts) and its new count."""
     attacker = Attacker(shown, catalog)
     truth = {
         (_month_index(r.month), r.measure, r.category): int(r.value)
@@ -215,7 +217,43 @@ def disclosures(
                     {("v", m, measure, category): 1 for m in span},
                     sum(truth[(m, measure, category)] for m in span),
                 )
+    # Groups of parts ("in categories 2 and 3", "accepted or declined") and their month's new
+    # count (for running totals whose month before is there).
+    for month in {m for m, _, _ in truth}:
+        groups = [
+            [(month, m.id, c) for c in m.category_ids] for m in catalog.measures if m.categories
+        ]
+        groups += [
+            [(month, mid, "") for mid in r.measures[:-1]]
+            for r in catalog.relations
+            if r.kind == "sum_equals"
+        ]
+        for group in groups:
+            parts = sorted(set(group))
+            if not all(p in truth for p in parts):
+                continue
+            for size in range(2, len(parts) + 1):
+                for subset in combinations(parts, size):
+                    check(
+                        f"group {subset}",
+                        {("v", *p): 1 for p in subset},
+                        sum(truth[p] for p in subset),
+                    )
+                    before = [(p[0] - 1, p[1], p[2]) for p in subset]
+                    if all(b in truth for b in before) and all(
+                        _is_cumulative(catalog, p[1]) for p in subset
+                    ):
+                        check(
+                            f"group's new count {subset}",
+                            {("c", *p): 1 for p in subset},
+                            sum(truth[p] - truth[b] for p, b in zip(subset, before, strict=True)),
+                        )
     return found
+
+
+def _is_cumulative(catalog: Catalog, measure_id: str) -> bool:
+    measure = catalog.measure(measure_id)
+    return measure is not None and measure.kind == "cumulative"
 
 
 def shown_numbers(shown: pd.DataFrame, catalog: Catalog) -> list[int]:
