@@ -271,10 +271,10 @@ def cmd_import(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_export(args: argparse.Namespace, store: Store) -> int:
-    from .exports import export_csv, parse_as_of
+    from .exports import export_csv, parse_as_of, public_csv
 
     as_of = parse_as_of(args.as_of) if args.as_of else None
-    data = export_csv(store, as_of)
+    data = public_csv(store, as_of) if args.public else export_csv(store, as_of)
     if args.output and args.output != "-":
         Path(args.output).write_bytes(data)
         rows = data.count(b"\n") - 1
@@ -580,6 +580,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of",
         metavar="TIDSPUNKT",
         help="tallene som de så ud på et tidspunkt, fx 2025-02-01T14:30 (dansk tid)",
+    )
+    p.add_argument(
+        "--public",
+        action="store_true",
+        help="den offentlige udgave: kun godkendte måneder, små tal (1-4) vist som ..",
     )
     p.set_defaults(func=cmd_export)
 

@@ -18,6 +18,7 @@ MIGRATIONS_DIR = QUERIES_DIR / "migrations"
 DEFAULT_DB = DATA_DIR / "krimdash.duckdb"
 DEFAULT_CATALOG = DATA_DIR / "catalog.toml"
 DEFAULT_LOCK_TIMEOUT_S = 20.0
+DEFAULT_SMALL_COUNT = 4  # the public view hides counts from 1 to this (KRIMDASH_SMALL_COUNT)
 
 # Times are stored in UTC and shown in Danish local time.
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
@@ -64,6 +65,11 @@ ENV_VARS: dict[str, EnvVar] = {
         "12",
         "how many months the access log keeps an entry; older entries are deleted "
         "automatically whenever the log is written",
+    ),
+    "KRIMDASH_SMALL_COUNT": EnvVar(
+        "4",
+        "the public view's threshold: counts from 1 to this number are never shown, directly or "
+        "by working them out (see «Den offentlige visning: beskyttelse af små tal»)",
     ),
     "KRIMDASH_ALLOW_TEST_LOGIN": EnvVar(
         "unset",
@@ -139,6 +145,20 @@ def log_retention_months() -> int:
             f"KRIMDASH_LOG_RETENTION_MONTHS skal være et helt antal måneder (mindst 1), ikke «{raw}»"
         )
     return months
+
+
+def small_count_threshold() -> int:
+    """The largest count the public view protects: KRIMDASH_SMALL_COUNT, else 4."""
+    raw = _env("KRIMDASH_SMALL_COUNT")
+    if raw is None:
+        return DEFAULT_SMALL_COUNT
+    try:
+        threshold = int(raw)
+    except ValueError:
+        threshold = -1
+    if threshold < 1:
+        raise ValueError(f"KRIMDASH_SMALL_COUNT skal være et helt tal på mindst 1, ikke «{raw}»")
+    return threshold
 
 
 def local_time(moment: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:

@@ -1,5 +1,6 @@
 """Exports: the figures CSV of DOMAIN.md (its one writer, `figures_csv`; current or as of a
-moment) and the wide XLSX template."""
+moment), the public CSV (approved months, small counts protected by dashboard.protect) and the
+wide XLSX template."""
 
 from __future__ import annotations
 
@@ -9,16 +10,23 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .catalog import Catalog, load_catalog
-from .config import LOCAL_TZ
+from .config import LOCAL_TZ, small_count_threshold
 from .db import Store, sql
 from .months import format_month, month_label, month_range
 
 EXPORT_COLUMNS = ["month", "measure", "category", "value", "note"]
+# Statistics Denmark's sign for a figure that is not shown, and the public export's footnote.
+PROTECTED_MARK = ".."
+PROTECTED_NOTE = (
+    "..: ikke vist for at beskytte små tal (1-{threshold}); heller ikke tal, "
+    "som et lille tal kan regnes ud af"
+)
 
 
 def parse_as_of(text: str) -> datetime:
@@ -47,7 +55,60 @@ def export_csv(store: Store, as_of: datetime | None = None) -> bytes:
     return figures_csv(rows)
 
 
-def figures_csv(rows: Iterable[tuple[date, str, str, int, str]]) -> bytes:
+def approved_months(store: Store, as_of: datetime | None = None) -> list[date]:
+    """The months the rådmand has approved (as they stood at `as_of`): what the public sees."""
+    from .approvals import approved_months as approved
+
+    return [pd.Timestamp(month).date() for month in approved(store, as_of)]
+
+
+def public_csv(
+    store: Store,
+    as_of: datetime | None = None,
+    catalog: Catalog | None = None,
+    threshold: int | None = None,
+) -> bytes:
+    """The public export: the columns of the export CSV, approved months only, every value
+    protected by dashboard.protect.protect() and written `..` where it is protected.
+
+    A protected row's note is the footnote; otherwise a note is kept only when it marks a demo
+    figure (an analyst's note is internal and may itself name a small number)."""
+    from .demo import DEMO_NOTE
+    from .protect import protect
+    from .reference import loaded_catalog
+
+    threshold = small_count_threshold() if threshold is None else threshold
+    catalog = catalog or loaded_catalog(store) or load_catalog()
+    months = set(approved_months(store, as_of))
+    with store.reader() as conn:
+        if as_of is None:
+            rows = conn.execute(sql("figures_current")).fetchall()
+        else:
+            rows = conn.execute(sql("figures_as_of"), {"as_of": as_of}).fetchall()
+    rows = [row for row in rows if row[0] in months]
+    figures = pd.DataFrame(
+        [
+            (pd.Timestamp(m), measure, category, value, note)
+            for m, measure, category, value, note in rows
+        ],
+        columns=["month", "measure", "category", "value", "note"],
+    )
+    shown = protect(figures, catalog, threshold)
+    footnote = PROTECTED_NOTE.format(threshold=threshold)
+    public = []
+    for (month, measure, category, _, note), value, hidden in zip(
+        rows, shown["value"], shown["protected"], strict=True
+    ):
+        notes = [DEMO_NOTE] if note.startswith(DEMO_NOTE) else []
+        if hidden:
+            notes.append(footnote)
+        public.append(
+            (month, measure, category, PROTECTED_MARK if hidden else int(value), "; ".join(notes))
+        )
+    return figures_csv(public)
+
+
+def figures_csv(rows: Iterable[tuple[date, str, str, int | str, str]]) -> bytes:
     """The export format of DOMAIN.md: UTF-8, comma, `\\n`, a header of EXPORT_COLUMNS, and one
     line per (month, measure, category, value, note), in the order given."""
     out = io.StringIO()

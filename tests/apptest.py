@@ -62,3 +62,56 @@ def sidebar(at: AppTest) -> str:
     assert not at.sidebar.children, "the app draws nothing in Streamlit's sidebar"
     html = _main(at)
     return html[: html.index(FRAME_END) + len(FRAME_END)] if FRAME_END in html else ""
+
+
+def _page_as(page: str, subject: str | None, name: str, role: str | None, test: bool) -> None:
+    """A page drawn for one reader as app.py draws it (the frame first, then the page), without
+    the sign-in: the reader is given, not read from st.user."""
+    from dashboard.access import Reader
+    from dashboard.web import appdata, views
+    from dashboard.web.app_pages import compare, initiative, overview
+
+    reader = Reader(subject=subject, name=name, role=role, test_login=test)
+    audience = reader.audience
+    s = appdata.settings(audience or "public")
+    pages = [("", "Overblik"), ("sammenlign", "Sammenlign")]
+    frame = views.sidebar(
+        s,
+        pages,
+        page,
+        appdata.available_months(audience) if audience else [],
+        False,
+        reader,
+        appdata.draft_months(audience) if audience else frozenset(),
+    )
+    if page == "":
+        overview.render(frame, reader)
+    elif page == "sammenlign":
+        compare.render(frame, reader)
+    else:
+        initiative.render(page, frame, reader)
+
+
+def open_as(
+    monkeypatch: pytest.MonkeyPatch,
+    db: Path | str,
+    reader: object,
+    page: str = "",
+    **params: str,
+) -> AppTest:
+    """Run one page ('' the overview, an initiative id or 'sammenlign') once for `reader` (a
+    dashboard.access.Reader), the reader's choices in the address."""
+    monkeypatch.setenv("KRIMDASH_DB", str(db))
+    at = AppTest.from_function(
+        _page_as,
+        args=(page, reader.subject, reader.name, reader.role, reader.test_login),
+        default_timeout=120,
+    )
+    at.query_params.update(params)
+    at.run()
+    return at
+
+
+def html(at: AppTest) -> str:
+    """Everything the run drew as HTML: the frame and the page body."""
+    return _main(at)

@@ -18,8 +18,9 @@ import pandas as pd
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from dashboard.access import Reader
 from dashboard.catalog import Catalog, Category, Funnel, Initiative, Measure, Relation
-from dashboard.web import render, series, views
+from dashboard.web import appdata, render, series, views
 from dashboard.web.appdata import PAGE_PARAMS
 from dashboard.web.settings import LANG, OLD_LANG, Settings, parse_settings
 
@@ -62,6 +63,7 @@ def field_names() -> list[str]:
             f"{event}.{f}_{lang}" for f in ("title", "date_text", "text") for lang in ("da", "en")
         ]
     names += ["mål.label_da", "mål.label_en", "mål.source", "note", "recorded_by"]
+    names += ["reader.name"]  # the signed-in reader's name, from the identity provider
     return names
 
 
@@ -78,6 +80,7 @@ class World:
     events: pd.DataFrame
     targets: pd.DataFrame
     freshness: pd.Series
+    reader: Reader
 
 
 def world(write: Callable[[str], str]) -> World:
@@ -176,7 +179,8 @@ def world(write: Callable[[str], str]) -> World:
             "last_changed_by": text("recorded_by"),
         }
     )
-    return World(catalog, figures, events, targets, freshness)
+    reader = Reader(subject="udvalg", name=text("reader.name"), role="raadmand", test_login=True)
+    return World(catalog, figures, events, targets, freshness, reader)
 
 
 # --- every page body ---------------------------------------------------------------------------
@@ -222,8 +226,30 @@ def other_pages(w: World, s: Settings) -> dict[str, str]:
     choices = series.period_choices(MONTHS)
     out["sammenlign"] = views.compare_body(comparisons, w.catalog, a, b, preset, s, choices)
     titles = [("", "Overblik")] + [(i.id, i.name(s.lang)) for i in w.catalog.initiatives]
-    out["ramme"] = views.sidebar(s, [*titles, ("sammenlign", "Sammenlign")], FUNNEL, MONTHS, True)
+    out["ramme"] = views.sidebar(
+        s, [*titles, ("sammenlign", "Sammenlign")], FUNNEL, MONTHS, True, w.reader, DRAFTS
+    )
     out["demo"] = views.demo_banner(s.lang, True) + views.demo_banner(s.lang, False)
+    return out
+
+
+DRAFTS = frozenset({MONTHS[-1]})
+
+
+def audience_pages(w: World, s: Settings) -> dict[str, str]:
+    """The pages as the public view draws them (figures protected, shown as ".." with the
+    footnote) and as the rådmand sees them (the latest month a draft, marked KLADDE)."""
+    protected = appdata._protect(w.figures, w.catalog).assign(
+        value=lambda d: d["value"].astype("float"), change=lambda d: d["change"].astype("float")
+    )
+    public = views.PageView.of(s, public=True)
+    drafts = views.PageView.of(s, drafts=DRAFTS)
+    out = {}
+    for name, figures, view in (("offentlig", protected, public), ("kladde", w.figures, drafts)):
+        world_as = dataclasses.replace(w, figures=figures)
+        for page, body in (initiative_pages(world_as, view) | other_pages(world_as, view)).items():
+            if page not in ("ramme", "demo"):
+                out[f"{page}/{name}"] = body
     return out
 
 
@@ -394,6 +420,7 @@ def test_hostile_text_stays_text_on_the_overview_compare_frame_and_banner(
     assert written["recorded_by"] in pages["overblik"].text
     assert written[f"e2.title_{s.lang}"] in pages["overblik"].text
     assert written[f"mål.label_{s.lang}"] in pages["overblik"].text
+    assert written["reader.name"] in pages["ramme"].text
     # The pages' own parameters ride along in the forms as the values they are.
     hidden = {v for tag, a, v in pages["ramme"].attributes if tag == "input" and a == "value"}
     assert {v for _, v in s.extra} <= hidden
@@ -417,3 +444,15 @@ def test_hostile_text_stays_text_on_the_initiative_pages_and_in_their_charts(
     assert any(drawn in title for title in hover)
     hidden = {v for tag, a, v in pages[FUNNEL].attributes if tag == "input" and a == "value"}
     assert {v for k, v in s.extra if k != "tragt"} <= hidden
+
+
+@settings(FEW, max_examples=10)
+@given(written=texts, address=params)
+def test_hostile_text_stays_text_in_the_public_view_and_on_draft_months(
+    written: dict[str, str], address: dict[str, str]
+) -> None:
+    s = parse_settings(address, MONTHS, PAGE_PARAMS)
+    pages = read(audience_pages, written.__getitem__, s)
+    check(pages, baseline(audience_pages, harmless_settings(s)))
+    assert views.PROTECTED in pages[f"{FUNNEL}/offentlig"].text
+    assert "KLADDE" in pages[f"{FUNNEL}/kladde"].text or s.lang == "en"

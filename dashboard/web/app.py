@@ -95,9 +95,12 @@ if not reader.signed_in and not public:  # the public view is off: the "Log ind"
     login.render("", reader, lang=lang, public=False, configured=configured, log_in=auth.log_in)
     st.stop()
 
+# What the pages show the reader (public / approved / drafts); None: signed in without a role
+# (stopped above).
+audience = reader.audience
 try:
     demo, _ = appdata.demo_status()
-    settings = appdata.settings()
+    settings = appdata.settings(audience or "public")
     catalog = appdata.catalog()
 except DatabaseBusy:
     st.error(text("busy", lang))
@@ -146,8 +149,10 @@ frame = views.sidebar(
     settings,
     [(path, title) for path, title, _ in pages],
     current,
-    appdata.available_months(),
+    appdata.available_months(audience) if audience else [],
     bool(demo),
+    reader,
+    appdata.draft_months(audience) if audience else frozenset(),
 )
 if reader.signed_in:  # a look at internal figures (the public view is open material)
     target = "&".join(f"{k}={v}" for k, v in settings.params().items())
@@ -160,11 +165,12 @@ page.run()
 def approval(store: Store, reader: Reader, lang: str) -> None:
     """Under the overview, for the rådmand: the shown month's status and the button that
     approves it (or reopens it). The store checks the role again (approvals.approve)."""
-    months = appdata.available_months()
+    audience = reader.audience or "public"
+    months = appdata.available_months(audience)
     if not months:
         return
-    default = appdata.complete_month() or months[-1]
-    month = appdata.settings().month_param(appdata.OVERVIEW_MONTH, months, default)
+    default = appdata.complete_month(audience) or months[-1]
+    month = appdata.settings(audience).month_param(appdata.OVERVIEW_MONTH, months, default)
     approved = approvals.statuses(store).get(month) == approvals.APPROVED
     label = month_label(month.date(), lang)
     st.markdown(

@@ -5,6 +5,13 @@ Pages never open the database themselves. Every cached function takes the data v
 write by another process (e.g. `krimdash import`) shows on the next run, and an unchanged
 database costs no connection at all: a returning reader gets the page's HTML from the cache.
 
+Every page reads for an audience (access.Reader.audience), and every cache key holds it, so a
+body made for one is never shown to another: "drafts" (rådmand, analyst, admin) every month,
+the months not approved marked KLADDE; "approved" (a committee member) the approved months
+only; "public" (not signed in) the approved months with their figures protected
+(dashboard.protect: a small count and whatever would give it away is `..`). For the last two,
+a month not approved does not exist: not in the period, not as a page's month in the address.
+
 The catalog pages read is the one `krimdash init` loaded into the database, so it always
 agrees with the figures' tables; when the catalog file has changed since (or the database is
 older than this krimdash), pages say that `krimdash init` is needed.
@@ -17,9 +24,10 @@ import json
 import pandas as pd
 import streamlit as st
 
-from .. import config
+from .. import approvals, config
 from ..catalog import Catalog, load_catalog
 from ..db import Store, latest_version
+from ..protect import protect
 from ..reference import loaded_catalog
 from . import series, views
 from .settings import PAGE, Settings, parse_settings
@@ -46,11 +54,95 @@ def query(name: str, **params: object) -> pd.DataFrame:
     return _query(str(s.path), s.data_version(), name, key).copy()
 
 
-def figures(
-    initiative: str | None = None, key_only: bool = False, month: object = None
+AUDIENCES = ("public", "approved", "drafts")
+
+
+def _approved_months_of(s: Store) -> list[pd.Timestamp]:
+    """The approved months (dashboard.approvals). A database older than month status (before
+    `krimdash init` upgrades it) has none approved: it shows only to those who may see drafts."""
+    if s.schema_version() < latest_version():
+        return []
+    return [pd.Timestamp(m) for m in approvals.approved_months(s)]
+
+
+def _protect(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """The public view's figures: dashboard.protect.protect, the one protection of every
+    public output."""
+    return protect(figures, catalog)
+
+
+def _restricted(
+    every: pd.DataFrame, approved: list[pd.Timestamp], audience: str, catalog: Catalog
 ) -> pd.DataFrame:
-    """queries/figure_series.sql: monthly series with the change from the month before."""
-    return query("figure_series", initiative=initiative, key_only=key_only, month=month)
+    """figure_series' rows as `audience` may see them: every month for "drafts" (with a
+    `draft` column), approved months only for "approved", and those protected for "public"
+    (protect.protect: `value` and `change` empty where protected, with `protected` and
+    `change_protected`). A change across a month the reader may not see is no change: it
+    would give the hidden month's value away."""
+    ok = set(approved)
+    months = every["month"].map(pd.Timestamp)
+    if audience == "drafts":
+        return every.assign(draft=~months.isin(ok))
+    shown = every[months.isin(ok).to_numpy()].reset_index(drop=True)
+    before = shown["month"].map(lambda m: pd.Timestamp(m) - pd.DateOffset(months=1))
+    shown = shown.assign(change=shown["change"].where(before.isin(ok).to_numpy()), draft=False)
+    if audience != "public":
+        return shown
+    protected = _protect(shown, catalog)
+    return protected.assign(
+        value=protected["value"].astype("float"),
+        change=protected["change"].astype("float"),
+        protected=protected["protected"].astype(bool),
+        change_protected=protected["change_protected"].astype(bool),
+    )
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _approved(db_path: str, version: tuple) -> list[pd.Timestamp]:
+    return _approved_months_of(Store(db_path))
+
+
+def approved_months() -> list[pd.Timestamp]:
+    """The months the rådmand has approved (cached per data version)."""
+    s = store()
+    return _approved(str(s.path), s.data_version())
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _visible(db_path: str, version: tuple, audience: str) -> pd.DataFrame:
+    if audience not in AUDIENCES:
+        raise ValueError(f"unknown audience: {audience!r}")
+    every = _query(db_path, version, "figure_series", json.dumps(_ALL, sort_keys=True))
+    return _restricted(every, _approved(db_path, version), audience, catalog())
+
+
+_ALL = {"initiative": None, "key_only": False, "month": None}
+
+
+def visible_figures(audience: str) -> pd.DataFrame:
+    """Every current figure `audience` may see, as queries/figure_series.sql returns them (see
+    _restricted); cached per data version and audience, never shared between audiences."""
+    s = store()
+    return _visible(str(s.path), s.data_version(), audience).copy()
+
+
+def figures(
+    audience: str,
+    initiative: str | None = None,
+    key_only: bool = False,
+    month: object = None,
+) -> pd.DataFrame:
+    """queries/figure_series.sql for `audience`: monthly series with the change from the month
+    before, narrowed to an initiative, the key measures or a month."""
+    rows = visible_figures(audience)
+    if initiative is not None:
+        rows = rows[rows["initiative"] == initiative]
+    if key_only:
+        keys = {m.id for m in catalog().measures if m.key}
+        rows = rows[rows["measure"].isin(keys)]
+    if month is not None:
+        rows = rows[rows["month"] == pd.Timestamp(month)]
+    return rows.reset_index(drop=True)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -102,18 +194,40 @@ def demo_banner(lang: str) -> str:
     return views.demo_banner(lang, demo == total) if demo else ""
 
 
-def available_months() -> list[pd.Timestamp]:
-    """Every month from the first to the last with a figure (gaps included)."""
-    months = query("months_with_figures")["month"]
-    if months.empty:
-        return []
-    return series.months_between(months.iloc[0], months.iloc[-1])
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _months(db_path: str, version: tuple, audience: str) -> tuple[list, object, frozenset]:
+    """(available months, the latest complete month, the draft months) for `audience`: small,
+    so a run reads them without unpacking every figure."""
+    rows = _visible(db_path, version, audience)
+    if rows.empty:
+        return [], None, frozenset()
+    months = sorted({pd.Timestamp(m) for m in rows["month"]})
+    complete = series.latest_complete_month(rows[["month", "measure"]], catalog())
+    drafts = frozenset(pd.Timestamp(m) for m in rows.loc[rows["draft"], "month"])
+    return series.months_between(months[0], months[-1]), complete, drafts
 
 
-def complete_month() -> pd.Timestamp | None:
-    """The latest complete month (series.latest_complete_month): the default month of every
-    page, so a half-reported newer month is shown only when a reader chooses it."""
-    return series.latest_complete_month(query("reported_measures"), catalog())
+def _month_state(audience: str) -> tuple[list, object, frozenset]:
+    s = store()
+    return _months(str(s.path), s.data_version(), audience)
+
+
+def available_months(audience: str) -> list[pd.Timestamp]:
+    """Every month from the first to the last with a figure `audience` may see (gaps
+    included): for "approved" and "public", the approved months."""
+    return list(_month_state(audience)[0])
+
+
+def complete_month(audience: str) -> pd.Timestamp | None:
+    """The latest complete month (series.latest_complete_month) among the months `audience`
+    may see: the default month of every page, so a half-reported newer month is shown only
+    when a reader chooses it."""
+    return _month_state(audience)[1]
+
+
+def draft_months(audience: str) -> frozenset[pd.Timestamp]:
+    """The months shown as KLADDE: the unapproved months with figures, for "drafts" only."""
+    return _month_state(audience)[2]
 
 
 # The overview's month (default: the latest complete one), e.g. maaned=2025-06.
@@ -123,83 +237,119 @@ OVERVIEW_MONTH = "maaned"
 PAGE_PARAMS = (PAGE, "tragt", series.PERIOD_PRESET, *series.PERIOD_MONTHS, OVERVIEW_MONTH)
 
 
-def settings() -> Settings:
-    """The reader's choices, from the address (see dashboard.web.settings)."""
+def settings(audience: str) -> Settings:
+    """The reader's choices, from the address (see dashboard.web.settings), among the months
+    `audience` may see: a month it may not see in the address is no choice."""
     return parse_settings(
-        st.query_params.to_dict(), available_months(), PAGE_PARAMS, complete_month()
+        st.query_params.to_dict(),
+        available_months(audience),
+        PAGE_PARAMS,
+        complete_month(audience),
     )
 
 
-# Page bodies, cached per data version and choice: building charts is the costly part.
+def _freshness(every: pd.DataFrame) -> pd.Series:
+    """queries/freshness.sql over the figures a reader may see."""
+    if every.empty:
+        return pd.Series({"latest_month": None, "last_change": None, "last_changed_by": None})
+    last = every.loc[every["recorded_at"].idxmax()]
+    return pd.Series(
+        {
+            "latest_month": every["month"].max(),
+            "last_change": last["recorded_at"],
+            "last_changed_by": last["recorded_by"],
+        }
+    )
+
+
+def _in_range(every: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    """queries/figures_in_range.sql over the figures a reader may see (with their protection)."""
+    rows = every[(every["month"] >= first) & (every["month"] <= last)]
+    rows = rows.sort_values(["measure", "category", "month"], kind="stable")
+    keep = [c for c in ("month", "measure", "category", "value", "protected") if c in rows]
+    return rows[keep].reset_index(drop=True)
+
+
+def page_view(s: Settings, audience: str) -> views.PageView:
+    """The settings a page body is drawn with: the reader's choices, the draft months to mark
+    KLADDE and whether figures are protected (the public view's `..`)."""
+    return views.PageView.of(s, drafts=draft_months(audience), public=audience == "public")
+
+
+# Page bodies, cached per data version, audience and choice: building charts is the costly
+# part. The audience is part of every key, so a public, approved or draft body is never shared.
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=512)
-def _initiative_page(version: tuple, initiative_id: str, s: Settings) -> str:
+def _initiative_page(version: tuple, audience: str, initiative_id: str, s: Settings) -> str:
     cat = catalog()
+    view = page_view(s, audience)
     return views.initiative_body(
         cat.initiative(initiative_id),
         cat,
-        figures(initiative_id),
+        figures(audience, initiative_id),
         series.events_between(query("events"), s.first, s.last, initiative_id)
         if s.months
         else query("events").iloc[:0],
         query("targets"),
-        s,
+        view,
     )
 
 
-def initiative_page(initiative_id: str, s: Settings) -> str:
-    return _initiative_page(store().data_version(), initiative_id, s)
+def initiative_page(initiative_id: str, s: Settings, audience: str) -> str:
+    return _initiative_page(store().data_version(), audience, initiative_id, s)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
-def _overview_page(version: tuple, s: Settings) -> str:
+def _overview_page(version: tuple, audience: str, s: Settings) -> str:
     cat = catalog()
-    freshness = query("freshness").iloc[0]
+    every = figures(audience)
+    freshness = _freshness(every)
     latest = pd.Timestamp(freshness["latest_month"])
-    months = [m for m in available_months() if m <= latest]
-    complete = complete_month()
+    months = [m for m in available_months(audience) if m <= latest]
+    complete = complete_month(audience)
     month = s.month_param(OVERVIEW_MONTH, months, latest if complete is None else complete)
-    every = figures()
     targets = query("targets")
     progress = series.target_progress(targets, every) if not targets.empty else pd.DataFrame()
+    view = page_view(s, audience)
+    keys = {m.id for m in cat.measures if m.key}
     return views.overview_body(
         catalog=cat,
-        tiles=series.key_tiles(figures(key_only=True), cat, month),
+        tiles=series.key_tiles(every[every["measure"].isin(keys)], cat, month),
         latest=latest,
         freshness=freshness,
-        missing=query("missing_measures")
-        if month == latest
-        else series.missing_in_month(every, cat, month),
-        changed=series.changed_since_last_month(figures(month=month.date()), month),
+        missing=series.missing_in_month(every, cat, month),
+        changed=series.changed_since_last_month(every[every["month"] == month], month),
         month_events=series.events_between(query("events"), month, month),
         progress=progress,
         lang=s.lang,
         local_time=config.local_time,
         link=s.link,
         month=month,
-        form=views.overview_form(s, OVERVIEW_MONTH, months, month),
-        partial=query("missing_measures") if month < latest else None,
+        form=views.overview_form(view, OVERVIEW_MONTH, months, month),
+        partial=series.missing_in_month(every, cat, latest) if month < latest else None,
+        view=view,
     )
 
 
-def overview_page(s: Settings) -> str:
-    return _overview_page(store().data_version(), s)
+def overview_page(s: Settings, audience: str) -> str:
+    return _overview_page(store().data_version(), audience, s)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
-def _compare_page(version: tuple, s: Settings) -> str:
-    months = available_months()
-    preset, a, b = series.chosen_periods(dict(s.extra), months, complete_month())
+def _compare_page(version: tuple, audience: str, s: Settings) -> str:
+    months = available_months(audience)
+    preset, a, b = series.chosen_periods(dict(s.extra), months, complete_month(audience))
     # the month before the earlier period too: a running total's increase starts from it
     first = min(a.first, b.first) - pd.DateOffset(months=1)
-    figures = query("figures_in_range", first=first.date(), last=max(a.last, b.last).date())
-    comparisons = series.compare_periods(figures, catalog(), a, b)
+    shown_figures = _in_range(figures(audience), first, max(a.last, b.last))
+    comparisons = series.compare_periods(shown_figures, catalog(), a, b)
     choices = series.period_choices(months)
     shown = [m for m in choices if m >= min(months[0], a.first, b.first)]
-    return views.compare_body(comparisons, catalog(), a, b, preset, s, shown)
+    view = page_view(s, audience)
+    return views.compare_body(comparisons, catalog(), a, b, preset, view, shown)
 
 
-def compare_page(s: Settings) -> str:
+def compare_page(s: Settings, audience: str) -> str:
     """The compare page's body for the periods the address asks for (series.chosen_periods)."""
-    return _compare_page(store().data_version(), s)
+    return _compare_page(store().data_version(), audience, s)

@@ -136,6 +136,40 @@ def _gap_segments(data: pd.DataFrame, by: str | None) -> pd.DataFrame:
     return data[~missing]
 
 
+# A protected figure (the public view): a hollow grey square on the zero line labelled "..",
+# never a bar or a point of some height, never nothing.
+PROTECTED_COLOUR = "#555555"
+PROTECTED_TEXT = ".."
+
+
+def _protected_rows(data: pd.DataFrame) -> pd.DataFrame:
+    """The rows of `data` whose value is protected (a `protected` column), else none."""
+    if "protected" not in data.columns:
+        return data.iloc[:0]
+    return data[data["protected"].fillna(False).astype(bool)]
+
+
+def protected_layer(data: pd.DataFrame, title: str | None = None) -> list[alt.Chart]:
+    """A hollow square at zero and ".." above it for each protected row of `data` (month,
+    description): a mark a reader sees, with the row's description as its hover text. The
+    marks share the chart's value scale (`title` is its axis title); a field `at` in `data`
+    places them higher (e.g. on top of a stacked bar)."""
+    rows = _protected_rows(data)
+    if rows.empty:
+        return []
+    rows = rows.assign(at=rows["at"] if "at" in rows.columns else 0.0)
+    at = alt.Y("at:Q", title=title)
+    marks = alt.Chart(rows[["month", "at", "description"]]).encode(x=alt.X("month:T"), y=at)
+    return [
+        marks.mark_point(
+            shape="square", filled=False, size=70, color=PROTECTED_COLOUR, opacity=1
+        ).encode(description=alt.Description("description:N")),
+        marks.mark_text(dy=-10, fontSize=FONT_PX, color=PROTECTED_COLOUR, aria=False).encode(
+            text=alt.value(PROTECTED_TEXT)
+        ),
+    ]
+
+
 def describe(month: pd.Timestamp, value: float, label: str, lang: str, extra: str = "") -> str:
     text = f"{month_label(month.date(), lang)}: {fmt_int(value, lang)} – {label}"
     return f"{text}. {extra}" if extra else text
@@ -378,6 +412,8 @@ def time_chart(
                 ),
             )
         layers += [line, points]
+    # A protected figure as protected: a hollow square labelled ".." (one series: at zero).
+    layers += protected_layer(data, value_title)
     if (target := target_layer(targets, months, lang)) is not None:
         layers.append(target)
     # The event rules drawn first, behind the bars and lines: an event never covers a figure.
@@ -399,8 +435,12 @@ def stacked_chart(
 ) -> alt.LayerChart:
     """Bars per month stacked by category; `part_labels` orders and names the parts.
 
-    `data` has month, part, value, description. A part missing in a month is simply absent.
+    `data` has month, part, value, description. A part missing in a month is simply absent;
+    a protected part (a `protected` column) is not stacked, and its month is marked ".." on top
+    of the parts drawn.
     """
+    hidden = _protected_rows(data)
+    data = data[~data.index.isin(hidden.index)]
     order = list(part_labels)
     colours = [
         UNCATEGORISED_COLOUR if p.startswith("_") else PALETTE[i % len(PALETTE)]
@@ -432,6 +472,11 @@ def stacked_chart(
         )
     )
     layers = [bars]
+    if not hidden.empty:
+        tops = data.groupby("month")["value"].sum()
+        marks = hidden.groupby("month", as_index=False).agg(description=("description", " · ".join))
+        marks = marks.assign(at=[float(tops.get(m, 0.0)) for m in marks["month"]], protected=True)
+        layers += protected_layer(marks, value_title)
     # The event rules drawn first, behind the bars: an event never covers a figure.
     if (rule := event_layer(events, months, lang, width)) is not None:
         layers.insert(0, rule)
@@ -453,12 +498,24 @@ def funnel_chart(
     `data` has label, value, share, role (stage/outcome), description; rows in funnel order.
     `bases` are lines above the bars that name what the shares are of.
     """
-    data = data[data["value"].notna()]
+    hidden = (
+        data["value_protected"].fillna(False).astype(bool)
+        if "value_protected" in data.columns
+        else pd.Series(False, index=data.index)
+    )
+    # A protected stage keeps its row, with no bar and ".." where its value would be.
+    keep = data["value"].notna() | hidden
+    data, hidden = data[keep], hidden[keep]
     data = data.assign(
         order=range(len(data)),
+        at=data["value"].fillna(0.0),
         text=[
-            f"{fmt_int(v, lang)} ({fmt_pct(s, lang, 0)})" if pd.notna(s) else fmt_int(v, lang)
-            for v, s in zip(data["value"], data["share"], strict=False)
+            PROTECTED_TEXT
+            if h
+            else f"{fmt_int(v, lang)} ({fmt_pct(s, lang, 0)})"
+            if pd.notna(s)
+            else fmt_int(v, lang)
+            for v, s, h in zip(data["value"], data["share"], hidden, strict=False)
         ],
     )
     y = alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=260))
@@ -483,7 +540,7 @@ def funnel_chart(
         alt.Chart(data)
         # aria=False: the bar's description says it in words; Vega's own would read "value: 3".
         .mark_text(align="left", dx=4, fontSize=12, aria=False)
-        .encode(y=y, x=alt.X("value:Q"), text=alt.Text("text:N"))
+        .encode(y=y, x=alt.X("at:Q"), text=alt.Text("text:N"))
     )
     chart = alt.layer(bars, text).properties(width=width - 280, height=32 * len(data))
     if bases:

@@ -18,6 +18,17 @@ from ..months import add_months, month_range, parse_month
 
 UNCATEGORISED = "_uden_kategori"
 
+# In the public view (protect.protect) a protected figure's value is empty and its row says so:
+# `protected` for the value, `change_protected` for the change from the month before. Shaped
+# results then carry `<column>_protected` beside a column (e.g. value_protected), and whatever
+# is worked out from a protected figure is protected too, never left out of a sum.
+PROTECTED_FLAGS = {"value": "protected", "change": "change_protected"}
+
+
+def is_protected(figures: pd.DataFrame) -> bool:
+    """Whether `figures` come from the public view (they carry protection flags)."""
+    return "protected" in figures.columns
+
 
 def months_between(first: date | pd.Timestamp, last: date | pd.Timestamp) -> list[pd.Timestamp]:
     """Every month from first to last as Timestamps, the type query results hold months in."""
@@ -38,8 +49,18 @@ def series_for(
     """month, value, change for one measure and category; months without a figure stay empty (NaN)."""
     rows = figures[(figures["measure"] == measure) & (figures["category"] == category)]
     out = rows[["month", "value", "change"]].astype({"value": "float", "change": "float"})
+    flags = is_protected(figures)
+    if flags:
+        out = out.assign(
+            value_protected=rows["protected"].astype(bool),
+            change_protected=rows["change_protected"].astype(bool),
+        )
     if months is not None:
         out = pd.DataFrame({"month": _stamps(months)}).merge(out, on="month", how="left")
+        if flags:
+            out = out.fillna({"value_protected": False, "change_protected": False}).astype(
+                {"value_protected": bool, "change_protected": bool}
+            )
     return out.reset_index(drop=True)
 
 
@@ -53,18 +74,44 @@ def category_breakdown(
     rows = figures[(figures["measure"] == measure.id) & figures["month"].isin(_stamps(months))]
     # pivot, not pivot_table: a sum would turn an unknown value (NaN) into 0
     wide = rows.pivot(index="month", columns="category", values=value)
+    flags = is_protected(figures)
+    hidden = (
+        rows.pivot(index="month", columns="category", values=PROTECTED_FLAGS[value])
+        if flags
+        else None
+    )
     parts = [c for c in measure.category_ids if c in wide.columns]
     out = []
     for month, row in wide.iterrows():
-        reported = {c: row[c] for c in parts if pd.notna(row[c])}
-        out += [{"month": month, "part": c, "value": v} for c, v in reported.items()]
+
+        def secret(c: str, month: object = month) -> bool:
+            if hidden is None:
+                return False
+            flag = hidden.loc[month].get(c)
+            return bool(flag) if flag is not None and pd.notna(flag) else False
+
+        reported = {c: row[c] for c in parts if pd.notna(row[c]) or secret(c)}
+        out += [
+            {"month": month, "part": c, "value": v, "protected": secret(c)}
+            for c, v in reported.items()
+        ]
         total = row.get("")
-        if total is not None and pd.notna(total):
+        if (total is not None and pd.notna(total)) or secret(""):
+            # What the total has beyond the parts is unknown when the total or a part is protected.
+            if secret("") or any(secret(c) for c in reported):
+                out.append(
+                    {"month": month, "part": UNCATEGORISED, "value": None, "protected": True}
+                )
+                continue
             remainder = total - sum(reported.values())
             # Only a positive remainder is a real "not split" share; a negative one is a warning elsewhere.
             if remainder > 0 or not reported:
-                out.append({"month": month, "part": UNCATEGORISED, "value": remainder})
-    return pd.DataFrame(out, columns=["month", "part", "value"])
+                out.append(
+                    {"month": month, "part": UNCATEGORISED, "value": remainder, "protected": False}
+                )
+    columns = ["month", "part", "value", *(["protected"] if flags else [])]
+    frame = pd.DataFrame(out, columns=["month", "part", "value", "protected"])
+    return frame.astype({"value": "float", "protected": bool})[columns]
 
 
 def funnel_bases(funnel: Funnel) -> list[tuple[str, str]]:
@@ -85,9 +132,20 @@ def funnel_for_month(figures: pd.DataFrame, funnel: Funnel, month: date) -> pd.D
     """
     values = figures[(figures["month"] == pd.Timestamp(month)) & (figures["category"] == "")]
     lookup = {
-        m: (float(v), None if pd.isna(c) else float(c))
+        m: (None if pd.isna(v) else float(v), None if pd.isna(c) else float(c))
         for m, v, c in zip(values["measure"], values["value"], values["change"], strict=False)
     }
+    flags = is_protected(figures)
+    secret = (
+        {
+            m: (bool(p), bool(cp))
+            for m, p, cp in zip(
+                values["measure"], values["protected"], values["change_protected"], strict=False
+            )
+        }
+        if flags
+        else {}
+    )
     bases = {funnel.stages[0]: funnel.stages[0]} | dict(funnel_bases(funnel))
     rows = []
     for role, ids in (("stage", funnel.stages), ("outcome", funnel.outcomes)):
@@ -95,16 +153,22 @@ def funnel_for_month(figures: pd.DataFrame, funnel: Funnel, month: date) -> pd.D
             value, change = lookup.get(m, (None, None))
             base = lookup.get(bases[m], (None, None))[0]
             share = value / base if value is not None and base else None
-            rows.append(
-                {
-                    "measure": m,
-                    "role": role,
-                    "value": value,
-                    "change": change,
-                    "base": bases[m],
-                    "share": share,
+            row = {
+                "measure": m,
+                "role": role,
+                "value": value,
+                "change": change,
+                "base": bases[m],
+                "share": share,
+            }
+            if flags:
+                hidden, change_hidden = secret.get(m, (False, False))
+                row |= {
+                    "value_protected": hidden,
+                    "change_protected": change_hidden,
+                    "share_protected": hidden or secret.get(bases[m], (False, False))[0],
                 }
-            )
+            rows.append(row)
     return pd.DataFrame(rows).astype({"value": "float", "change": "float", "share": "float"})
 
 
@@ -125,10 +189,14 @@ def funnel_outcomes_gap(data: pd.DataFrame) -> tuple[int, int] | None:
 
 def ratio_series(figures: pd.DataFrame, part: str, whole: str, months: list[date]) -> pd.DataFrame:
     """month, share = part / whole, where both are reported and whole > 0."""
-    a = series_for(figures, part, months=months).set_index("month")["value"]
-    b = series_for(figures, whole, months=months).set_index("month")["value"]
-    share = (a / b.where(b > 0)).rename("share")
-    return share.reset_index()
+    a = series_for(figures, part, months=months).set_index("month")
+    b = series_for(figures, whole, months=months).set_index("month")
+    share = (a["value"] / b["value"].where(b["value"] > 0)).rename("share")
+    out = share.reset_index()
+    if is_protected(figures):
+        hidden = a["value_protected"] | b["value_protected"]
+        out["share_protected"] = hidden.to_numpy()
+    return out
 
 
 @dataclass(frozen=True)
@@ -146,6 +214,7 @@ class TileComparison:
     reference: float | None = None  # the value compared with (the average for "average")
     first: pd.Timestamp | None = None  # the months compared with, first to last
     last: pd.Timestamp | None = None
+    protected: bool = False  # worked out from a protected figure: shown as ".."
 
 
 @dataclass(frozen=True)
@@ -154,10 +223,10 @@ class Tile:
 
     measure: Measure
     month: pd.Timestamp
-    value: int
+    value: int | None  # None: protected (the public view shows "..")
     comparison: TileComparison
     first_month: pd.Timestamp
-    trend: pd.DataFrame  # month, value: from the first month with a figure to `month`
+    trend: pd.DataFrame  # month, value[, value_protected]: from the first figure to `month`
 
 
 AVERAGE_MONTHS = 3
@@ -201,7 +270,11 @@ def key_tiles(
         rows = figures[(figures["measure"] == measure.id) & (figures["category"] == "")]
         if month is not None:
             rows = rows[rows["month"] <= pd.Timestamp(month)]
-        rows = rows.dropna(subset=["value"]).sort_values("month")
+        # A protected figure is a figure: it is shown as "..", never skipped for an older one.
+        known = rows["value"].notna()
+        if "protected" in rows.columns:
+            known |= rows["protected"].astype(bool)
+        rows = rows[known].sort_values("month")
         if rows.empty:
             continue
         last, first = rows.iloc[-1], rows.iloc[0]
@@ -210,14 +283,21 @@ def key_tiles(
         }
         shown = pd.Timestamp(last["month"])
         months = months_between(first["month"], shown)
+        comparison = tile_comparison(values, measure.kind, shown)
+        if comparison.delta is not None and pd.isna(comparison.delta):
+            comparison = TileComparison(
+                comparison.basis, None, None, comparison.first, comparison.last, protected=True
+            )
         tiles.append(
             Tile(
                 measure=measure,
                 month=shown,
-                value=int(last["value"]),
-                comparison=tile_comparison(values, measure.kind, shown),
+                value=None if pd.isna(last["value"]) else int(last["value"]),
+                comparison=comparison,
                 first_month=pd.Timestamp(first["month"]),
-                trend=series_for(figures, measure.id, months=months)[["month", "value"]],
+                trend=series_for(figures, measure.id, months=months).drop(
+                    columns=["change", "change_protected"], errors="ignore"
+                ),
             )
         )
     return tiles
@@ -291,7 +371,10 @@ def changed_since_last_month(figures: pd.DataFrame, month: date) -> pd.DataFrame
         & figures["change"].notna()
         & (figures["change"] != 0)
     ]
-    return rows[["measure", "category", "value", "change"]].reset_index(drop=True)
+    keep = ["measure", "category", "value", "change"] + (
+        ["protected"] if is_protected(rows) else []
+    )
+    return rows[keep].reset_index(drop=True)
 
 
 def events_between(
@@ -319,12 +402,17 @@ def events_between(
 def target_progress(targets: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFrame:
     """Each target with the latest reported value and the share reached."""
     out = []
+    flags = is_protected(figures)
     for t in targets.itertuples():
         rows = figures[(figures["measure"] == t.measure) & (figures["category"] == t.category)]
         rows = rows[rows["month"] <= pd.Timestamp(t.target_month)].sort_values("month")
         latest = rows.iloc[-1] if len(rows) else None
+        hidden = {"protected": bool(latest["protected"])} if flags and latest is not None else {}
+        if flags and latest is None:
+            hidden = {"protected": False}
         out.append(
-            {
+            hidden
+            | {
                 "measure": t.measure,
                 "category": t.category,
                 "target_month": t.target_month,
@@ -335,7 +423,7 @@ def target_progress(targets: pd.DataFrame, figures: pd.DataFrame) -> pd.DataFram
                 "month": latest["month"] if latest is not None else None,
                 "value": float(latest["value"]) if latest is not None else None,
                 "share": float(latest["value"]) / t.value
-                if latest is not None and t.value
+                if latest is not None and t.value and pd.notna(latest["value"])
                 else None,
             }
         )
@@ -403,6 +491,7 @@ class PeriodValue:
 
     value: float | None
     missing: tuple[pd.Timestamp, ...] = ()
+    protected: bool = False  # made of a protected figure: shown as ".."
 
 
 def months_needed(kind: str, period: Period) -> list[pd.Timestamp]:
@@ -416,11 +505,19 @@ def months_needed(kind: str, period: Period) -> list[pd.Timestamp]:
     return period.months
 
 
-def period_value(values: dict[pd.Timestamp, float], kind: str, period: Period) -> PeriodValue:
+def period_value(
+    values: dict[pd.Timestamp, float],
+    kind: str,
+    period: Period,
+    protected: frozenset[pd.Timestamp] = frozenset(),
+) -> PeriodValue:
     """The value of one series (month -> value) over `period` by the measure's kind (see
     months_needed). A month it needs without a figure leaves the value unknown: fewer months
-    are never summed, nor is a missing start taken as 0."""
+    are never summed, nor is a missing start taken as 0. A month it needs whose figure is
+    `protected` makes the value protected."""
     needed = months_needed(kind, period)
+    if any(m in protected for m in needed):
+        return PeriodValue(None, protected=True)
     missing = tuple(m for m in needed if pd.isna(values.get(m)))
     if missing:
         return PeriodValue(None, missing)
@@ -455,7 +552,7 @@ def compare(
 ) -> tuple[float | None, float | None, str]:
     """(difference, relative, no_relative) of A against B (see Comparison)."""
     if values_a.value is None or values_b.value is None:
-        return None, None, ""
+        return None, None, "protected" if values_a.protected or values_b.protected else ""
     difference = values_a.value - values_b.value
     if kind == "cumulative":
         return difference, None, "cumulative"
@@ -477,14 +574,20 @@ def compare_periods(
             continue
         needed = set(months_needed(measure.kind, a)) | set(months_needed(measure.kind, b))
         present = set(rows.loc[rows["month"].isin(needed), "category"])
+        flags = "protected" in rows.columns
         known = ["", *measure.category_ids]
         for category in known + sorted(present - set(known)):
             if category not in present:
                 continue
             mine = rows[rows["category"] == category]
             values = dict(zip(mine["month"], mine["value"].astype("float"), strict=True))
-            in_a = period_value(values, measure.kind, a)
-            in_b = period_value(values, measure.kind, b)
+            hidden = (
+                frozenset(mine.loc[mine["protected"].astype(bool), "month"])
+                if flags
+                else frozenset()
+            )
+            in_a = period_value(values, measure.kind, a, hidden)
+            in_b = period_value(values, measure.kind, b, hidden)
             out.append(
                 Comparison(measure, category, in_a, in_b, *compare(in_a, in_b, measure.kind))
             )

@@ -360,6 +360,47 @@ EN |= {
 }
 
 
+# Part A (issue 8): the pages per audience: who reads, KLADDE, the public view's "..".
+DA |= {
+    "draft_tag": "KLADDE",
+    "role_viewer": "udvalgsmedlem",
+    "role_raadmand": "rådmand",
+    "role_analyst": "analytiker",
+    "role_admin": "administrator",
+    "role_none": "ingen adgang",
+    "signed_in_as": "Logget ind som {name} ({role})",
+    "log_out": "Log ud",
+    "public_view": "Offentlig visning: godkendte måneder, små tal skjult",
+    "test_login_bar": "Logget ind via den lokale test-udbyder. Kun til demo og test.",
+    "tile_protected": "skjult for at beskytte små tal",
+    "protected_note": (
+        "betyder, at tallet er skjult, så ingen familie eller ung kan genkendes: tal fra 1 "
+        "til {threshold} vises ikke, og heller ikke tal, som et skjult tal kan regnes ud fra "
+        "(summer, ændringer, andele). Danmarks Statistiks metode: diskretionering med "
+        "sekundær diskretionering. Kun måneder godkendt af rådmanden vises."
+    ),
+}
+EN |= {
+    "draft_tag": "DRAFT",
+    "role_viewer": "committee member",
+    "role_raadmand": "rådmand",
+    "role_analyst": "analyst",
+    "role_admin": "administrator",
+    "role_none": "no access",
+    "signed_in_as": "Signed in as {name} ({role})",
+    "log_out": "Log out",
+    "public_view": "Public view: approved months, small numbers hidden",
+    "test_login_bar": "Signed in through the local test provider. For demo and tests only.",
+    "tile_protected": "hidden to protect small numbers",
+    "protected_note": (
+        "means the figure is hidden so that no family or young person can be singled out: "
+        "counts from 1 to {threshold} are not shown, nor any figure a hidden one could be "
+        "worked out from (sums, changes, shares). Statistics Denmark's method: cell "
+        "suppression with secondary suppression. Only months approved by the rådmand are shown."
+    ),
+}
+
+
 # Issue 8, sign-in and the web gate (dashboard/web/auth.py, app.py, app_pages/login.py,
 # noaccess.py, admin.py).
 DA |= {

@@ -25,6 +25,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from jinja2.ext import Extension
 
+from ..access import Reader
 from ..catalog import Catalog, Funnel, Initiative, Measure
 from ..config import lang_column
 from ..months import month_label
@@ -67,6 +68,44 @@ def _macro(name: str) -> Callable[..., str]:
 
 
 # --- what the templates get ----------------------------------------------------------------
+
+# A figure protected in the public view (Statistics Denmark's convention), and what is worked
+# out from one; the page's footnote (text "protected_note") explains it.
+PROTECTED = ".."
+
+
+@dataclass(frozen=True)
+class PageView(Settings):
+    """The settings a page body is drawn with, and what the audience adds: the draft months
+    (marked KLADDE, for those who may see drafts) and whether figures are protected (public)."""
+
+    drafts: frozenset[pd.Timestamp] = frozenset()
+    public: bool = False
+
+    @classmethod
+    def of(
+        cls, s: Settings, *, drafts: frozenset[pd.Timestamp] = frozenset(), public: bool = False
+    ) -> PageView:
+        return cls(s.lang, list(s.months), s.change, s.extra, frozenset(drafts), public)
+
+
+def month_shown(
+    month: object, lang: str, drafts: frozenset = frozenset(), short: bool = False
+) -> str:
+    """A month as the reader sees it: 'januar 2026 (KLADDE)' for a draft month."""
+    label = month_text(month, lang, short=short)
+    if drafts and pd.Timestamp(month) in drafts:
+        label += f" ({text('draft_tag', lang)})"
+    return label
+
+
+def _draft_suffix(month: object, lang: str, drafts: frozenset) -> str:
+    """' (KLADDE)' after what a mark of a draft month shows (its hover text), else ''."""
+    return f" ({text('draft_tag', lang)})" if drafts and pd.Timestamp(month) in drafts else ""
+
+
+def _drafts(view: Settings | None) -> frozenset:
+    return getattr(view, "drafts", frozenset())
 
 
 @dataclass(frozen=True)
@@ -167,6 +206,7 @@ class TileCard:
     since: str  # what the change is compared with, in words
     trend: str
     scale: TrendScaleText | None = None
+    draft: bool = False  # the month is not approved yet: marked KLADDE
 
 
 @dataclass(frozen=True)
@@ -226,21 +266,29 @@ def numbers(
     lang: str,
     percent: tuple[str, ...] = (),
     signed: tuple[str, ...] = (),
+    drafts: frozenset = frozenset(),
 ) -> Table:
-    """'Vis tal': what a chart shows, Danish formatted; months as 'januar 2025'."""
+    """'Vis tal': what a chart shows, Danish formatted; months as 'januar 2025' ('januar 2026
+    (KLADDE)' for one of `drafts`); a cell whose `<column>_protected` is true as '..'."""
     formatted = []
     for column in columns:
         values = data[column].tolist()
         if column == "month":
-            formatted.append([month_text(m, lang) for m in values])
-        elif column in percent:
-            formatted.append([fmt_pct(v, lang) for v in values])
+            formatted.append([month_shown(m, lang, drafts) for m in values])
+            continue
+        if column in percent:
+            cells = [fmt_pct(v, lang) for v in values]
         elif column in signed:
-            formatted.append([fmt_signed(v, lang) for v in values])
+            cells = [fmt_signed(v, lang) for v in values]
         elif pd.api.types.is_numeric_dtype(data[column]):
-            formatted.append([fmt_int(v, lang) for v in values])
+            cells = [fmt_int(v, lang) for v in values]
         else:
-            formatted.append([str(v) for v in values])
+            cells = [str(v) for v in values]
+        flag = f"{column}_protected"
+        if flag in data.columns:
+            hidden = data[flag].fillna(False).astype(bool).tolist()
+            cells = [PROTECTED if h else c for c, h in zip(cells, hidden, strict=True)]
+        formatted.append(cells)
     rows = [list(r) for r in zip(*formatted, strict=True)] if formatted else []
     return Table(list(columns.values()), rows, frozenset(range(1, len(columns))))
 
@@ -251,14 +299,17 @@ def numbers_table(
     lang: str,
     percent: tuple[str, ...] = (),
     signed: tuple[str, ...] = (),
+    drafts: frozenset = frozenset(),
 ) -> str:
     """'Vis tal' as HTML (see numbers)."""
-    return str(_macro("table")(numbers(data, columns, lang, percent, signed)))
+    return str(_macro("table")(numbers(data, columns, lang, percent, signed, drafts)))
 
 
-def _sparkline_svg(values: list[float], width: int, height: int) -> str:
-    """A trend line as a tiny SVG; a month without a figure breaks the line. '' for fewer
-    than two figures.
+def _sparkline_svg(
+    values: list[float], width: int, height: int, protected: list[bool] | None = None
+) -> str:
+    """A trend line as a tiny SVG; a month without a figure breaks the line, a `protected`
+    month (the public view) is a hollow square on the baseline. '' for fewer than two figures.
 
     Drawn directly rather than through Altair: an overview may hold hundreds of them.
     """
@@ -275,6 +326,11 @@ def _sparkline_svg(values: list[float], width: int, height: int) -> str:
             continue
         run.append(f"{3 + i * step:.1f},{3 + (height - 6) * (1 - (v - low) / span):.1f}")
     runs += [run] if run else []
+    hidden = [
+        f"{1 + i * step:.1f}"
+        for i, secret in enumerate(protected or [])
+        if secret and i < len(values)
+    ]
     return _render(
         "sparkline.svg",
         width=width,
@@ -282,6 +338,8 @@ def _sparkline_svg(values: list[float], width: int, height: int) -> str:
         runs=runs,
         dot=runs[-1][-1].split(","),
         colour=charts.PALETTE[0],
+        hidden=hidden,
+        hidden_colour=charts.PROTECTED_COLOUR,
     )
 
 
@@ -366,15 +424,24 @@ def event_items(events: pd.DataFrame | None, view: Settings) -> list[EventItem]:
 def _with_descriptions(
     data: pd.DataFrame, label_of: Callable, view: Settings, percent: bool = False
 ) -> pd.DataFrame:
-    """Adds the hover text of each mark: month, exact value, what it is."""
+    """Adds the hover text of each mark: month (KLADDE for a draft month), exact value (".."
+    for a protected one), what it is."""
     texts = []
-    for row in data.itertuples():
-        if percent:
-            texts.append(
-                f"{month_text(row.month, view.lang)}: {fmt_pct(row.value, view.lang)} – {label_of(row)}"
-            )
+    drafts = _drafts(view)
+    hidden = (
+        data["protected"].fillna(False).astype(bool).tolist()
+        if "protected" in data.columns
+        else [False] * len(data)
+    )
+    for row, secret in zip(data.itertuples(), hidden, strict=True):
+        month = month_text(row.month, view.lang)
+        label, draft = label_of(row), _draft_suffix(row.month, view.lang, drafts)
+        if secret:
+            texts.append(f"{month}: {PROTECTED} – {label}{draft}")
+        elif percent:
+            texts.append(f"{month}: {fmt_pct(row.value, view.lang)} – {label}{draft}")
         else:
-            texts.append(charts.describe(row.month, row.value, label_of(row), view.lang))
+            texts.append(charts.describe(row.month, row.value, label, view.lang) + draft)
     return data.assign(description=texts)
 
 
@@ -388,16 +455,23 @@ def _value_title(view: Settings, measure: Measure) -> str:
 
 
 def _month_form(
-    settings: Settings, selects: list[tuple[str, str, list[pd.Timestamp], object]], button: str
+    settings: Settings,
+    selects: list[tuple[str, str, list[pd.Timestamp], object]],
+    button: str,
+    drafts: frozenset | None = None,
 ) -> MonthForm:
     names = {name for name, *_ in selects}
+    drafts = _drafts(settings) if drafts is None else drafts
     return MonthForm(
         hidden=[(k, v) for k, v in settings.params().items() if k not in names],
         selects=[
             Select(
                 name,
                 label,
-                [Option(f"{m:%Y-%m}", month_text(m, settings.lang), m == selected) for m in months],
+                [
+                    Option(f"{m:%Y-%m}", month_shown(m, settings.lang, drafts), m == selected)
+                    for m in months
+                ],
             )
             for name, label, months, selected in selects
         ],
@@ -418,8 +492,13 @@ def sidebar(
     current: str,
     months: list[pd.Timestamp],
     demo: bool,
+    reader: Reader | None = None,
+    drafts: frozenset[pd.Timestamp] = frozenset(),
 ) -> str:
-    """The frame: page links, language, period and level/change, all as links and one form."""
+    """The frame: page links, language, period and level/change, all as links and one form;
+    who reads (name, role and a "Log ud" link, or the public view's note), and a red
+    TEST-LOGIN bar when the reader signed in through the local test provider. The period's
+    months from `drafts` are marked KLADDE."""
     lang = settings.lang
 
     def choice(key: str, options: dict[str, str], chosen: str) -> list[Link]:
@@ -436,13 +515,24 @@ def sidebar(
                 ("til", text("to", lang), months, settings.last),
             ],
             text("show_period", lang),
+            drafts,
         )
         if months
         else None
     )
+    who = None  # (who reads, in words; the "Log ud" link)
+    if reader is not None and reader.signed_in:
+        role = text(f"role_{reader.role}", lang) if reader.role else text("role_none", lang)
+        who = (
+            text("signed_in_as", lang).format(name=reader.name or reader.subject, role=role),
+            f"./?{LOG_OUT}=1",
+        )
     return _render(
         "frame.html",
         lang=lang,
+        who=who,
+        public=reader is not None and reader.audience == "public",
+        test_login=bool(reader and reader.test_login),
         nav=[Link(settings.link(path), title, path == current) for path, title in pages],
         languages=choice(LANG, {"da": "Dansk", "en": "English"}, lang),
         demo=demo,
@@ -453,6 +543,25 @@ def sidebar(
             "aendring" if settings.change else "niveau",
         ),
     )
+
+
+def _protected_note(view: Settings | None) -> str:
+    """The public view's footnote on "..": which counts are protected and why; "" otherwise."""
+    if not getattr(view, "public", False):
+        return ""
+    return text("protected_note", view.lang).format(threshold=protect_threshold())
+
+
+def protect_threshold() -> int:
+    """The largest count protected in the public view (config.small_count_threshold; 4)."""
+    from .. import config
+
+    threshold = getattr(config, "small_count_threshold", None)
+    return int(threshold()) if threshold else 4
+
+
+# The address that signs the reader out (app.py calls st.logout() for it).
+LOG_OUT = "log_ud"
 
 
 # --- an initiative's page -------------------------------------------------------------------
@@ -471,6 +580,21 @@ def initiative_header(initiative: Initiative, lang: str) -> str:
 
 
 TOTAL = "__total__"  # the total column of a stacked chart's 'Vis tal'; no category id
+
+
+def _wide(data: pd.DataFrame, months: list[pd.Timestamp], columns: str) -> pd.DataFrame:
+    """`data` (month, `columns`, value[, protected]) one column per `columns` value, a row per
+    month of `months`; with `<column>_protected` beside each column when `data` is protected."""
+    wide = data.pivot(index="month", columns=columns, values="value")
+    if "protected" in data.columns:
+        flags = data.pivot(index="month", columns=columns, values="protected")
+        flags = flags.fillna(False).astype(bool).add_suffix("_protected")
+        wide = wide.join(flags)
+    wide = wide.reset_index()
+    wide.columns.name = None
+    out = pd.DataFrame({"month": months}).merge(wide, on="month", how="left")
+    flag_columns = [c for c in out.columns if str(c).endswith("_protected")]
+    return out.fillna(dict.fromkeys(flag_columns, False)).astype(dict.fromkeys(flag_columns, bool))
 
 
 def measure_section(
@@ -498,21 +622,28 @@ def measure_section(
             lang=lang,
             events=events,
         )
-        wide = data.pivot(index="month", columns="part", values="value").reset_index()
-        wide = pd.DataFrame({"month": view.months}).merge(wide, on="month", how="left")
+        wide = _wide(data, view.months, "part")
         shown = {p: parts[p] for p in parts if p in wide.columns}
-        # The height of each month's bar: the parts drawn, added up ("–" for a month without).
+        # The height of each month's bar: the parts drawn, added up ("–" for a month without;
+        # ".." when a part is protected: a sum never leaves a protected part out).
         wide[TOTAL] = wide[list(shown)].sum(axis=1, min_count=1)
+        hidden = [f"{p}_protected" for p in shown if f"{p}_protected" in wide.columns]
+        if hidden:
+            wide[f"{TOTAL}_protected"] = wide[hidden].any(axis=1)
         shown[TOTAL] = text("col_total", lang)
         table = numbers(
             wide,
             {"month": text("col_month", lang)} | shown,
             lang,
             signed=tuple(shown) if view.change else (),
+            drafts=_drafts(view),
         )
     else:
         data = series.series_for(figures, measure.id, months=view.months)
-        plot = _with_descriptions(data.assign(value=data[column]), lambda r: label, view)
+        plot = data.assign(value=data[column])
+        if f"{column}_protected" in data.columns:
+            plot["protected"] = data[f"{column}_protected"]
+        plot = _with_descriptions(plot, lambda r: label, view)
         goal = targets[(targets["measure"] == measure.id) & (targets["category"] == "")]
         chart = charts.time_chart(
             plot,
@@ -532,6 +663,7 @@ def measure_section(
             },
             lang,
             signed=("change",),
+            drafts=_drafts(view),
         )
     return ChartSection(
         title=label,
@@ -570,6 +702,8 @@ def funnel_sections(
         ],
         ignore_index=True,
     )
+    if f"{column}_protected" in over_time.columns:
+        over_time["protected"] = over_time[f"{column}_protected"]
     over_time = _with_descriptions(over_time, lambda r: r.series, view)
     chart = charts.time_chart(
         over_time,
@@ -580,7 +714,7 @@ def funnel_sections(
         events=events,
     )
     # Columns by measure id, not label: two measures may share a label.
-    wide = over_time.pivot(index="month", columns="measure", values="value").reset_index()
+    wide = _wide(over_time, view.months, "measure")
     shown = [m for m in ids if m in wide.columns]
     title = text("funnel_over_time", lang)
     sections.append(
@@ -592,6 +726,7 @@ def funnel_sections(
                 {"month": text("col_month", lang)} | {m: label[m] for m in shown},
                 lang,
                 signed=tuple(shown) if view.change else (),
+                drafts=_drafts(view),
             ),
             events=event_items(events, view),
             about=about([catalog.measure(m) for m in ids], lang, figures, view.months),
@@ -670,7 +805,7 @@ def funnel_section(
     ('heraf ...'), each with its share of its base named, the total since the start and the
     month's own change."""
     lang = view.lang
-    title = text("funnel_title", lang).format(month=month_text(month, lang))
+    title = text("funnel_title", lang).format(month=month_shown(month, lang, _drafts(view)))
     data = series.funnel_for_month(figures, funnel, month)
     names = {m: catalog.measure(m).label(lang) for m in data["measure"]}
     data["label"] = [
@@ -679,17 +814,31 @@ def funnel_section(
         else text("funnel_of_which", lang).format(label=_lower_first(names[m]))
         for m, role in zip(data["measure"], data["role"], strict=True)
     ]
+    hidden = data["share_protected"].tolist() if "share_protected" in data else [False] * len(data)
     data["share_text"] = [
-        text("funnel_share_of", lang).format(
+        PROTECTED
+        if secret
+        else text("funnel_share_of", lang).format(
             share=fmt_pct(share, lang, 0), base=_lower_first(names[base])
         )
         if pd.notna(share)
         else "–"
-        for share, base in zip(data["share"], data["base"], strict=True)
+        for share, base, secret in zip(data["share"], data["base"], hidden, strict=True)
     ]
+    secret_values = (
+        data["value_protected"].tolist() if "value_protected" in data else [False] * len(data)
+    )
+    when = month_text(month, lang)
+    draft = _draft_suffix(month, lang, _drafts(view))
     data["description"] = [
-        charts.describe(month, v, lab, lang, extra=share) if pd.notna(v) else lab
-        for v, lab, share in zip(data["value"], data["label"], data["share_text"], strict=True)
+        f"{when}: {PROTECTED} – {lab}{draft}"
+        if secret
+        else charts.describe(month, v, lab, lang, extra=share) + draft
+        if pd.notna(v)
+        else lab
+        for v, lab, share, secret in zip(
+            data["value"], data["label"], data["share_text"], secret_values, strict=True
+        )
     ]
     first = _lower_first(names[funnel.stages[0]])
     bases = [text("funnel_chart_stages", lang).format(base=first)]
@@ -740,7 +889,7 @@ def shares_section(
     data = pd.concat(
         [
             series.ratio_series(figures, p, w, view.months)
-            .rename(columns={"share": "value"})
+            .rename(columns={"share": "value", "share_protected": "protected"})
             .assign(pair=f"{p}/{w}", series=names[f"{p}/{w}"])
             for p, w in pairs
         ],
@@ -756,14 +905,18 @@ def shares_section(
         percent=True,
         events=events,
     )
-    wide = data.pivot(index="month", columns="pair", values="value").reset_index()
+    wide = _wide(data, view.months, "pair")
     shown = {key: name for key, name in names.items() if key in wide.columns}
     measures = list(dict.fromkeys(catalog.measure(m) for pair in pairs for m in pair))
     return ChartSection(
         title=title,
         chart=chart_image(chart, lang=lang, title=title),
         numbers=numbers(
-            wide, {"month": text("col_month", lang)} | shown, lang, percent=tuple(shown)
+            wide,
+            {"month": text("col_month", lang)} | shown,
+            lang,
+            percent=tuple(shown),
+            drafts=_drafts(view),
         ),
         events=event_items(events, view),
         about=about(measures, lang, figures, view.months),
@@ -804,6 +957,7 @@ def initiative_body(
         header=initiative_header(initiative, view.lang),
         no_figures=no_figures,
         sections=sections,
+        protected_note=_protected_note(view),
     )
 
 
@@ -830,6 +984,8 @@ def tile_comparison(t: series.Tile, lang: str) -> tuple[str, str]:
     '▲ +3 siden nov. 2025' for a stock."""
     c = t.comparison
     previous = month_text(t.month - pd.offsets.MonthBegin(1), lang, short=True)
+    if c.protected or (t.value is None and c.basis):
+        return PROTECTED, text("tile_protected", lang)
     if not c.basis or c.delta is None:
         key = "tile_too_short" if t.measure.kind == "flow" else "tile_no_previous"
         return "–", text(key, lang).format(month=previous)
@@ -878,7 +1034,11 @@ def tile_scale(t: series.Tile, lang: str) -> TrendScaleText | None:
 
 
 def tile_cards(
-    tiles: list[series.Tile], catalog: Catalog, lang: str, link: Callable[[str], str] | None = None
+    tiles: list[series.Tile],
+    catalog: Catalog,
+    lang: str,
+    link: Callable[[str], str] | None = None,
+    drafts: frozenset = frozenset(),
 ) -> list[TileCard]:
     """One card per key figure: value, its comparison in words (tile_comparison), the trend
     with its scale.
@@ -888,14 +1048,16 @@ def tile_cards(
     cards = []
     for t in tiles:
         change, basis = tile_comparison(t, lang)
-        trend = _sparkline_svg(t.trend["value"].tolist(), 200, 40)
+        hidden = t.trend["value_protected"].tolist() if "value_protected" in t.trend else None
+        trend = _sparkline_svg(t.trend["value"].tolist(), 200, 40, hidden)
         cards.append(
             TileCard(
                 name=catalog.initiative(t.measure.initiative).name(lang),
                 href=link(t.measure.initiative) if link else None,
                 label=t.measure.label(lang),
                 month=month_text(t.month, lang),
-                value=fmt_int(t.value, lang),
+                draft=t.month in drafts,
+                value=PROTECTED if t.value is None else fmt_int(t.value, lang),
                 change=change,
                 since=basis,
                 trend=svg_data_uri(trend) if trend else "",
@@ -930,6 +1092,7 @@ def overview_body(
     month: pd.Timestamp | None = None,
     form: MonthForm | None = None,
     partial: pd.DataFrame | None = None,
+    view: PageView | None = None,
 ) -> str:
     """The overview: freshness, key figures (linked to their pages), what is new, targets.
 
@@ -939,8 +1102,9 @@ def overview_body(
     `month` is the month the cards, what is missing, what is new and the events describe
     (default: `latest`, the latest month with figures); `form` chooses it (overview_form).
     """
+    drafts = _drafts(view)
     shown = latest if month is None else pd.Timestamp(month)
-    month = month_text(shown, lang)
+    month = month_text(shown, lang)  # in prose; the cards and the freshness line mark KLADDE
     if missing.empty:
         gaps = text("nothing_missing", lang).format(month=month)
     else:
@@ -966,17 +1130,19 @@ def overview_body(
         label = measure.label(lang) if measure else r.measure
         if r.category and measure:
             label += ", " + measure.category_label(r.category, lang)
-        news.append(NewsItem(label, fmt_int(r.value, lang), fmt_signed(r.change, lang)))
+        value = PROTECTED if getattr(r, "protected", False) else fmt_int(r.value, lang)
+        news.append(NewsItem(label, value, fmt_signed(r.change, lang)))
     goals = []
     for t in progress.itertuples():
+        secret = bool(getattr(t, "protected", False))
         line = text("target_line", lang).format(
             label=getattr(t, lang_column("label", lang)),
-            value=fmt_int(t.value, lang),
+            value=PROTECTED if secret else fmt_int(t.value, lang),
             target=fmt_int(t.target, lang),
-            share=fmt_pct(t.share, lang, 0),
+            share=PROTECTED if secret else fmt_pct(t.share, lang, 0),
             month=month_text(t.target_month, lang),
         )
-        width = 0 if pd.isna(t.share) else round(min(max(t.share, 0.0), 1.0) * 100)
+        width = 0 if secret or pd.isna(t.share) else round(min(max(t.share, 0.0), 1.0) * 100)
         goals.append(Goal(line, width))
     return _render(
         "overview.html",
@@ -988,7 +1154,7 @@ def overview_body(
             who=str(freshness["last_changed_by"]),
         ),
         gaps=gaps,
-        tiles=tile_cards(tiles, catalog, lang, link),
+        tiles=tile_cards(tiles, catalog, lang, link, drafts),
         news=news,
         month_events_title=text("news_events", lang).format(month=month),
         month_events=event_list(month_events, lang),
@@ -996,6 +1162,8 @@ def overview_body(
         form=form,
         showing=text("overview_showing", lang).format(month=month) if shown != latest else "",
         frame_note=text("overview_frame_note", lang),
+        latest_draft=latest in drafts,
+        protected_note=_protected_note(view),
     )
 
 
@@ -1085,11 +1253,17 @@ def _compare_group(
         )
         cells = [cell(text(f"counted_{c.measure.kind}", lang))]
         for period_name, period, value in (("A", a, c.a), ("B", b, c.b)):
+            if value.protected:
+                cells.append(cell(PROTECTED))
+                continue
             note = _missing_note(value, period_name, period, lang) if value.value is None else ""
             cells.append(cell(fmt_int(value.value, lang), note))
-        cells.append(cell(fmt_signed(c.difference, lang)))
-        reason = text(f"note_{c.no_relative}", lang) if c.no_relative else ""
-        cells.append(cell(fmt_pct(c.relative, lang), reason))
+        if c.no_relative == "protected":
+            cells += [cell(PROTECTED), cell(PROTECTED)]
+        else:
+            cells.append(cell(fmt_signed(c.difference, lang)))
+            reason = text(f"note_{c.no_relative}", lang) if c.no_relative else ""
+            cells.append(cell(fmt_pct(c.relative, lang), reason))
         rows.append((label, cells))
     header = [
         text("col_measure", lang),
@@ -1142,5 +1316,11 @@ def compare_body(
     )
     heading = text("compare_heading", lang).format(a=period_text(a, lang), b=period_text(b, lang))
     return _render(
-        "compare.html", lang=lang, heading=heading, presets=presets, form=form, groups=groups
+        "compare.html",
+        lang=lang,
+        heading=heading,
+        presets=presets,
+        form=form,
+        groups=groups,
+        protected_note=_protected_note(settings),
     )

@@ -1,4 +1,5 @@
-"""Thin pages: they read via dashboard.web.appdata and draw; no SQL here. `show` draws every
+"""Thin pages: they read via dashboard.web.appdata and draw; no SQL here. Each asks the reader's
+audience (audience_of) before it reads anything. `show` draws every
 page the same way: the frame, the note that `krimdash init` is needed, then the page's one
 HTML block (title, DEMO banner, body)."""
 
@@ -8,9 +9,23 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from dashboard.access import Audience, Reader
 from dashboard.web import appdata, views
 from dashboard.web.settings import Settings
 from dashboard.web.texts import text
+
+
+class NoAccess(PermissionError):
+    """A page was asked to draw for a reader who may see no figures (signed in without a role)."""
+
+
+def audience_of(reader: Reader) -> Audience:
+    """What the page may show `reader`, asked before anything is read: a signed-in identity
+    without a role gets nothing (app.py shows the polite "no access" page instead)."""
+    audience = reader.audience
+    if audience is None:
+        raise NoAccess("no role")
+    return audience
 
 
 def frame_first(frame: str) -> str:

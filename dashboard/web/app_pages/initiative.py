@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dashboard.access import Reader
 from dashboard.web import appdata
-from dashboard.web.app_pages import show
+from dashboard.web.app_pages import audience_of, show
 
 
 def render(initiative_id: str, frame: str, reader: Reader) -> None:
     """The page for `reader`, with `frame` (app.py's top bar) at the start of its one HTML block."""
-    s = appdata.settings()
+    audience = audience_of(reader)
+    s = appdata.settings(audience)
     title = appdata.catalog().initiative(initiative_id).name(s.lang)
-    show(s, frame, title, lambda: appdata.initiative_page(initiative_id, s))
+    show(s, frame, title, lambda: appdata.initiative_page(initiative_id, s, audience))
