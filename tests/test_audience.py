@@ -420,3 +420,29 @@ def test_what_is_new_shows_a_protected_value_as_protected() -> None:
     )
     assert "Målt: <strong>..</strong> (+7)" in page
     assert "Danmarks Statistik" in page  # the footnote on ".."
+
+
+def test_the_public_view_names_no_one_and_shows_no_analysts_note(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, demo_db: Path, own_copy, krimdash
+) -> None:
+    """An analyst's note can name a small number, and who changed the figures is internal: the
+    public view shows neither, while the rådmand's pages name the analyst."""
+    db = own_copy(demo_db)
+    file = tmp_path / "marts.csv"
+    file.write_text(
+        "month,measure,category,value,note\n2025-03,ungesporet.visits,,77,NOTE-SKJULT-tre familier\n",
+        encoding="utf-8",
+    )
+    code, _, err = krimdash("import", str(file), "--user", "Hemmelig Analytiker", db=db)
+    assert code == 0, err
+    code, _, err = krimdash("month", "approve", "2025-03", "--user", "raadmand", db=db)
+    assert code == 0, err
+    st.cache_data.clear()
+    try:
+        for page in ("", "ungesporet"):
+            shown = html(open_as(monkeypatch, db, PUBLIC, page))
+            assert "Hemmelig Analytiker" not in shown and "NOTE-SKJULT" not in shown
+        inside = html(open_as(monkeypatch, db, RAADMAND, ""))
+        assert "Hemmelig Analytiker" in inside  # the control: the rådmand's overview names them
+    finally:
+        st.cache_data.clear()

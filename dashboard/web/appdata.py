@@ -26,6 +26,7 @@ import streamlit as st
 
 from .. import approvals, config
 from ..catalog import Catalog, load_catalog
+from ..demo import DEMO_NOTE
 from ..db import Store, latest_version
 from ..protect import protect
 from ..reference import loaded_catalog
@@ -89,7 +90,12 @@ def _restricted(
     if audience != "public":
         return shown
     protected = _protect(shown, catalog)
+    # An analyst's note can name a small number and says who wrote it; so can recorded_by: the
+    # public view shows neither (the DEMO banner still marks demo figures).
+    demo_note = protected["note"].fillna("").astype(str).str.startswith(DEMO_NOTE)
     return protected.assign(
+        note=protected["note"].where(demo_note.to_numpy(), ""),
+        recorded_by="",
         value=protected["value"].astype("float"),
         change=protected["change"].astype("float"),
         protected=protected["protected"].astype(bool),

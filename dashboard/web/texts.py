@@ -483,3 +483,7 @@ EN |= {
     "approved_done": "{month} is approved.",
     "reopened_done": "{month} is reopened and is now a draft.",
 }
+
+# The public view's freshness line names no one (who changed the figures is internal).
+DA |= {"freshness_anonymous": "Seneste måned med tal: {month}. Senest ændret {when}."}
+EN |= {"freshness_anonymous": "Latest month with figures: {month}. Last changed {when}."}

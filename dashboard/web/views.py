@@ -1147,8 +1147,9 @@ def overview_body(
     return _render(
         "overview.html",
         lang=lang,
+        # The public view names no one: who changed the figures is not for every reader.
         freshness=_fields(
-            text("freshness", lang),
+            text("freshness" if freshness["last_changed_by"] else "freshness_anonymous", lang),
             month=month_text(latest, lang),
             when=local_time(freshness["last_change"]),
             who=str(freshness["last_changed_by"]),
