@@ -43,6 +43,9 @@ class Measure:
     definition_en: str
     categories: tuple[Category, ...] = ()
     key: bool = False
+    # False for a measure that counts meetings or events, not people (screening meetings held,
+    # activities): its small values single out no one, so the public view need not hide them.
+    counts_people: bool = True
 
     @property
     def category_ids(self) -> tuple[str, ...]:
@@ -177,6 +180,7 @@ def catalog_data(catalog: Catalog) -> dict[str, Any]:
                     for c in m.categories
                 ],
                 "key": m.key,
+                **({} if m.counts_people else {"counts_people": False}),
             }
             for m in catalog.measures
         ],
@@ -219,6 +223,7 @@ def _parse(raw: dict[str, Any]) -> Catalog:
                 for c in m.get("categories", [])
             ),
             key=bool(m.get("key", False)),
+            counts_people=bool(m.get("counts_people", True)),
         )
         for m in raw.get("measures", [])
     )

@@ -93,13 +93,17 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
     def small(x: int) -> bool:
         return 1 <= abs(x) <= limit
 
+    # A measure that counts meetings or events, not people (catalog `counts_people = false`),
+    # singles out no one: its cells are never hidden for their own sake, only as complements.
+    of_people = {m.id for m in catalog.measures if m.counts_people}
+
     cells = _Cells(limit=limit)
     where: dict[tuple[int, str, str], int] = {}
     for i in range(n):
         key = (int(months[i]), measures[i], categories[i])
         if key in where:
             raise ValueError(f"protect: {key} appears twice in the figures")
-        where[key] = cells.add(int(values[i]), small(int(values[i])))
+        where[key] = cells.add(int(values[i]), small(int(values[i])) and measures[i] in of_people)
 
     # Cumulative series: a change cell per month whose month before is there.
     change_cell: dict[int, int] = {}  # row -> its change cell
@@ -112,7 +116,7 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
         measure = catalog.measure(measures[i])
         if measure is not None and measure.kind == "cumulative":
             delta = int(values[i]) - int(values[before])
-            c = cells.add(delta, small(delta))
+            c = cells.add(delta, small(delta) and measures[i] in of_people)
             change_cell[i] = c
             cells.equations.append({i: 1, before: -1, c: -1})
 
@@ -121,7 +125,7 @@ def protect(figures: pd.DataFrame, catalog: Catalog, threshold: int | None = Non
     series: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i in range(n):
         measure = catalog.measure(measures[i])
-        if measure is not None and measure.kind == "cumulative":
+        if measure is not None and measure.kind == "cumulative" and measure.counts_people:
             series[(measures[i], categories[i])].append(i)
     for rows in series.values():
         rows.sort(key=lambda r: months[r])

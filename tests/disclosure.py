@@ -186,11 +186,12 @@ def disclosures(
                 found.append(f"{what} = {true_value}")
 
     for key, value in truth.items():
-        check(f"value {key}", {("v", *key): 1}, value)
+        if _counts_people(catalog, key[1]):
+            check(f"value {key}", {("v", *key): 1}, value)
     series: dict[tuple[str, str], list[int]] = defaultdict(list)
     for month, measure, category in truth:
         m = catalog.measure(measure)
-        if m is not None and m.kind == "cumulative":
+        if m is not None and m.kind == "cumulative" and m.counts_people:
             series[(measure, category)].append(month)
     for (measure, category), months in series.items():
         months.sort()
@@ -205,7 +206,7 @@ def disclosures(
     flows: dict[tuple[str, str], list[int]] = defaultdict(list)
     for month, measure, category in truth:
         m = catalog.measure(measure)
-        if m is not None and m.kind == "flow":
+        if m is not None and m.kind == "flow" and m.counts_people:
             flows[(measure, category)].append(month)
     for (measure, category), months in flows.items():
         months.sort()
@@ -221,12 +222,14 @@ def disclosures(
     # count (for running totals whose month before is there).
     for month in {m for m, _, _ in truth}:
         groups = [
-            [(month, m.id, c) for c in m.category_ids] for m in catalog.measures if m.categories
+            [(month, m.id, c) for c in m.category_ids]
+            for m in catalog.measures
+            if m.categories and m.counts_people
         ]
         groups += [
             [(month, mid, "") for mid in r.measures[:-1]]
             for r in catalog.relations
-            if r.kind == "sum_equals"
+            if r.kind == "sum_equals" and all(_counts_people(catalog, mid) for mid in r.measures)
         ]
         for group in groups:
             parts = sorted(set(group))
@@ -251,16 +254,23 @@ def disclosures(
     return found
 
 
+def _counts_people(catalog: Catalog, measure_id: str) -> bool:
+    """Whether the measure counts people (catalog `counts_people`): only those are protected."""
+    measure = catalog.measure(measure_id)
+    return measure is None or measure.counts_people
+
+
 def _is_cumulative(catalog: Catalog, measure_id: str) -> bool:
     measure = catalog.measure(measure_id)
     return measure is not None and measure.kind == "cumulative"
 
 
 def shown_numbers(shown: pd.DataFrame, catalog: Catalog) -> list[int]:
-    """Every number the protected table shows: values, and cumulative changes."""
-    numbers = [int(v) for v in shown["value"].dropna()]
+    """Every count of people the protected table shows: values, and cumulative changes."""
+    people = shown["measure"].map(lambda m: _counts_people(catalog, m)).astype(bool)
+    numbers = [int(v) for v in shown.loc[people, "value"].dropna()]
     cumulative = shown["measure"].map(lambda m: catalog.measure(m).kind == "cumulative")
-    numbers += [int(v) for v in shown.loc[cumulative, "change"].dropna()]
+    numbers += [int(v) for v in shown.loc[cumulative & people, "change"].dropna()]
     return numbers
 
 

@@ -94,6 +94,21 @@ def test_zero_is_shown_and_so_are_counts_above_the_threshold() -> None:
     assert protect(figures, catalog, threshold=3)["protected"].tolist() == [False] * 3
 
 
+def test_a_measure_that_counts_meetings_not_people_shows_its_small_values() -> None:
+    """Screening meetings held (catalog `counts_people = false`) single out no one: 2 is shown,
+    while the same 2 of a measure that counts people is hidden."""
+    meetings = Measure("m", "i", "m", "m", "flow", "", "", (), counts_people=False)
+    catalog = small_catalog([meetings, measure("p", "flow")])
+    figures = frame([("2025-01", "m", "", 2), ("2025-01", "p", "", 2)])
+    out = protect(figures, catalog, threshold=4)
+    assert out["protected"].tolist() == [False, True]
+    assert out["value"].tolist()[0] == 2
+    shipped = load_catalog()
+    assert not shipped.measure("knaek_kurven.screening_meetings").counts_people
+    assert not shipped.measure("ungesporet.activities").counts_people
+    assert shipped.measure("knaek_kurven.accepted").counts_people
+
+
 def test_the_threshold_comes_from_the_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
     catalog = small_catalog([measure("a", "flow")])
     figures = frame([("2025-01", "a", "", 6)])
@@ -268,10 +283,14 @@ def test_the_public_export_of_the_demo_shows_no_small_count(
     limit = int(threshold)
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     assert list(rows[0]) == EXPORT_COLUMNS
+    people = {m.id for m in load_catalog().measures if m.counts_people}
     shown = [int(r["value"]) for r in rows if r["value"] != PROTECTED_MARK]
+    shown_people = [
+        int(r["value"]) for r in rows if r["value"] != PROTECTED_MARK and r["measure"] in people
+    ]
     hidden = [r for r in rows if r["value"] == PROTECTED_MARK]
     assert shown and hidden
-    assert not [v for v in shown if 1 <= v <= limit]
+    assert not [v for v in shown_people if 1 <= v <= limit]
     # `..` has its footnote, and the demo figures stay marked as demo.
     assert all(f"(1-{limit})" in r["note"] for r in hidden)
     assert all(r["note"].startswith(DEMO_NOTE) for r in rows)

@@ -26,8 +26,8 @@ import streamlit as st
 
 from .. import approvals, config
 from ..catalog import Catalog, load_catalog
-from ..demo import DEMO_NOTE
 from ..db import Store, latest_version
+from ..demo import DEMO_NOTE
 from ..protect import protect
 from ..reference import loaded_catalog
 from . import series, views
