@@ -83,18 +83,19 @@ def own_copy(tmp_path: Path) -> Callable[[Path], Path]:
     return copy
 
 
+def digest(db: Path) -> str:
+    """SHA-256 of a database file and its write-ahead log: equal means nothing was written."""
+    wal = db.with_name(db.name + ".wal")
+    return hashlib.sha256(db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")).hexdigest()
+
+
 def _shared(db: Path) -> Iterator[Path]:
     """Hand out a session database and check at the end that no test wrote to it."""
-
-    def digest() -> str:
-        wal = db.with_name(db.name + ".wal")
-        return hashlib.sha256(
-            db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
-        ).hexdigest()
-
-    before = digest()
+    before = digest(db)
     yield db
-    assert digest() == before, f"a test wrote to the shared {db.name}: copy it first (shutil.copy)"
+    assert digest(db) == before, (
+        f"a test wrote to the shared {db.name}: copy it first (shutil.copy)"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -120,3 +121,21 @@ def real_db(tmp_path_factory: pytest.TempPathFactory, krimdash: Krimdash) -> Ite
     )  # fmt: skip
     assert code == 0, err
     yield from _shared(db)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium from Debian, one for the session's browser tests. In CI a missing
+    browser fails the test (it must not skip); elsewhere it skips with the reason."""
+    from servers import chromium_missing, launch_chromium
+
+    if missing := chromium_missing():
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}: .ci/run installs it with apt-get install chromium")
+        pytest.skip(missing)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield browser
+        browser.close()

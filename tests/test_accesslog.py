@@ -3,22 +3,15 @@ retention (dashboard/accesslog.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import digest
 
 from dashboard import accesslog
 from dashboard.db import Store, utc_now
-
-
-def digest(path: Path) -> str:
-    wal = path.with_name(path.name + ".wal")
-    return hashlib.sha256(
-        path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
-    ).hexdigest()
 
 
 @pytest.fixture

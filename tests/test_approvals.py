@@ -3,7 +3,6 @@ role checks (dashboard/approvals.py, dashboard/access.py, db.insert_batch)."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 import tempfile
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import real_january
+from conftest import digest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,13 +24,6 @@ from dashboard.imports import import_file, retract
 
 JAN = pd.Timestamp(real_january.MONTH)
 HEADER = "month,measure,category,value,note\n"
-
-
-def digest(path: Path) -> str:
-    wal = path.with_name(path.name + ".wal")
-    return hashlib.sha256(
-        path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
-    ).hexdigest()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ In CI the browser must be there: a missing Chromium fails these tests instead of
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import real_january
-from servers import chromium_missing, krimdash_serve, launch_chromium, start, stop
+from servers import krimdash_serve, start, stop
 
 from dashboard.months import month_label
 
@@ -21,20 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if missing := chromium_missing():
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing}: .ci/run installs it with apt-get install chromium")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield browser
-        browser.close()
 
 
 def _serve(db: Path) -> Iterator[str]:

@@ -3,25 +3,17 @@ messages, bad input exits 2 and changes nothing, every write lands in the access
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import Krimdash
+from conftest import Krimdash, digest
 
 from dashboard import accesslog, approvals
 from dashboard.access import list_users, public_view
 from dashboard.cli import build_parser
 from dashboard.db import Store
-
-
-def digest(path: Path) -> str:
-    wal = path.with_name(path.name + ".wal")
-    return hashlib.sha256(
-        path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
-    ).hexdigest()
 
 
 @pytest.fixture

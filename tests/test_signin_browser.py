@@ -11,36 +11,19 @@ redirect_uri (localhost would keep other cookies). In CI a missing Chromium fail
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from servers import (
-    chromium_missing,
     krimdash_serve,
     krimdash_serve_signed,
-    launch_chromium,
     oidc_provider,
     start,
     stop,
 )
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def signin_browser():
-    if missing := chromium_missing():
-        if os.environ.get("CI"):
-            pytest.fail(f"{missing}: .ci/run installs it with apt-get install chromium")
-        pytest.skip(missing)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -117,9 +100,9 @@ PAGES = ["Overblik", "TOP100", "Knæk Kurven", "Det Opsøgende Ungeteam", "Unges
     [("udvalg", False), ("raadmand", False), ("analytiker", False), ("admin", True)],
 )
 def test_each_demo_user_signs_in_and_sees_the_pages_of_their_role(
-    signin_browser, signin_server, provider, subject, admin
+    browser, signin_server, provider, subject, admin
 ):
-    page = _sign_in(signin_browser, signin_server, provider, subject)
+    page = _sign_in(browser, signin_server, provider, subject)
     links = _frame_links(page)
     assert set(PAGES) <= set(links), links
     assert "Log ind" not in links  # signed in
@@ -141,9 +124,9 @@ def test_each_demo_user_signs_in_and_sees_the_pages_of_their_role(
 
 
 def test_an_identity_without_a_role_sees_no_access_and_nothing_else(
-    signin_browser, signin_server, provider
+    browser, signin_server, provider
 ):
-    page = _sign_in(signin_browser, signin_server, provider, "fremmed@example.org")
+    page = _sign_in(browser, signin_server, provider, "fremmed@example.org")
     body = _body(page)
     assert "Ingen adgang" in body
     assert "fremmed@example.org" in body  # the user name to give the administrator
@@ -159,10 +142,8 @@ def test_an_identity_without_a_role_sees_no_access_and_nothing_else(
     page.context.close()
 
 
-def test_anonymous_visitor_sees_the_public_view_with_a_way_to_sign_in(
-    signin_browser, signin_server
-):
-    page = _new_page(signin_browser, signin_server)
+def test_anonymous_visitor_sees_the_public_view_with_a_way_to_sign_in(browser, signin_server):
+    page = _new_page(browser, signin_server)
     links = _frame_links(page)
     assert "Log ind" in links
     assert "Administration" not in links
@@ -173,8 +154,8 @@ def test_anonymous_visitor_sees_the_public_view_with_a_way_to_sign_in(
     page.context.close()
 
 
-def test_sign_out_ends_the_session(signin_browser, signin_server, provider):
-    page = _sign_in(signin_browser, signin_server, provider, "admin")
+def test_sign_out_ends_the_session(browser, signin_server, provider):
+    page = _sign_in(browser, signin_server, provider, "admin")
     assert "Administration" in _frame_links(page)
     page.goto(f"{signin_server}/?log_ud=1")
     # Streamlit clears its cookie and sends the browser to the provider's end-session page
@@ -197,7 +178,7 @@ def _overview_months(page) -> list[str]:
 
 
 def test_committee_member_and_public_see_no_draft_month_and_the_raadmand_sees_it_marked(
-    signin_browser, signin_server, provider, demo_db
+    browser, signin_server, provider, demo_db
 ):
     from dashboard.approvals import statuses
     from dashboard.db import Store
@@ -205,9 +186,9 @@ def test_committee_member_and_public_see_no_draft_month_and_the_raadmand_sees_it
 
     drafts = [m for m, s in statuses(Store(demo_db)).items() if s != "approved"]
     assert drafts, "init --demo leaves the latest demo month as kladde"
-    viewer = _sign_in(signin_browser, signin_server, provider, "udvalg")
-    raadmand = _sign_in(signin_browser, signin_server, provider, "raadmand")
-    anonymous = _new_page(signin_browser, signin_server)
+    viewer = _sign_in(browser, signin_server, provider, "udvalg")
+    raadmand = _sign_in(browser, signin_server, provider, "raadmand")
+    anonymous = _new_page(browser, signin_server)
     for month in drafts:
         label = month_label(month.date())
         for reader in (viewer, anonymous):
@@ -224,7 +205,7 @@ def test_committee_member_and_public_see_no_draft_month_and_the_raadmand_sees_it
 
 
 def test_a_broken_database_shows_no_error_details_in_the_browser(
-    signin_browser, demo_db, own_copy, tmp_path
+    browser, demo_db, own_copy, tmp_path
 ):
     """showErrorDetails = "none": the reader gets Streamlit's plain message, never the stack
     trace, the exception or the database's path (they stay in the server's log). The database
@@ -238,7 +219,7 @@ def test_a_broken_database_shows_no_error_details_in_the_browser(
     db.with_name(db.name + ".wal").unlink(missing_ok=True)
     db.write_bytes(b"this is not a DuckDB database\n" * 100)
     try:
-        context = signin_browser.new_context()
+        context = browser.new_context()
         page = context.new_page()
         page.goto(server.url)
         page.locator("[data-testid='stApp'][data-test-script-state='notRunning']").wait_for(
