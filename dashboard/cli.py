@@ -341,7 +341,8 @@ def cmd_log(args: argparse.Namespace, store: Store) -> int:
         when = config.local_time(created_at, "%Y-%m-%d %H:%M:%S")
         parts = [f"#{batch_id}", when, user, _ACTIONS.get(action, action)]
         if file_name:
-            parts.append(f"{file_name} (sha256 {sha[:12]})")
+            # a batch written by a tool of its own (bench/synthetic.py) may name a file without its digest
+            parts.append(f"{file_name} (sha256 {sha[:12]})" if sha else file_name)
         parts.append(
             f"nye {n_new}, ændrede {n_changed}, uændrede {n_unchanged}, tilbagetrukne {n_retracted}"
         )

@@ -167,3 +167,18 @@ def test_a_database_path_with_lock_in_its_name_fails_at_once_not_after_the_wait(
     assert done.returncode == 4
     assert f"Databasen {folder} kan ikke åbnes" in done.stderr
     assert "optaget" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_log_shows_a_batch_that_names_a_file_without_its_digest(
+    demo_db: Path, own_copy, krimdash
+) -> None:
+    """A batch written by a tool of its own (bench/synthetic.py) may name a file and no SHA-256:
+    `krimdash log` shows the file name instead of failing."""
+    from dashboard.db import Store, insert_batch
+
+    db = own_copy(demo_db)
+    with Store(db).writer() as conn:
+        insert_batch(conn, action="import", user="synthetic", file_name="syntetisk.csv")
+    code, out, err = krimdash("log", db=db)
+    assert code == 0, err
+    assert "syntetisk.csv" in out and "sha256" not in out.splitlines()[0]
