@@ -117,7 +117,7 @@ def backup(store: db.Store, folder: Path | str) -> BackupResult:
     if work.exists():
         shutil.rmtree(work)
     try:
-        tables, version = _export(store, work)
+        tables, version, snapshot_at = _export(store, work)
         log_rows = _copy_access_log(accesslog.log_path(store), work / ACCESS_LOG_FILE)
         files = {}
         for path in sorted(work.iterdir()):
@@ -126,7 +126,7 @@ def backup(store: db.Store, folder: Path | str) -> BackupResult:
         manifest = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "created_at": snapshot_at.isoformat(),
             "schema_version": version,
             "duckdb_version": duckdb.__version__,
             "database": str(store.path.resolve()),
@@ -149,9 +149,11 @@ def backup(store: db.Store, folder: Path | str) -> BackupResult:
     return BackupResult(folder, version, tables, log_rows, time.monotonic() - started)
 
 
-def _export(store: db.Store, work: Path) -> tuple[dict[str, int], int]:
-    """EXPORT DATABASE to Parquet and the row counts, all from one read-only connection."""
+def _export(store: db.Store, work: Path) -> tuple[dict[str, int], int, datetime]:
+    """EXPORT DATABASE to Parquet and the row counts, all from one read-only connection; and
+    the moment of the snapshot (UTC): every batch saved before it is in, none after it."""
     with store.reader() as conn:
+        snapshot_at = datetime.now(UTC)
         version = db._schema_version(conn)
         if version == 0:
             raise BackupRejected(f"{store.path} er ikke en krimdash-database (ingen skemaversion).")
@@ -173,7 +175,7 @@ def _export(store: db.Store, work: Path) -> tuple[dict[str, int], int]:
             "EXPORT DATABASE skrev ikke én Parquet-fil pr. tabel "
             f"(tabeller: {sorted(tables)}, filer: {sorted(exported)})."
         )
-    return tables, version
+    return tables, version, snapshot_at
 
 
 def _sql_string(text: str) -> str:
