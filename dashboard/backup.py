@@ -187,8 +187,10 @@ def _copy_access_log(source: Path, target: Path) -> int | None:
     count, or None when there is no log."""
     if not source.exists():
         return None
+    # An ordinary connection (a read-only one cannot always open a log in WAL mode); the backup
+    # API only reads from it.
     with (
-        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=10)) as src,
+        closing(sqlite3.connect(source, timeout=10)) as src,
         closing(sqlite3.connect(target)) as dst,
     ):
         src.backup(dst)
@@ -233,7 +235,10 @@ def read_manifest(folder: Path | str) -> dict:
     for name in sorted(needed - set(files)):
         raise BackupRejected(f"{path} nævner ikke {name}, som gendannelsen skal bruge.")
     for name in tables:
-        if not _TABLE_NAME.match(name) or not isinstance(tables[name].get("rows"), int):
+        entry = tables[name]
+        if not _TABLE_NAME.match(name) or not (
+            isinstance(entry, dict) and isinstance(entry.get("rows"), int)
+        ):
             raise BackupRejected(f"{path}: tabellen «{name}» er ikke angivet rigtigt.")
     for name, expected in sorted(files.items()):
         file = folder / name
@@ -356,7 +361,7 @@ def _build(folder: Path, manifest: dict, temp: Path) -> dict[str, int]:
 
 def _restore_access_log(source: Path, temp_log: Path, rows: int) -> None:
     with (
-        closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as src,
+        closing(sqlite3.connect(source.resolve().as_uri() + "?mode=ro", uri=True)) as src,
         closing(sqlite3.connect(temp_log)) as dst,
     ):
         src.backup(dst)

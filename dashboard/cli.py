@@ -845,7 +845,8 @@ def main(argv: list[str] | None = None) -> int:
         _err(f"Fejl: {exc}")
         return EXIT_USAGE
     except BackupRejected as exc:  # a ValueError: before ValueError below
-        _err(f"Gendannelse afvist; intet er skrevet. {exc}")
+        what = "Sikkerhedskopi" if args.command == "backup" else "Gendannelse"
+        _err(f"{what} afvist; intet er skrevet. {exc}")
         return EXIT_REJECTED
     except (DatabaseBusy, DatabaseMissing, DatabaseOutdated) as exc:
         _err(str(exc))
