@@ -288,3 +288,16 @@ def test_backup_refuses_a_folder_in_use_and_a_missing_database(demo_db, tmp_path
     done = krimdash("backup", tmp_path / "kopi", db=tmp_path / "ingen.duckdb")
     assert done.code == 4 and "Der er ingen database" in done.err
     assert not (tmp_path / "kopi").exists()
+
+
+def test_a_backup_from_a_newer_krimdash_is_refused(demo_db, tmp_path, krimdash):
+    backup = tmp_path / "kopi"
+    assert krimdash("backup", backup, db=demo_db).code == 0
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    manifest["schema_version"] = latest_version() + 1
+    (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    target = tmp_path / "ny.duckdb"
+    done = krimdash("restore", backup, "--db", target, db=target)
+    assert done.code == 1, done
+    assert f"skemaversion {latest_version() + 1}" in done.err and "nyere krimdash" in done.err
+    assert not target.exists()
