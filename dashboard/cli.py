@@ -1,4 +1,5 @@
-"""The `krimdash` command: init, import, export, template, check, log, retract, serve.
+"""The `krimdash` command: init, import, export, template, check, log, retract, user, month,
+public, backup, restore, serve.
 
 Messages are in Danish for the analysts who use it. Exit codes: 0 done; 1 the input was
 rejected (nothing saved); 2 wrong use of the command; 3 warnings not acknowledged (nothing
@@ -23,6 +24,7 @@ import duckdb
 
 from . import config
 from .access import LOCAL, ROLES, NotAllowed
+from .backup import BackupRejected
 from .catalog import load_catalog
 from .db import DatabaseBusy, DatabaseMissing, DatabaseOutdated, Store
 from .months import format_month, month_label, parse_month
@@ -123,7 +125,7 @@ def _suggest_command(message: str) -> str:
 
 COMMANDS = (
     "init", "import", "export", "template", "check", "log", "retract",
-    "user", "month", "public", "serve",
+    "user", "month", "public", "backup", "restore", "serve",
 )  # fmt: skip
 
 
@@ -529,12 +531,56 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
     return 0  # not reached
 
 
+def cmd_backup(args: argparse.Namespace, store: Store) -> int:
+    from .backup import backup
+
+    result = backup(store, Path(args.folder))
+    rows = sum(result.tables.values())
+    log = (
+        f"; adgangsloggen med {count(result.access_log_rows, 'linje', 'linjer')}"
+        if result.access_log_rows is not None
+        else "; ingen adgangslog"
+    )
+    _say(
+        f"Sikkerhedskopi skrevet til {result.folder}: skemaversion {result.schema_version}, "
+        f"{count(len(result.tables), 'tabel', 'tabeller')} med {rows} rækker{log} "
+        f"({result.seconds:.1f} s)."
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, store: Store) -> int:
+    from .backup import restore
+
+    target = Path(args.target_db) if args.target_db else store.path
+    result = restore(Path(args.folder), target, force=args.force)
+    rows = sum(result.tables.values())
+    _say(
+        f"Gendannet fra {args.folder} til {result.database}: skemaversion "
+        f"{result.schema_version}, {count(len(result.tables), 'tabel', 'tabeller')} med "
+        f"{rows} rækker ({result.seconds:.1f} s)."
+    )
+    if result.access_log is not None:
+        _say(f"Adgangsloggen gendannet til {result.access_log}.")
+    for path in result.kept_old:
+        _say(f"Den gamle fil er gemt som {path}.")
+    from .db import latest_version
+
+    if result.schema_version < latest_version():
+        _say(
+            f"Skemaversion {result.schema_version} er ældre end denne krimdash "
+            f"({latest_version()}): opgrader med krimdash --db {result.database} init"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = DanishParser(
         prog="krimdash",
         description="krimdash: tal for det kriminalpræventive område, måned for måned.",
         epilog="Afslutningskoder: 0 udført; 1 filen afvist eller check fandt advarsler; "
-        "2 forkert brug; 3 advarsler ikke godkendt; 4 databasen optaget eller mangler.",
+        "2 forkert brug; 3 advarsler ikke godkendt; 4 databasen optaget eller mangler. "
+        "backup/restore: 1 sikkerhedskopien afvist (ændret eller ufuldstændig).",
     )
     parser.add_argument(
         "--db", metavar="FIL", help="databasefil (ellers KRIMDASH_DB eller data/krimdash.duckdb)"
@@ -729,6 +775,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_public)
 
     p = sub.add_parser(
+        "backup",
+        help="skriv en sikkerhedskopi af databasen og adgangsloggen til en ny mappe",
+        description="Skriv en sikkerhedskopi (Parquet-filer, adgangsloggen og manifest.json "
+        "med rækketal og SHA-256) til en ny mappe. Kan køre, mens dashboardet kører og "
+        "mens der indlæses: kopien er et helt øjebliksbillede.",
+    )
+    p.add_argument("folder", metavar="MAPPE", help="ny (eller tom) mappe til kopien")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser(
+        "restore",
+        help="gendan databasen fra en sikkerhedskopi",
+        description="Tjek sikkerhedskopiens manifest og filer, byg databasen i en midlertidig "
+        "fil og læg den på plads, når den er færdig. En eksisterende database overskrives "
+        "kun med --force (den gamle gemmes ved siden af).",
+    )
+    p.add_argument("folder", metavar="MAPPE", help="mappen med sikkerhedskopien")
+    p.add_argument(
+        "--db", dest="target_db", metavar="FIL",
+        help="databasefilen, der skal gendannes (ellers KRIMDASH_DB eller data/krimdash.duckdb)",
+    )  # fmt: skip
+    p.add_argument(
+        "--force", action="store_true",
+        help="erstat en eksisterende database (den gamle gemmes som .foer-gendannelse-TID)",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser(
         "serve", help="start dashboardet", description="Start dashboardet (Streamlit)."
     )
     p.add_argument(
@@ -771,6 +845,10 @@ def main(argv: list[str] | None = None) -> int:
     except NotAllowed as exc:  # a PermissionError: before OSError below
         _err(f"Fejl: {exc}")
         return EXIT_USAGE
+    except BackupRejected as exc:  # a ValueError: before ValueError below
+        what = "Sikkerhedskopi" if args.command == "backup" else "Gendannelse"
+        _err(f"{what} afvist; intet er skrevet. {exc}")
+        return EXIT_REJECTED
     except (DatabaseBusy, DatabaseMissing, DatabaseOutdated) as exc:
         _err(str(exc))
         return EXIT_DATABASE
