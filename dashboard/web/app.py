@@ -24,10 +24,19 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import accesslog, approvals
 from dashboard.access import NotAllowed, Reader
-from dashboard.db import DatabaseBusy, Store
+from dashboard.db import Store
 from dashboard.months import month_label
 from dashboard.web import appdata, auth, views
-from dashboard.web.app_pages import admin, compare, initiative, login, noaccess, overview
+from dashboard.web.app_pages import (
+    admin,
+    check_database,
+    compare,
+    database_trouble,
+    initiative,
+    login,
+    noaccess,
+    overview,
+)
 from dashboard.web.settings import PAGE, language
 from dashboard.web.texts import text
 
@@ -43,18 +52,20 @@ store = appdata.store()
 if not store.exists():
     st.error(text("no_database", lang))
     st.stop()
+# The start-up check (once per change of the file): it opens, its schema version is known, its
+# write-ahead log replays; else a Danish message naming the latest backup, and nothing more.
+check_database(store, lang)
 
 secrets = auth.secrets()
 configured = auth.signin_configured(secrets)
-try:
+# Every read and write of a page run is inside database_trouble: a busy, damaged or unwritable
+# database is a Danish message on the page, never a stack trace.
+with database_trouble(lang):
     if refusal := auth.test_login_refusal(store, secrets):
         st.error(refusal)
         st.stop()
     reader = auth.current_reader(store, secrets)
     public = auth.public_view(store)
-except DatabaseBusy:
-    st.error(text("busy", lang))
-    st.stop()
 
 asked = st.query_params.get(PAGE, "")
 who = reader.subject or ""  # "" for an anonymous reader
@@ -98,13 +109,10 @@ if not reader.signed_in and not public:  # the public view is off: the "Log ind"
 # What the pages show the reader (public / approved / drafts); None: signed in without a role
 # (stopped above).
 audience = reader.audience
-try:
+with database_trouble(lang):
     demo, _ = appdata.demo_status()
     settings = appdata.settings(audience or "public")
     catalog = appdata.catalog()
-except DatabaseBusy:
-    st.error(text("busy", lang))
-    st.stop()
 lang = settings.lang
 
 frame = ""  # the frame's HTML, made below once the current page is known
@@ -145,21 +153,22 @@ current = next((path for path, _, p in pages if p.url_path == page.url_path), ""
 st.set_page_config(page_title=text("tab_title", lang).format(page=page.title))
 # The frame is a top bar at the start of the page's one st.html (not in a sidebar a tablet hides
 # behind "»"); st.html, not widgets or st.markdown: each costs the browser a script of its own.
-frame = views.sidebar(
-    settings,
-    [(path, title) for path, title, _ in pages],
-    current,
-    appdata.available_months(audience) if audience else [],
-    bool(demo),
-    reader,
-    appdata.draft_months(audience) if audience else frozenset(),
-)
-if reader.signed_in:  # a look at internal figures (the public view is open material)
-    target = "&".join(f"{k}={v}" for k, v in settings.params().items())
-    accesslog.record(
-        "page_view", who=who, role=reader.role, what=current or "overblik", target=target
+with database_trouble(lang):
+    frame = views.sidebar(
+        settings,
+        [(path, title) for path, title, _ in pages],
+        current,
+        appdata.available_months(audience) if audience else [],
+        bool(demo),
+        reader,
+        appdata.draft_months(audience) if audience else frozenset(),
     )
-page.run()
+    if reader.signed_in:  # a look at internal figures (the public view is open material)
+        target = "&".join(f"{k}={v}" for k, v in settings.params().items())
+        accesslog.record(
+            "page_view", who=who, role=reader.role, what=current or "overblik", target=target
+        )
+    page.run()
 
 
 def approval(store: Store, reader: Reader, lang: str) -> None:
@@ -187,12 +196,10 @@ def approval(store: Store, reader: Reader, lang: str) -> None:
             accesslog.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}", ok=False)
             st.error(str(e))
             return
-        except DatabaseBusy:
-            st.error(text("busy", lang))
-            return
         accesslog.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}")
         st.rerun()
 
 
 if current == "" and reader.can("approve"):
-    approval(store, reader, lang)
+    with database_trouble(lang):
+        approval(store, reader, lang)
