@@ -8,6 +8,11 @@ for a while and then reported in plain Danish, never as a raw lock error.
 Only `krimdash init` creates a database or upgrades its schema (`Store.upgrade`, and
 `reference.load_reference`, which is init's loading step). Every other write needs a database
 at the current schema version and says so in Danish otherwise; a write never creates a file.
+
+`Store.check` is the start-up check the CLI and the app run first (read-only: it never repairs,
+rewrites or deletes the file or its WAL); a file that fails it is DatabaseBroken, whose message
+names the latest backup. A write that cannot reach the disk (full, read-only) is DatabaseNotSaved:
+the transaction is rolled back and the file is as it was.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import real_january
-from apptest import open_page
+from apptest import body, open_page
 from servers import chromium_missing, krimdash_serve, launch_chromium, serving
 
 from dashboard.access import Reader
@@ -159,6 +159,17 @@ def test_a_save_on_a_read_only_disk_fails_in_danish_and_changes_nothing(
     # Reading still works on the read-only disk, and shows the database as it was.
     assert _export(krimdash, db_on_disk, env, tmp_path) == before
     assert digest(db_on_disk) == file_before
+
+
+@pytest.mark.parametrize("page", ["overblik", "top100", "sammenlign"])
+def test_a_signed_in_reader_reads_pages_on_a_full_disk(page, db_on_disk, disk, monkeypatch):
+    """The access log beside the database is on the full disk too: the page view it cannot record
+    goes to the server's log, and the page is served."""
+    fill(disk)
+    at = open_page(monkeypatch, db_on_disk, page)
+    assert not at.exception, at.exception
+    assert not at.error
+    assert "DEMO" in body(at)
 
 
 RAADMAND = Reader(subject="raadmand@aarhus.dk", name="Rådmand", role="raadmand")

@@ -16,6 +16,8 @@ to the figures' database.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Callable
 from functools import partial
 
@@ -46,6 +48,18 @@ LOGIN_PAGE = "log-ind"  # ?side=log-ind: the "Log ind" page
 ADMIN_PAGE = "admin"  # ?side=admin: users and the access log (admins)
 
 st.set_page_config(page_title="krimdash", layout="wide")
+
+
+def record(event: str, **entry: object) -> None:
+    """accesslog.record; an access log that cannot be written (a full or read-only disk) is
+    said in the server's log, and the page is served all the same (as the CLI warns and goes on)."""
+    try:
+        accesslog.record(event, **entry)  # type: ignore[arg-type]
+    except (OSError, sqlite3.Error) as exc:
+        logging.getLogger(__name__).error(
+            "the access log could not be written (%s): %s", event, exc
+        )
+
 
 lang = language(st.query_params.to_dict())
 store = appdata.store()
@@ -92,17 +106,17 @@ def first_run_of_session() -> bool:
 
 if reader.signed_in and reader.audience is None:  # signed in, but no role: nothing else
     if first_run_of_session():
-        accesslog.record("sign_in_refused", who=who, role=None, what="ingen rolle", ok=False)
+        record("sign_in_refused", who=who, role=None, what="ingen rolle", ok=False)
     if asked:
-        accesslog.record("page_refused", who=who, role=None, target=asked[:64], ok=False)
+        record("page_refused", who=who, role=None, target=asked[:64], ok=False)
     noaccess.render(reader, lang=lang, log_out=auth.log_out)
     st.stop()
 if reader.signed_in and first_run_of_session():
-    accesslog.record("sign_in", who=who, role=reader.role)
+    record("sign_in", who=who, role=reader.role)
 
 if not reader.signed_in and not public:  # the public view is off: the "Log ind" page only
     if asked and asked != LOGIN_PAGE:
-        accesslog.record("page_refused", who=who, role=None, target=asked[:64], ok=False)
+        record("page_refused", who=who, role=None, target=asked[:64], ok=False)
     login.render("", reader, lang=lang, public=False, configured=configured, log_in=auth.log_in)
     st.stop()
 
@@ -139,7 +153,7 @@ if reader.can("manage_users") or reader.can("read_access_log"):
 # shows the page the address names; path addresses (older bookmarks) still work.
 paths = {path for path, _, _ in routes}
 if asked and asked not in paths:
-    accesslog.record("page_refused", who=who, role=reader.role, target=asked[:64], ok=False)
+    record("page_refused", who=who, role=reader.role, target=asked[:64], ok=False)
 home = asked if asked in paths else ""
 pages = [
     (path, title, st.Page(render, title=title, url_path=path or "overblik", default=path == home))
@@ -165,9 +179,7 @@ with database_trouble(lang):
     )
     if reader.signed_in:  # a look at internal figures (the public view is open material)
         target = "&".join(f"{k}={v}" for k, v in settings.params().items())
-        accesslog.record(
-            "page_view", who=who, role=reader.role, what=current or "overblik", target=target
-        )
+        record("page_view", who=who, role=reader.role, what=current or "overblik", target=target)
     page.run()
 
 
@@ -193,10 +205,10 @@ def approval(store: Store, reader: Reader, lang: str) -> None:
         try:
             act(store, month, user=reader.subject or "", role=reader.role)
         except NotAllowed as e:
-            accesslog.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}", ok=False)
+            record(key, who=who, role=reader.role, target=f"{month:%Y-%m}", ok=False)
             st.error(str(e))
             return
-        accesslog.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}")
+        record(key, who=who, role=reader.role, target=f"{month:%Y-%m}")
         st.rerun()
 
 
