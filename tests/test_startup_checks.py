@@ -18,7 +18,7 @@ import pytest
 import real_january
 from apptest import open_page
 
-from dashboard.db import Store, latest_version
+from dashboard.db import DatabaseBroken, Store, latest_version
 from dashboard.web import app_pages
 from dashboard.web.texts import text
 
@@ -264,3 +264,36 @@ def test_a_page_run_that_meets_a_busy_database_shows_a_danish_message(
 
     assert not at.exception, at.exception
     assert [e.value for e in at.error] == [text("busy", "da")]
+
+
+def test_a_damaged_block_a_query_meets_after_the_check_is_said_in_danish(
+    demo_db, own_copy, krimdash, tmp_path
+):
+    """The start-up check reads each table's row count, not every block (too slow for every
+    command on a large database): a damaged data block is found when a query reads it, and said
+    the same way. Find such a block in the demo database: the check passes, the export fails."""
+    from dashboard.exports import export_csv
+
+    db = own_copy(demo_db)
+    original = db.read_bytes()
+    for at in range(len(original) // 2, len(original), 4096):
+        db.write_bytes(original)
+        damage(db, at=at + 100, length=64)
+        try:
+            Store(db).check()
+        except DatabaseBroken:
+            continue
+        try:
+            export_csv(Store(db), None)
+        except duckdb.Error:
+            break
+    else:
+        pytest.fail("no data block of the demo database the export reads")
+    before = files(db)
+
+    done = krimdash("export", db=db, KRIMDASH_BACKUP_DIR=str(backups(tmp_path)[0]))
+
+    assert done.code == 4, done.out + done.err
+    assert f"Databasen {db} kan ikke åbnes: filen er beskadiget" in done.err
+    assert "Seneste sikkerhedskopi" in done.err and "Traceback" not in done.err
+    assert files(db) == before
