@@ -74,7 +74,7 @@ def database_trouble(lang: str) -> Iterator[None]:
         log.warning("%s", exc)
         st.error(text("db_not_saved", lang))
     except (DatabaseBroken, DatabaseMissing, duckdb.Error) as exc:
-        log.error("the database cannot be read: %s", exc)
+        log.error("the database cannot be read: %s", exc, exc_info=exc)  # details: server only
         st.error(text("db_broken", lang) + _backup_note(lang))
     else:
         return
