@@ -26,10 +26,21 @@ from . import config
 from .access import LOCAL, ROLES, NotAllowed
 from .backup import BackupRejected
 from .catalog import load_catalog
-from .db import DatabaseBusy, DatabaseMissing, DatabaseOutdated, Store
+from .db import (
+    DatabaseBroken,
+    DatabaseBusy,
+    DatabaseMissing,
+    DatabaseNotSaved,
+    DatabaseOutdated,
+    Store,
+    broken_reason,
+)
 from .months import format_month, month_label, parse_month
 
 EXIT_REJECTED, EXIT_USAGE, EXIT_WARNINGS, EXIT_DATABASE = 1, 2, 3, 4
+# Commands that start without the start-up check (Store.check): restoring is how a database that
+# cannot be opened is replaced, so it must not be stopped by it.
+_NO_STARTUP_CHECK = frozenset({"restore"})
 
 # Danish for the texts argparse writes itself (usage errors, help headings), by its msgid.
 _ARGPARSE_DA = {
@@ -838,6 +849,8 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(args.db)  # without --db: KRIMDASH_DB or data/krimdash.duckdb
     code = EXIT_USAGE
     try:
+        if store.exists() and args.command not in _NO_STARTUP_CHECK:
+            store.check()  # it opens, its schema version is known, its WAL replays; or stop
         if args.command in ("user", "month", "public"):
             _needs_current_schema(store)
         code = args.func(args, store)
@@ -849,12 +862,15 @@ def main(argv: list[str] | None = None) -> int:
         what = "Sikkerhedskopi" if args.command == "backup" else "Gendannelse"
         _err(f"{what} afvist; intet er skrevet. {exc}")
         return EXIT_REJECTED
-    except (DatabaseBusy, DatabaseMissing, DatabaseOutdated) as exc:
+    except (DatabaseBusy, DatabaseMissing, DatabaseOutdated, DatabaseBroken) as exc:
         _err(str(exc))
         return EXIT_DATABASE
-    except duckdb.IOException as exc:
-        # The file cannot be opened at all: a folder, or not a DuckDB database.
-        _err(f"Databasen {store.path} kan ikke åbnes ({exc}).")
+    except DatabaseNotSaved as exc:  # a full or read-only disk: nothing saved, nothing changed
+        _err(str(exc))
+        return EXIT_DATABASE
+    except duckdb.Error as exc:
+        # The file could not be read to the end after all (damage the start-up check missed).
+        _err(str(DatabaseBroken(store.path, broken_reason(exc))))
         return EXIT_DATABASE
     except ValueError as exc:
         _err(f"Fejl: {exc}")

@@ -71,6 +71,12 @@ ENV_VARS: dict[str, EnvVar] = {
         "the public view's threshold: counts from 1 to this number are never shown, directly or "
         "by working them out (see «Den offentlige visning: beskyttelse af små tal»)",
     ),
+    "KRIMDASH_BACKUP_DIR": EnvVar(
+        "unset",
+        "the folder `krimdash backup` writes into; when the database cannot be opened at start, "
+        "the CLI and the app name the newest backup in it (they never repair or delete anything "
+        "themselves)",
+    ),
     "KRIMDASH_ALLOW_TEST_LOGIN": EnvVar(
         "unset",
         "`1` lets the local test sign-in (oidc-provider-mock) run on a database not made by "
@@ -95,6 +101,12 @@ def db_path() -> Path:
 def catalog_path() -> Path:
     """The catalog file: KRIMDASH_CATALOG, else data/catalog.toml."""
     return Path(_env("KRIMDASH_CATALOG") or DEFAULT_CATALOG)
+
+
+def backup_dir() -> Path | None:
+    """The backups' folder: KRIMDASH_BACKUP_DIR, else None (no backup folder is set)."""
+    raw = _env("KRIMDASH_BACKUP_DIR")
+    return Path(raw) if raw else None
 
 
 def allow_test_login() -> bool:

@@ -8,15 +8,21 @@ for a while and then reported in plain Danish, never as a raw lock error.
 Only `krimdash init` creates a database or upgrades its schema (`Store.upgrade`, and
 `reference.load_reference`, which is init's loading step). Every other write needs a database
 at the current schema version and says so in Danish otherwise; a write never creates a file.
+
+`Store.check` is the start-up check the CLI and the app run first (read-only: it never repairs,
+rewrites or deletes the file or its WAL); a file that fails it is DatabaseBroken, whose message
+names the latest backup. A write that cannot reach the disk (full, read-only) is DatabaseNotSaved:
+the transaction is rolled back and the file is as it was.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -54,6 +60,86 @@ class DatabaseOutdated(RuntimeError):
             f"Databasen {path} har skemaversion {version}, men denne udgave af krimdash bruger "
             f"version {latest_version()}. Opgrader den med: krimdash init"
         )
+
+
+class DatabaseBroken(RuntimeError):
+    """The database (or its write-ahead log) cannot be opened or read: damaged, not a krimdash
+    database, or made by a newer krimdash. Nothing is deleted or rewritten to "repair" it."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path, self.reason = Path(path), reason
+        self.backup = latest_backup()
+        super().__init__(
+            f"Databasen {path} kan ikke åbnes: {reason}. krimdash stopper her og har ikke ændret "
+            f"eller slettet nogen fil (hverken databasen eller dens {path.name}.wal). "
+            + backup_hint(self.backup)
+        )
+
+
+class DatabaseNotSaved(RuntimeError):
+    """A write could not reach the disk (full, read-only, or another I/O error): nothing was
+    saved, and the database is as it was before."""
+
+    def __init__(self, path: Path, why: str):
+        self.path, self.why = Path(path), why
+        super().__init__(
+            f"Intet er gemt: databasen {path} kunne ikke skrives, fordi {why}. Databasen er "
+            "uændret, som før forsøget. Frigør plads på disken (eller gør den skrivbar igen) og "
+            "prøv igen."
+        )
+
+
+def latest_backup(folder: Path | None = None) -> Path | None:
+    """The newest backup in `folder` (KRIMDASH_BACKUP_DIR if not given): the most recently
+    changed entry in it (a `krimdash backup DIR` folder, or a file), or None when no backup
+    folder is set or it holds nothing."""
+    folder = folder or config.backup_dir()
+    if folder is None:
+        return None
+    try:
+        # a whole `krimdash backup` folder has its manifest, written last; a file is a copy of its own
+        entries = [
+            e
+            for e in Path(folder).iterdir()
+            if not e.name.startswith(".") and (e.is_file() or (e / "manifest.json").is_file())
+        ]
+        return max(entries, key=lambda e: e.stat().st_mtime_ns) if entries else None
+    except OSError:
+        return None
+
+
+def backup_hint(backup: Path | None) -> str:
+    """The sentence a start-up message ends with: where the latest backup is, or that none is
+    known."""
+    if backup is None:
+        if config.backup_dir() is None:
+            return (
+                "Der er ikke angivet en mappe med sikkerhedskopier (KRIMDASH_BACKUP_DIR); "
+                "gendan fra den seneste sikkerhedskopi, eller kontakt driften."
+            )
+        return f"Der er ingen sikkerhedskopi i {config.backup_dir()}; kontakt driften."
+    try:
+        when = config.local_time(datetime.fromtimestamp(backup.stat().st_mtime, UTC))
+    except OSError:
+        when = "ukendt tidspunkt"
+    return (
+        f"Seneste sikkerhedskopi: {backup} (fra {when}). Gendan den med: "
+        f"krimdash restore {backup} (se README, «Backup and restore»)."
+    )
+
+
+def _disk_trouble(exc: BaseException) -> str | None:
+    """Why a write did not reach the disk, in Danish, when `exc` says the disk is full or
+    read-only (DuckDB's message, or an OSError's errno); None for any other error."""
+    text = str(exc)
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC or "No space left on device" in text:
+        return "disken er fuld"
+    if code == errno.EDQUOT or "Disk quota exceeded" in text:
+        return "diskkvoten er brugt op"
+    if code == errno.EROFS or "Read-only file system" in text:
+        return "disken er skrivebeskyttet (monteret kun til læsning)"
+    return None
 
 
 @cache
@@ -123,15 +209,20 @@ class Store:
         return tuple(out)  # type: ignore[return-value]
 
     def _connect(self, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """Open the file, waiting while another process holds it. A file that cannot be opened
+        (damaged, a write-ahead log that does not replay, not a database) raises DatabaseBroken,
+        a writer on a full or read-only disk DatabaseNotSaved; neither touches the files."""
         timeout = config.lock_timeout_s()
         deadline = time.monotonic() + timeout
         delay = 0.02
         while True:
             try:
                 return duckdb.connect(str(self.path), read_only=read_only)
-            except duckdb.IOException as exc:
+            except duckdb.Error as exc:
                 if not _is_lock_error(exc):
-                    raise
+                    if not read_only and (why := _disk_trouble(exc)):
+                        raise DatabaseNotSaved(self.path, why) from None
+                    raise DatabaseBroken(self.path, broken_reason(exc)) from exc
                 if time.monotonic() >= deadline:
                     raise DatabaseBusy(
                         f"Databasen {self.path} er optaget af en anden proces (fx en import), "
@@ -153,7 +244,7 @@ class Store:
         try:
             yield conn
         finally:
-            conn.close()
+            _close(conn)
 
     @contextmanager
     def writer(self, *, init: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -176,11 +267,16 @@ class Store:
             try:
                 yield conn
                 conn.execute("commit")
-            except BaseException:
-                conn.execute("rollback")
+            except BaseException as exc:
+                # A commit that fails (a full disk) has already ended the transaction: the
+                # rollback then has nothing to undo, and must not hide the first error.
+                with suppress(duckdb.Error):
+                    conn.execute("rollback")
+                if why := _disk_trouble(exc):
+                    raise DatabaseNotSaved(self.path, why) from exc
                 raise
         finally:
-            conn.close()
+            _close(conn)
 
     def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run queries/<name>.sql read-only and return a DataFrame."""
@@ -197,10 +293,62 @@ class Store:
         with self.reader() as conn:
             return _schema_version(conn)
 
+    def check(self, *, full: bool = False) -> int:
+        """The start-up check the CLI and the app run before anything else: the file opens
+        (read-only, so its write-ahead log replays in memory and nothing on disk changes), its
+        schema version is one this krimdash knows, and every table's row count reads. With
+        `full`, every table also reads to the end (DuckDB verifies each block's checksum as it
+        reads it): about 1 s for the benchmark's 276,000 figures, too slow for every command, so
+        a damaged block is otherwise found when a query meets it (and said the same way).
+        Returns the schema version; raises DatabaseBroken, naming the latest backup, if any of
+        it fails."""
+        with self.reader() as conn:
+            try:
+                version = _schema_version(conn)
+                if version > latest_version():
+                    raise DatabaseBroken(
+                        self.path,
+                        f"skemaversion {version} er ukendt for denne udgave af krimdash (som "
+                        f"kender op til {latest_version()}); den er lavet af en nyere krimdash",
+                    )
+                for (table,) in conn.execute(sql("startup_tables")).fetchall():
+                    read = "count(hash(t))" if full else "count(*)"
+                    conn.execute(f'select {read} from "{table}" as t').fetchone()
+            except duckdb.Error as exc:
+                raise DatabaseBroken(self.path, broken_reason(exc)) from exc
+        return version
+
     def upgrade(self) -> int:
         """Create or upgrade the schema (krimdash init); returns the schema version."""
         with self.writer(init=True) as conn:
             return _schema_version(conn)
+
+
+def _close(conn: duckdb.DuckDBPyConnection) -> None:
+    """Close a connection. A committed write whose checkpoint at close cannot reach a full disk
+    is still saved (in the write-ahead log, which the next open replays): that is not an error."""
+    try:
+        conn.close()
+    except duckdb.Error as exc:
+        if not _disk_trouble(exc):
+            raise
+
+
+def broken_reason(exc: BaseException) -> str:
+    """Why DuckDB could not open or read the file, in Danish, with DuckDB's own words after it
+    (for whoever restores it)."""
+    text = str(exc)
+    if "WAL" in text:
+        why = "skriveloggen (WAL-filen) kan ikke genafspilles"
+    elif "Corrupt" in text or "checksum" in text:
+        why = "filen er beskadiget"
+    elif "not a valid DuckDB database file" in text:
+        why = "filen er ikke en DuckDB-database"
+    elif "Read-only file system" in text or "Permission denied" in text:
+        why = "der er ikke adgang til filen"
+    else:
+        why = "DuckDB kan ikke læse den"
+    return f"{why} ({text.splitlines()[0][:300] if text else type(exc).__name__})"
 
 
 def _migrate(conn: duckdb.DuckDBPyConnection, upto: int | None = None) -> None:

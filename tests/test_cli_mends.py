@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.db import DatabaseBusy, Store, _is_lock_error, latest_version
+from dashboard.db import DatabaseBroken, DatabaseBusy, Store, _is_lock_error, latest_version
 
 Krimdash = Callable[..., tuple[int, str, str]]
 FIGURES = "month,measure,category,value,note\n2025-01,ungeteam.cases,,45,\n"
@@ -155,7 +155,7 @@ def test_a_database_path_with_lock_in_its_name_fails_at_once_not_after_the_wait(
     folder.mkdir()
     monkeypatch.setenv("KRIMDASH_LOCK_TIMEOUT", "30")
     start = time.monotonic()
-    with pytest.raises(duckdb.IOException, match="deadlock.duckdb"):
+    with pytest.raises(DatabaseBroken, match="deadlock.duckdb"):
         Store(folder).rows("schema_version")
     assert time.monotonic() - start < 5
     done = subprocess.run(

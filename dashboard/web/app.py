@@ -16,6 +16,8 @@ to the figures' database.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from collections.abc import Callable
 from functools import partial
 
@@ -24,10 +26,19 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard import accesslog, approvals
 from dashboard.access import NotAllowed, Reader
-from dashboard.db import DatabaseBusy, Store
+from dashboard.db import Store
 from dashboard.months import month_label
 from dashboard.web import appdata, auth, views
-from dashboard.web.app_pages import admin, compare, initiative, login, noaccess, overview
+from dashboard.web.app_pages import (
+    admin,
+    check_database,
+    compare,
+    database_trouble,
+    initiative,
+    login,
+    noaccess,
+    overview,
+)
 from dashboard.web.settings import PAGE, language
 from dashboard.web.texts import text
 
@@ -38,23 +49,37 @@ ADMIN_PAGE = "admin"  # ?side=admin: users and the access log (admins)
 
 st.set_page_config(page_title="krimdash", layout="wide")
 
+
+def record(event: str, **entry: object) -> None:
+    """accesslog.record; an access log that cannot be written (a full or read-only disk) is
+    said in the server's log, and the page is served all the same (as the CLI warns and goes on)."""
+    try:
+        accesslog.record(event, **entry)  # type: ignore[arg-type]
+    except (OSError, sqlite3.Error) as exc:
+        logging.getLogger(__name__).error(
+            "the access log could not be written (%s): %s", event, exc
+        )
+
+
 lang = language(st.query_params.to_dict())
 store = appdata.store()
 if not store.exists():
     st.error(text("no_database", lang))
     st.stop()
+# The start-up check (once per change of the file): it opens, its schema version is known, its
+# write-ahead log replays; else a Danish message naming the latest backup, and nothing more.
+check_database(store, lang)
 
 secrets = auth.secrets()
 configured = auth.signin_configured(secrets)
-try:
+# Every read and write of a page run is inside database_trouble: a busy, damaged or unwritable
+# database is a Danish message on the page, never a stack trace.
+with database_trouble(lang):
     if refusal := auth.test_login_refusal(store, secrets):
         st.error(refusal)
         st.stop()
     reader = auth.current_reader(store, secrets)
     public = auth.public_view(store)
-except DatabaseBusy:
-    st.error(text("busy", lang))
-    st.stop()
 
 asked = st.query_params.get(PAGE, "")
 who = reader.subject or ""  # "" for an anonymous reader
@@ -81,30 +106,27 @@ def first_run_of_session() -> bool:
 
 if reader.signed_in and reader.audience is None:  # signed in, but no role: nothing else
     if first_run_of_session():
-        accesslog.record("sign_in_refused", who=who, role=None, what="ingen rolle", ok=False)
+        record("sign_in_refused", who=who, role=None, what="ingen rolle", ok=False)
     if asked:
-        accesslog.record("page_refused", who=who, role=None, target=asked[:64], ok=False)
+        record("page_refused", who=who, role=None, target=asked[:64], ok=False)
     noaccess.render(reader, lang=lang, log_out=auth.log_out)
     st.stop()
 if reader.signed_in and first_run_of_session():
-    accesslog.record("sign_in", who=who, role=reader.role)
+    record("sign_in", who=who, role=reader.role)
 
 if not reader.signed_in and not public:  # the public view is off: the "Log ind" page only
     if asked and asked != LOGIN_PAGE:
-        accesslog.record("page_refused", who=who, role=None, target=asked[:64], ok=False)
+        record("page_refused", who=who, role=None, target=asked[:64], ok=False)
     login.render("", reader, lang=lang, public=False, configured=configured, log_in=auth.log_in)
     st.stop()
 
 # What the pages show the reader (public / approved / drafts); None: signed in without a role
 # (stopped above).
 audience = reader.audience
-try:
+with database_trouble(lang):
     demo, _ = appdata.demo_status()
     settings = appdata.settings(audience or "public")
     catalog = appdata.catalog()
-except DatabaseBusy:
-    st.error(text("busy", lang))
-    st.stop()
 lang = settings.lang
 
 frame = ""  # the frame's HTML, made below once the current page is known
@@ -131,7 +153,7 @@ if reader.can("manage_users") or reader.can("read_access_log"):
 # shows the page the address names; path addresses (older bookmarks) still work.
 paths = {path for path, _, _ in routes}
 if asked and asked not in paths:
-    accesslog.record("page_refused", who=who, role=reader.role, target=asked[:64], ok=False)
+    record("page_refused", who=who, role=reader.role, target=asked[:64], ok=False)
 home = asked if asked in paths else ""
 pages = [
     (path, title, st.Page(render, title=title, url_path=path or "overblik", default=path == home))
@@ -145,21 +167,20 @@ current = next((path for path, _, p in pages if p.url_path == page.url_path), ""
 st.set_page_config(page_title=text("tab_title", lang).format(page=page.title))
 # The frame is a top bar at the start of the page's one st.html (not in a sidebar a tablet hides
 # behind "»"); st.html, not widgets or st.markdown: each costs the browser a script of its own.
-frame = views.sidebar(
-    settings,
-    [(path, title) for path, title, _ in pages],
-    current,
-    appdata.available_months(audience) if audience else [],
-    bool(demo),
-    reader,
-    appdata.draft_months(audience) if audience else frozenset(),
-)
-if reader.signed_in:  # a look at internal figures (the public view is open material)
-    target = "&".join(f"{k}={v}" for k, v in settings.params().items())
-    accesslog.record(
-        "page_view", who=who, role=reader.role, what=current or "overblik", target=target
+with database_trouble(lang):
+    frame = views.sidebar(
+        settings,
+        [(path, title) for path, title, _ in pages],
+        current,
+        appdata.available_months(audience) if audience else [],
+        bool(demo),
+        reader,
+        appdata.draft_months(audience) if audience else frozenset(),
     )
-page.run()
+    if reader.signed_in:  # a look at internal figures (the public view is open material)
+        target = "&".join(f"{k}={v}" for k, v in settings.params().items())
+        record("page_view", who=who, role=reader.role, what=current or "overblik", target=target)
+    page.run()
 
 
 def approval(store: Store, reader: Reader, lang: str) -> None:
@@ -184,15 +205,13 @@ def approval(store: Store, reader: Reader, lang: str) -> None:
         try:
             act(store, month, user=reader.subject or "", role=reader.role)
         except NotAllowed as e:
-            accesslog.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}", ok=False)
+            record(key, who=who, role=reader.role, target=f"{month:%Y-%m}", ok=False)
             st.error(str(e))
             return
-        except DatabaseBusy:
-            st.error(text("busy", lang))
-            return
-        accesslog.record(key, who=who, role=reader.role, target=f"{month:%Y-%m}")
+        record(key, who=who, role=reader.role, target=f"{month:%Y-%m}")
         st.rerun()
 
 
 if current == "" and reader.can("approve"):
-    approval(store, reader, lang)
+    with database_trouble(lang):
+        approval(store, reader, lang)

@@ -487,3 +487,22 @@ EN |= {
 # The public view's freshness line names no one (who changed the figures is internal).
 DA |= {"freshness_anonymous": "Seneste måned med tal: {month}. Senest ændret {when}."}
 EN |= {"freshness_anonymous": "Latest month with figures: {month}. Last changed {when}."}
+
+# Start-up checks, a full or read-only disk, a page run that meets a database it cannot read
+# (issue 9, items 2, 3 and 5).
+DA |= {
+    "db_broken": "Databasen kan ikke læses, så dashboardet kan ikke vise tal lige nu. Intet er "
+    "ændret eller slettet. Kontakt driften: databasen skal gendannes fra den seneste "
+    "sikkerhedskopi.",
+    "db_latest_backup": " Seneste sikkerhedskopi: {name} (fra {when}).",
+    "db_not_saved": "Intet er gemt: databasen kunne ikke skrives (disken er fuld eller "
+    "skrivebeskyttet). Tallene er som før. Prøv igen, når der er plads.",
+}
+EN |= {
+    "db_broken": "The database cannot be read, so the dashboard cannot show figures right now. "
+    "Nothing has been changed or deleted. Contact operations: the database must be restored "
+    "from the latest backup.",
+    "db_latest_backup": " Latest backup: {name} (from {when}).",
+    "db_not_saved": "Nothing was saved: the database could not be written (the disk is full or "
+    "read-only). The figures are as before. Try again when there is space.",
+}

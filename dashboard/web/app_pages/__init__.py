@@ -5,14 +5,80 @@ HTML block (title, DEMO banner, body)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 
+import duckdb
 import streamlit as st
 
 from dashboard.access import Audience, Reader
+from dashboard.config import local_time
+from dashboard.db import (
+    DatabaseBroken,
+    DatabaseBusy,
+    DatabaseMissing,
+    DatabaseNotSaved,
+    Store,
+    latest_backup,
+)
 from dashboard.web import appdata, views
 from dashboard.web.settings import Settings
 from dashboard.web.texts import text
+
+log = logging.getLogger(__name__)
+
+# The databases (path, data version) that passed the start-up check in this server process: the
+# check reads every table, so it runs once per change of the file, not on every page run.
+_CHECKED: set[tuple[str, tuple[int, int, int, int]]] = set()
+
+
+def check_database(store: Store, lang: str) -> None:
+    """The app's start-up check (Store.check): the database opens, its schema version is known
+    and its write-ahead log replays, or the page says so in Danish, names the latest backup, and
+    stops. Nothing on disk is touched (the check opens read-only)."""
+    key = (str(store.path), store.data_version())
+    if key in _CHECKED:
+        return
+    with database_trouble(lang):
+        store.check()
+    if len(_CHECKED) > 1000:  # a long-running server: start over
+        _CHECKED.clear()
+    _CHECKED.add(key)
+
+
+def _backup_note(lang: str) -> str:
+    """The latest backup by name and time (not the server's folders), for the page's message."""
+    backup = latest_backup()
+    if backup is None:
+        return ""
+    try:
+        when = local_time(datetime.fromtimestamp(backup.stat().st_mtime, UTC))
+    except OSError:
+        return ""
+    return text("db_latest_backup", lang).format(name=backup.name, when=when)
+
+
+@contextmanager
+def database_trouble(lang: str) -> Iterator[None]:
+    """Around a page run, or any part of it that reads or writes the database: a database that
+    is busy, cannot be read (damaged, its WAL does not replay, gone) or cannot be written (a full
+    or read-only disk) is a Danish message on the page and the end of the run, never a stack
+    trace. The error itself goes to the server's log."""
+    try:
+        yield
+    except DatabaseBusy:
+        st.error(text("busy", lang))
+    except DatabaseNotSaved as exc:
+        log.warning("%s", exc)
+        st.error(text("db_not_saved", lang))
+    except (DatabaseBroken, DatabaseMissing, duckdb.Error) as exc:
+        log.error("the database cannot be read: %s", exc, exc_info=exc)  # details: server only
+        st.error(text("db_broken", lang) + _backup_note(lang))
+    else:
+        return
+    st.stop()
 
 
 class NoAccess(PermissionError):
