@@ -31,6 +31,7 @@ MAX_ROWS = 500_000  # lines of a CSV, rows of a sheet
 MAX_XLSX_ROWS = 100_000  # row elements in any part of an XLSX, empty ones included
 MAX_XLSX_CELLS = 200_000  # cell elements in any part of an XLSX, empty ones included
 MAX_COLUMNS = 1_000  # columns in use (trailing empty cells are ignored)
+MAX_CSV_CELLS = 2_000_000  # cells in a CSV up to each row's last non-empty one
 MAX_ROW_CELLS = 16_384  # cells in a CSV row, empty ones included (Excel's own maximum, XFD)
 MAX_CELL_CHARS = 32_767  # characters in one cell (Excel's own maximum)
 FIELDS = ("month", "measure", "category", "value", "note")
@@ -176,7 +177,9 @@ def _is_blank(value: Any) -> bool:
 
 
 def _csv_table(text: str) -> Table:
-    lines = text.splitlines()
+    # The header is looked for in the first megabyte: splitting a whole file of millions of
+    # short lines would cost far more memory than the file.
+    lines = text[: 1024 * 1024].splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
     header_line = lines[first] if lines else ""
     skip_until = 0
@@ -197,6 +200,7 @@ def _csv_table(text: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     table: Table = []
     start = 1
+    cell_count = 0
     try:
         for cells in reader:
             # line_num is the last physical line of the record; a quoted field with
@@ -217,8 +221,16 @@ def _csv_table(text: str) -> Table:
             if not cells:
                 continue
             _check_width(len(cells), line)
-            for index, cell in enumerate(cells):
-                _check_length(cell, line, index)
+            cell_count += len(cells)
+            if cell_count > MAX_CSV_CELLS:
+                _reject(
+                    f"filen har over {_fmt(MAX_CSV_CELLS)} udfyldte celler; den må højst have "
+                    f"{_fmt(MAX_CSV_CELLS)} (del den op i flere filer)",
+                    line,
+                )
+            if max(map(len, cells)) > MAX_CELL_CHARS:
+                for index, cell in enumerate(cells):
+                    _check_length(cell, line, index)
             table.append((line, [cell.strip() for cell in cells]))
     except csv.Error as error:
         _reject(_csv_error(str(error)), line=start)

@@ -169,6 +169,17 @@ def csv_wide_header() -> bytes:
     return b"month,measure,value" + b"," * 10_000_000 + b"\n2025-01,top100.screened,68\n"
 
 
+def csv_wide_rows() -> bytes:
+    """20 MB of rows with a thousand short cells each: seven million cells to hold."""
+    row = "2025-01,top100.screened,,1," + ",".join(f"{i % 90 + 10}" for i in range(995)) + "\n"
+    return (HEADER + row * ((20 * 1024 * 1024 - 100) // len(row))).encode()
+
+
+def csv_short_lines() -> bytes:
+    """Seven million lines of two letters: cheap to send, dear to split into lines."""
+    return b"month,measure,value\n" + b"ab\n" * 6_900_000
+
+
 def csv_long_note() -> bytes:
     return (HEADER + GOOD + "2025-02,top100.screened,,70," + "x" * 1001 + "\n").encode()
 
@@ -217,6 +228,10 @@ CASES = {
     "xlsx-million-empty-rows": Case(million_empty_rows, ".xlsx", ("rækker", "højst have 100.000")),
     "xlsx-cell-40000-chars": Case(long_xlsx_cell, ".xlsx", ("Linje 3", "tegn")),
     "csv-ten-million-empty-columns": Case(csv_wide_header, ".csv", ("kolonner", "højst")),
+    "csv-20-mb-of-wide-rows": Case(csv_wide_rows, ".csv", ("Linje ", "celler", "højst")),
+    "csv-seven-million-lines": Case(
+        csv_short_lines, ".csv", ("Linje 500001", "linjer", "højst have 500.000")
+    ),
     "csv-note-1001-chars": Case(
         csv_long_note, ".csv", ("Linje 3, kolonne «note»", "1.001 tegn", "højst have 1.000 tegn")
     ),
