@@ -332,7 +332,7 @@ def _xlsx_table(data: bytes) -> Table:
                 )
             if cells > MAX_XLSX_CELLS:
                 _reject(
-                    f"regnearket har over {_fmt(MAX_XLSX_CELLS)} celler (også tomme, formaterede "
+                    f"regnearket har over {_fmt(MAX_XLSX_CELLS)} celler eller tekster (også tomme, formaterede "
                     f"celler tæller); det må højst have {_fmt(MAX_XLSX_CELLS)}"
                 )
     from openpyxl import load_workbook  # imported late: only XLSX uploads need it
@@ -373,10 +373,12 @@ def _xlsx_table(data: bytes) -> Table:
 # A row or cell element in the sheet's XML, with or without a namespace prefix.
 _ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b")
 _CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b")
+_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si\b")  # a shared string
 
 
 def _count_tags(source: io.BufferedIOBase) -> tuple[int, int]:
-    """Rows and cells in a sheet's XML, read in chunks: fast, and lean whatever its size."""
+    """Rows and cells (or shared strings) in a part's XML, read in chunks: fast, and lean
+    whatever its size."""
     rows = cells = 0
     rest = b""
     while chunk := source.read(1024 * 1024):
@@ -384,11 +386,11 @@ def _count_tags(source: io.BufferedIOBase) -> tuple[int, int]:
         cut = text.rfind(b"<")
         whole, rest = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
         rows += len(_ROW_TAG.findall(whole))
-        cells += len(_CELL_TAG.findall(whole))
+        cells += len(_CELL_TAG.findall(whole)) + len(_STRING_TAG.findall(whole))
         if rows > MAX_XLSX_ROWS or cells > MAX_XLSX_CELLS:
             break
     rows += len(_ROW_TAG.findall(rest))
-    cells += len(_CELL_TAG.findall(rest))
+    cells += len(_CELL_TAG.findall(rest)) + len(_STRING_TAG.findall(rest))
     return rows, cells
 
 
