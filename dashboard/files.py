@@ -27,7 +27,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 # Limits well above any real figures file (a month is dozens of rows, the whole history a few
 # thousand), so that a crafted file is refused before it costs seconds or hundreds of MB.
 MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # an XLSX's parts together, unpacked
-MAX_ROWS = 500_000  # lines of a CSV, rows of a sheet
+MAX_ROWS = 500_000  # lines of a CSV
 MAX_XLSX_ROWS = 100_000  # row elements in any part of an XLSX, empty ones included
 MAX_XLSX_CELLS = 200_000  # cell elements in any part of an XLSX, empty ones included
 MAX_COLUMNS = 1_000  # columns in use (trailing empty cells are ignored)
@@ -165,11 +165,10 @@ def _decode(data: bytes) -> tuple[str, str]:
         return body.decode("cp1252", errors="replace"), "cp1252"
 
 
-# A well-formed UTF-8 sequence of two to four bytes (æ, ø, å, €, ...): in a file that is
-# otherwise Windows-1252 two such bytes in a row ("Ã¦") are practically never written.
-_UTF8_MULTIBYTE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
-)
+# Letters and signs of Danish text written as UTF-8: æøå ÆØÅ é ü ... (0xC3 and one byte),
+# dashes and curly quotes (0xE2 0x80 ...) and € (0xE2 0x82 0xAC). Read as Windows-1252 they
+# are «Ã¦», «â€“», which Danish text never has; «PÅ”» (0xC5 0x94) stays Windows-1252.
+_UTF8_MULTIBYTE = re.compile(rb"\xc3[\x80-\xbf]|\xe2\x80[\x90-\xbf]|\xe2\x82\xac")
 
 
 def _is_blank(value: Any) -> bool:
@@ -189,14 +188,14 @@ def _csv_table(text: str) -> Table:
         skip_until = first + 1
     else:
         delimiter = _delimiter(header_line)
-    # strict: a misplaced or unclosed quote is reported instead of silently swallowing
-    # the rest of the file into one cell.
     if (nul := text.find("\x00")) >= 0:
-        # The csv module stops at a NUL with an English message; say where it is.
+        # A NUL would otherwise be read into a cell (and stored); say on which line it is.
         _reject(
             "filen indeholder et NUL-tegn (\\x00); kontroltegn må ikke stå i en celle",
             text.count("\n", 0, nul) + 1,
         )
+    # strict: a misplaced or unclosed quote is reported instead of silently swallowing
+    # the rest of the file into one cell.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     table: Table = []
     start = 1
@@ -248,7 +247,7 @@ def _too_many_rows() -> str:
 def _check_width(width: int, line: int) -> None:
     if width > MAX_COLUMNS:
         _reject(
-            f"linjen har tal i kolonne {_column_letter(width - 1)} (nr. {_fmt(width)}); "
+            f"linjen har indhold i kolonne {_column_letter(width - 1)} (nr. {_fmt(width)}); "
             f"en fil må højst have {_fmt(MAX_COLUMNS)} kolonner i brug",
             line,
         )

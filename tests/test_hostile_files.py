@@ -309,7 +309,7 @@ def test_a_hostile_file_is_rejected_quickly_leanly_in_danish_and_changes_nothing
 
 @pytest.mark.parametrize(
     "text",
-    ["Windows-1252 Bemærkning Århus Søndergade", "æøå ÆØÅ – “citat” €"],
+    ["Windows-1252 Bemærkning Århus Søndergade", "æøå ÆØÅ – “citat” € “PÅ” SØ–NORD"],
 )
 def test_a_pure_windows_1252_file_still_reads(text: str, tmp_path: Path, store) -> None:  # noqa: ANN001
     from dashboard.files import read_figures
