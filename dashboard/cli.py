@@ -297,12 +297,15 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_template(args: argparse.Namespace, store: Store) -> int:
     from .exports import write_template
+    from .rules import EARLIEST_MONTH
 
     first, last = parse_month(args.from_month), parse_month(args.to_month)
     if last < first:
         raise ValueError("--to skal være samme måned som --from eller senere")
     if len(range(first.year * 12 + first.month, last.year * 12 + last.month)) > 240:
         raise ValueError("skabelonen kan højst dække 240 måneder")
+    if first < EARLIEST_MONTH or last.year > 9998:  # figures before 2000 are refused anyway
+        raise ValueError("skabelonen kan dække måneder fra januar 2000 til december 9998")
     rows = write_template(store, first, last, args.output)
     _say(
         f"Skabelon for {month_label(first)}-{month_label(last)} skrevet til {args.output} "

@@ -342,6 +342,38 @@ def test_an_extreme_as_of_is_a_danish_error(moment: str, real_db: Path, krimdash
     assert f"«{moment}»" in err and "tidspunkt" in err
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("template", "--from", "9999-01", "--to", "9999-12"), "december 9998"),
+        (("template", "--from", "0001-01", "--to", "0001-12"), "januar 2000"),
+        (("month", "list", "--as-of", "0001-01-01"), "«0001-01-01»"),
+        (("log", "--access", "--since", "0001-01-01"), "«0001-01-01»"),
+    ],
+)
+def test_other_extreme_dates_are_danish_errors(
+    args: tuple[str, ...], expected: str, tmp_path: Path, real_db: Path, krimdash: Krimdash
+) -> None:
+    if args[0] == "template":
+        args = (*args, "-o", str(tmp_path / "skabelon.xlsx"))
+    code, out, err = krimdash(*args, db=real_db)
+    assert "Traceback" not in err and "out of range" not in err
+    assert code == 2, err
+    assert expected in err
+
+
+def test_a_month_in_year_0_is_a_danish_error(
+    tmp_path: Path, real_db: Path, own_copy: Callable[[Path], Path], krimdash: Krimdash
+) -> None:
+    db = own_copy(real_db)
+    path = tmp_path / "aar0.csv"
+    path.write_text(HEADER + "0000-01,top100.screened,,1,\n", encoding="utf-8")
+    code, out, err = krimdash("import", path, db=db)
+    assert code == 1
+    assert "Linje 2, kolonne «month»: «0000-01» er ikke en måned" in err
+    assert "out of range" not in err
+
+
 def test_thousands_of_errors_and_warnings_are_printed_capped(
     tmp_path: Path, real_db: Path, own_copy: Callable[[Path], Path], krimdash: Krimdash
 ) -> None:
