@@ -416,3 +416,14 @@ def test_measured_figures_are_reported(tmp_path: Path, real_db: Path, own_copy) 
     run = import_measured(path, db)
     assert run.code == 0, run.err
     assert 20 < run.peak_mb < MAX_RSS_MB
+
+
+def test_trailing_empty_cells_are_ignored_up_to_excels_width() -> None:
+    """Spreadsheet programs write rows out to the last formatted column: ;;;; is not a column."""
+    from dashboard.files import read_figures
+
+    data = "måned;måling;værdi" + ";" * 16_000 + "\r\njan. 2025;top100.screened;68" + ";" * 9_000
+    parsed = read_figures(data.encode("cp1252"), "tal.csv")
+    assert [(r.line, r.month, r.measure, r.value) for r in parsed.rows] == [
+        (2, "jan. 2025", "top100.screened", "68")
+    ]
