@@ -223,32 +223,43 @@ def cmd_init(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+# An import prints at most this many errors, changed figures and warnings, then a count of the rest.
+SHOWN = 50
+
+
 def _report(result) -> None:  # noqa: ANN001 - ImportResult, imported lazily
+    from .rules import printable  # text from the file is shown escaped, never raw
+
     if result.parsed:
         layout = "lang form" if result.parsed.layout == "long" else "bred skabelon"
         enc = f", {result.parsed.encoding}" if result.parsed.encoding else ""
         _say(
-            f"Fil: {result.file_name} ({result.parsed.kind}{enc}, {layout}), {len(result.figures)} tal"
+            f"Fil: {printable(result.file_name)} ({result.parsed.kind}{enc}, {layout}), "
+            f"{len(result.figures)} tal"
         )
     if result.errors:
         _err(f"Filen er afvist; intet er gemt. {len(result.errors)} fejl:")
-        for problem in result.errors[:50]:
-            _err(f"  - {problem}")
-        if len(result.errors) > 50:
-            _err(f"  ... og {len(result.errors) - 50} fejl mere")
+        for problem in result.errors[:SHOWN]:
+            _err(f"  - {printable(str(problem))}")
+        if len(result.errors) > SHOWN:
+            _err(f"  ... og {len(result.errors) - SHOWN} fejl mere")
         return
     _say(
         f"Nye: {len(result.new)}, ændrede: {len(result.changed)}, uændrede: {len(result.unchanged)}"
     )
-    for figure, old in result.changed[:50]:
+    for figure, old in result.changed[:SHOWN]:
         cat = f" / kategori {figure.category}" if figure.category else ""
         _say(
             f"  ændret: {month_label(figure.month)} / {figure.measure}{cat}: {old} → {figure.value}"
         )
+    if len(result.changed) > SHOWN:
+        _say(f"  ... og {len(result.changed) - SHOWN} ændrede tal mere")
     if result.warnings:
         _say(f"Advarsler ({len(result.warnings)}):")
-        for warning in result.warnings:
-            _say(f"  - {warning.message}")
+        for warning in result.warnings[:SHOWN]:
+            _say(f"  - {printable(warning.message)}")
+        if len(result.warnings) > SHOWN:
+            _say(f"  ... og {len(result.warnings) - SHOWN} advarsler mere")
 
 
 def cmd_import(args: argparse.Namespace, store: Store) -> int:
@@ -299,12 +310,15 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_template(args: argparse.Namespace, store: Store) -> int:
     from .exports import write_template
+    from .rules import EARLIEST_MONTH
 
     first, last = parse_month(args.from_month), parse_month(args.to_month)
     if last < first:
         raise ValueError("--to skal være samme måned som --from eller senere")
     if len(range(first.year * 12 + first.month, last.year * 12 + last.month)) > 240:
         raise ValueError("skabelonen kan højst dække 240 måneder")
+    if first < EARLIEST_MONTH or last.year > 9998:  # figures before 2000 are refused anyway
+        raise ValueError("skabelonen kan dække måneder fra januar 2000 til december 9998")
     rows = write_template(store, first, last, args.output)
     _say(
         f"Skabelon for {month_label(first)}-{month_label(last)} skrevet til {args.output} "

@@ -39,7 +39,13 @@ def parse_as_of(text: str) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_TZ)
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # in UTC the moment would fall before year 1 or after year 9999
+        raise ValueError(
+            f"«{text}» er et tidspunkt uden for det, der kan regnes med (år 1 til 9999); "
+            "brug fx 2025-02-01"
+        ) from None
 
 
 def export_csv(store: Store, as_of: datetime | None = None) -> bytes:

@@ -24,6 +24,16 @@ from dashboard.months import format_month, parse_month
 from dashboard.records import FileRejected, Problem, RawRow
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# Limits well above any real figures file (a month is dozens of rows, the whole history a few
+# thousand), so that a crafted file is refused before it costs seconds or hundreds of MB.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024  # an XLSX's parts together, unpacked
+MAX_ROWS = 500_000  # lines of a CSV
+MAX_XLSX_ROWS = 100_000  # row elements in any part of an XLSX, empty ones included
+MAX_XLSX_CELLS = 200_000  # cell elements in any part of an XLSX, empty ones included
+MAX_COLUMNS = 1_000  # columns in use (trailing empty cells are ignored)
+MAX_CSV_CELLS = 2_000_000  # cells in a CSV up to each row's last non-empty one
+MAX_ROW_CELLS = 16_384  # cells in a CSV row, empty ones included (Excel's own maximum, XFD)
+MAX_CELL_CHARS = 32_767  # characters in one cell (Excel's own maximum)
 FIELDS = ("month", "measure", "category", "value", "note")
 
 # Header names per field, compared after normalising (NFC, stripped, casefolded).
@@ -131,15 +141,34 @@ def _mb(size: int) -> str:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes as UTF-8 (with or without BOM), else as Danish Excel's cp1252."""
+    """Decode CSV bytes as UTF-8 (with or without BOM), else as Danish Excel's cp1252.
+
+    A file that is UTF-8 in one place (æ written as two bytes) and not in another was
+    edited by two programs: read either way, some of its text would be stored garbled
+    («Ã¦»), so it is refused, naming the line of the first byte that is not UTF-8.
+    """
     bom = data.startswith(_UTF8_BOM)
     body = data.removeprefix(_UTF8_BOM)
     try:
         return body.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as error:
+        if bom or _UTF8_MULTIBYTE.search(body):
+            line = body.count(b"\n", 0, error.start) + 1
+            _reject(
+                f"filen er gemt som UTF-8, men byte 0x{body[error.start]:02X} i linjen er ikke "
+                "UTF-8 (den er vist skrevet af et andet program, fx som Windows-1252); "
+                "gem hele filen igen som CSV (UTF-8)",
+                line,
+            )
         # cp1252 leaves five bytes undefined; replacing them keeps one bad byte from
         # hiding the whole file, and the replacement character shows in the cell.
         return body.decode("cp1252", errors="replace"), "cp1252"
+
+
+# Letters and signs of Danish text written as UTF-8: æøå ÆØÅ é ü ... (0xC3 and one byte),
+# dashes and curly quotes (0xE2 0x80 ...) and € (0xE2 0x82 0xAC). Read as Windows-1252 they
+# are «Ã¦», «â€“», which Danish text never has; «PÅ”» (0xC5 0x94) stays Windows-1252.
+_UTF8_MULTIBYTE = re.compile(rb"\xc3[\x80-\xbf]|\xe2\x80[\x90-\xbf]|\xe2\x82\xac")
 
 
 def _is_blank(value: Any) -> bool:
@@ -147,7 +176,9 @@ def _is_blank(value: Any) -> bool:
 
 
 def _csv_table(text: str) -> Table:
-    lines = text.splitlines()
+    # The header is looked for in the first megabyte: splitting a whole file of millions of
+    # short lines would cost far more memory than the file.
+    lines = text[: 1024 * 1024].splitlines()
     first = next((i for i, line in enumerate(lines) if line.strip()), 0)
     header_line = lines[first] if lines else ""
     skip_until = 0
@@ -157,24 +188,83 @@ def _csv_table(text: str) -> Table:
         skip_until = first + 1
     else:
         delimiter = _delimiter(header_line)
+    if (nul := text.find("\x00")) >= 0:
+        # A NUL would otherwise be read into a cell (and stored); say on which line it is.
+        _reject(
+            "filen indeholder et NUL-tegn (\\x00); kontroltegn må ikke stå i en celle",
+            text.count("\n", 0, nul) + 1,
+        )
     # strict: a misplaced or unclosed quote is reported instead of silently swallowing
     # the rest of the file into one cell.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     table: Table = []
     start = 1
+    cell_count = 0
     try:
         for cells in reader:
             # line_num is the last physical line of the record; a quoted field with
             # newlines spans several, and the user looks for the line it starts on.
             line, start = start, reader.line_num + 1
+            if line > MAX_ROWS:
+                _reject(_too_many_rows(), line)
+            if len(cells) > MAX_ROW_CELLS:
+                _reject(
+                    f"linjen har {_fmt(len(cells))} kolonner; en linje må højst have "
+                    f"{_fmt(MAX_ROW_CELLS)} (som i Excel)",
+                    line,
+                )
             if line <= skip_until:
                 continue
-            if all(_is_blank(cell) for cell in cells):
+            while cells and _is_blank(cells[-1]):
+                cells.pop()  # trailing empty cells, as spreadsheet programs often write them
+            if not cells:
                 continue
+            _check_width(len(cells), line)
+            cell_count += len(cells)
+            if cell_count > MAX_CSV_CELLS:
+                _reject(
+                    f"filen har over {_fmt(MAX_CSV_CELLS)} udfyldte celler; den må højst have "
+                    f"{_fmt(MAX_CSV_CELLS)} (del den op i flere filer)",
+                    line,
+                )
+            if max(map(len, cells)) > MAX_CELL_CHARS:
+                for index, cell in enumerate(cells):
+                    _check_length(cell, line, index)
             table.append((line, [cell.strip() for cell in cells]))
     except csv.Error as error:
         _reject(_csv_error(str(error)), line=start)
     return table
+
+
+def _fmt(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _too_many_rows() -> str:
+    return f"filen har for mange linjer; den må højst have {_fmt(MAX_ROWS)}"
+
+
+def _check_width(width: int, line: int) -> None:
+    if width > MAX_COLUMNS:
+        _reject(
+            f"linjen har indhold i kolonne {_column_letter(width - 1)} (nr. {_fmt(width)}); "
+            f"en fil må højst have {_fmt(MAX_COLUMNS)} kolonner i brug",
+            line,
+        )
+
+
+def _check_length(value: Any, line: int, index: int) -> None:
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        raise FileRejected(
+            [
+                Problem(
+                    f"cellen har {_fmt(len(value))} tegn; en celle må højst have "
+                    f"{_fmt(MAX_CELL_CHARS)} tegn (som i Excel)",
+                    line,
+                    _column_letter(index),
+                )
+            ]
+        )
 
 
 def _delimiter(header_line: str) -> str:
@@ -186,28 +276,66 @@ def _delimiter(header_line: str) -> str:
 
 
 def _csv_error(message: str) -> str:
+    """The csv module's English errors in Danish (Python 3.11's messages)."""
     if "unexpected end of data" in message:
         return 'CSV-filen kan ikke læses: et anførselstegn (") bliver ikke lukket'
     if "expected after" in message:
         return 'CSV-filen kan ikke læses: et anførselstegn (") står midt i en celle'
-    return f"CSV-filen kan ikke læses ({message})"
+    if "field larger than field limit" in message:
+        return (
+            f"CSV-filen kan ikke læses: en celle er for lang (over {_fmt(csv.field_size_limit())} "
+            f"tegn); en celle må højst have {_fmt(MAX_CELL_CHARS)} tegn"
+        )
+    if "NUL" in message:
+        return "CSV-filen kan ikke læses: den indeholder et NUL-tegn (\\x00)"
+    if "new-line" in message:
+        return "CSV-filen kan ikke læses: et linjeskift står midt i en celle uden anførselstegn"
+    return "CSV-filen kan ikke læses; gem den igen som CSV (UTF-8) fra Excel"
 
 
 def _xlsx_table(data: bytes) -> Table:
-    """The first sheet's non-empty rows; any failure inside openpyxl rejects the file."""
+    """The first sheet's non-empty rows; any failure inside openpyxl rejects the file.
+
+    The limits are checked before reading (the parts' unpacked sizes, the sheet's rows and
+    cells counted in its XML) and while reading (row numbers, columns, cell lengths), so a
+    zip bomb or a sheet padded out to a million rows or column ZZZ costs neither memory
+    nor time.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
+            members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError):
         _reject("filen er en beskadiget zip-fil og kan ikke læses som Excel-regneark (xlsx)")
-    if "xl/workbook.xml" not in names:
+    if "xl/workbook.xml" not in {member.filename for member in members}:
         _reject(
             "filen er en zip-fil, men ikke et Excel-regneark (xlsx); "
             "gem den som Excel-projektmappe (.xlsx) eller CSV"
         )
+    # zipfile never unpacks more than a member's declared size (a larger stream fails its
+    # check), so the declared sizes bound what reading the file can cost.
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > MAX_UNPACKED_BYTES:
+        _reject(
+            f"Excel-filen fylder {_mb(unpacked)} MB pakket ud; den må højst fylde "
+            f"{_mb(MAX_UNPACKED_BYTES)} MB pakket ud (er den en «zip-bombe»?)"
+        )
+    # Counted before openpyxl opens the file: it reads every sheet once to find its size.
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in members:
+            with archive.open(member) as source:
+                rows, cells = _count_tags(source)
+            if rows > MAX_XLSX_ROWS:
+                _reject(
+                    f"regnearket har over {_fmt(MAX_XLSX_ROWS)} rækker (også tomme, formaterede "
+                    f"rækker tæller); det må højst have {_fmt(MAX_XLSX_ROWS)}"
+                )
+            if cells > MAX_XLSX_CELLS:
+                _reject(
+                    f"regnearket har over {_fmt(MAX_XLSX_CELLS)} celler eller tekster (også tomme, formaterede "
+                    f"celler tæller); det må højst have {_fmt(MAX_XLSX_CELLS)}"
+                )
     from openpyxl import load_workbook  # imported late: only XLSX uploads need it
 
-    table: Table = []
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores; not the user's concern.
@@ -215,17 +343,12 @@ def _xlsx_table(data: bytes) -> Table:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 if not workbook.worksheets:
-                    return table
-                sheet = workbook.worksheets[0]
-                # Some writers store a wrong sheet size; read the rows that are there.
-                sheet.reset_dimensions()
-                for line, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1):
-                    if all(_is_blank(value) for value in values):
-                        continue
-                    cells = [value.strip() if isinstance(value, str) else value for value in values]
-                    table.append((line, cells))
+                    return []
+                return _sheet_rows(workbook, workbook.worksheets[0])
             finally:
                 workbook.close()
+    except FileRejected:
+        raise
     except Exception as error:  # openpyxl raises many kinds on broken files
         if _defused(error):  # openpyxl parses with defusedxml when it is installed
             raise FileRejected(
@@ -244,6 +367,73 @@ def _xlsx_table(data: bytes) -> Table:
                 )
             ]
         ) from error
+
+
+# A row or cell element in the sheet's XML, with or without a namespace prefix.
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b")
+_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si\b")  # a shared string
+
+
+def _count_tags(source: io.BufferedIOBase) -> tuple[int, int]:
+    """Rows and cells (or shared strings) in a part's XML, read in chunks: fast, and lean
+    whatever its size."""
+    rows = cells = 0
+    rest = b""
+    while chunk := source.read(1024 * 1024):
+        text = rest + chunk
+        cut = text.rfind(b"<")
+        whole, rest = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
+        rows += len(_ROW_TAG.findall(whole))
+        cells += len(_CELL_TAG.findall(whole)) + len(_STRING_TAG.findall(whole))
+        if rows > MAX_XLSX_ROWS or cells > MAX_XLSX_CELLS:
+            break
+    rows += len(_ROW_TAG.findall(rest))
+    cells += len(_CELL_TAG.findall(rest)) + len(_STRING_TAG.findall(rest))
+    return rows, cells
+
+
+def _sheet_rows(workbook: Any, sheet: Any) -> Table:
+    """The sheet's rows as (row number, cells), read cell by cell without padding.
+
+    openpyxl's own row reading pads every row to the sheet's widest one and yields every
+    empty row in a gap; reading its parser's cells directly lets the limits apply first.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    table: Table = []
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for line, found in parser.parse():
+            if line > MAX_XLSX_ROWS:
+                _reject(f"regnearket må højst have {_fmt(MAX_XLSX_ROWS)} rækker", line)
+            values: dict[int, Any] = {}
+            for cell in found:
+                value = cell["value"]
+                if _is_blank(value):
+                    continue
+                index = cell["column"] - 1
+                if index >= MAX_COLUMNS:
+                    _reject(
+                        f"cellen {_column_letter(index)}{line} er udfyldt, men en fil må højst "
+                        f"have {_fmt(MAX_COLUMNS)} kolonner i brug (til og med "
+                        f"{_column_letter(MAX_COLUMNS - 1)})",
+                        line,
+                    )
+                _check_length(value, line, index)
+                values[index] = value.strip() if isinstance(value, str) else value
+            if values:
+                row = [None] * (max(values) + 1)
+                for index, value in values.items():
+                    row[index] = value
+                table.append((line, row))
     return table
 
 

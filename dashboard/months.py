@@ -72,7 +72,7 @@ def parse_month(value: object) -> date:
     elif m := _NAMED.match(lowered):
         month = _NAME_TO_MONTH.get(m.group(1))
         year = int(m.group(2))
-    if year is None or month is None or not 1 <= month <= 12:
+    if year is None or month is None or not 1 <= month <= 12 or year < 1:  # no year 0
         raise ValueError(f"«{text}» er ikke en måned (brug fx 2025-01 eller januar 2025)")
     return date(year, month, 1)
 

@@ -17,6 +17,12 @@ from .months import current_month, month_label, parse_month
 from .records import MAX_VALUE, Figure, Problem, RawRow
 
 EARLIEST_MONTH = date(2000, 1, 1)
+MAX_NOTE_CHARS = 1_000  # DOMAIN.md: a note has at most 1,000 characters
+# A month, measure, category or value is short; a longer cell is not one, and is not echoed.
+MAX_KEY_CHARS = 100
+# C0 and C1 control characters (tab and line breaks too) and DEL: never in a cell, and
+# shown escaped when a message repeats text from a file.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _WHOLE = re.compile(r"^[+-]?\d+$")
 # A whole number written with thousands separators: "1.234", "1 234", "12.345.678", "1,234".
 _GROUPED = re.compile(r"^\d{1,3}(?:([.,\s\u00a0\u202f'])\d{3})(?:\1\d{3})*$")
@@ -70,6 +76,60 @@ def _separator_hint(text: str) -> str:
     return f"; skriv {digits} (uden tusindtalsskilletegn)"
 
 
+def printable(text: str) -> str:
+    """`text` with every control character shown escaped (\\x1b, \\t, \\n): a message that repeats
+    a file's text can then neither move the terminal's cursor nor erase or fake a line."""
+    return _CONTROL.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return {"\t": "\\t", "\n": "\\n", "\r": "\\r"}.get(char, f"\\x{ord(char):02x}")
+
+
+def cell_problems(row: RawRow) -> list[Problem]:
+    """Cells that no rule should read: control characters, a note over 1,000 characters, a
+    month, measure, category or value too long to be one. Messages never repeat the cell."""
+    problems = []
+    for name in ("month", "measure", "category", "value", "note"):
+        raw = getattr(row, name)
+        if not isinstance(raw, str):
+            continue
+        column = row.columns.get(name)
+        if found := _CONTROL.search(raw):
+            problems.append(
+                Problem(
+                    f"cellen indeholder kontroltegnet {printable(found.group())} (tegn nr. "
+                    f"{found.start() + 1}); kontroltegn, også tabulator og linjeskift, må ikke "
+                    "stå i en celle",
+                    row.line,
+                    column,
+                )
+            )
+        elif name == "note" and len(raw.strip()) > MAX_NOTE_CHARS:
+            problems.append(
+                Problem(
+                    f"bemærkningen har {_fmt(len(raw.strip()))} tegn; den må højst have "
+                    f"{_fmt(MAX_NOTE_CHARS)} tegn",
+                    row.line,
+                    column,
+                )
+            )
+        elif name != "note" and len(raw.strip()) > MAX_KEY_CHARS:
+            problems.append(
+                Problem(
+                    f"cellen har {_fmt(len(raw.strip()))} tegn; en {_FIELD_DA[name]} har højst "
+                    f"{MAX_KEY_CHARS} tegn",
+                    row.line,
+                    column,
+                )
+            )
+    return problems
+
+
+_FIELD_DA = {"month": "måned", "measure": "måling", "category": "kategori", "value": "værdi"}
+
+
 def _suggestion(typed: str, known: list[str]) -> str:
     """ "; mente du X?" for a near miss among `known` (case ignored), else ""."""
     by_key = {k.casefold(): k for k in known}
@@ -97,6 +157,10 @@ def validate_rows(
     mistakes = _Mistakes()
     for row in rows:
         col = row.columns.get
+        if unreadable := cell_problems(row):
+            for problem in unreadable:
+                mistakes.add(problem)
+            continue
         row_errors: list[Problem] = []
         measure_id = _text(row.measure)
         category = _text(row.category)
