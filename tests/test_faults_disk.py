@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import real_january
 from apptest import body, open_page
-from servers import chromium_missing, krimdash_serve, launch_chromium, serving
+from servers import krimdash_serve, serving
 
 from dashboard.access import Reader
 from dashboard.web.texts import text
@@ -196,11 +196,10 @@ def test_approving_on_a_full_disk_is_a_danish_message_in_the_app(
 
 @pytest.mark.browser
 def test_a_served_app_keeps_serving_when_an_import_meets_a_full_disk(
-    db_on_disk, disk, krimdash, env, tmp_path
+    db_on_disk, disk, krimdash, env, tmp_path, browser
 ):
-    if missing := chromium_missing():
-        _cannot(missing)
-    from playwright.sync_api import sync_playwright
+    """A served app keeps serving the figures it has after an import fails on a full disk (the
+    session's one Chromium, conftest.py: it fails in CI when the browser is missing)."""
 
     def screened(page) -> str:
         tile = page.locator(".tile", has_text="Screenede sager").first
@@ -215,11 +214,7 @@ def test_a_served_app_keeps_serving_when_an_import_meets_a_full_disk(
         page.locator("[data-testid='stMain'] h1").first.wait_for(timeout=30_000)
         return page
 
-    with (
-        serving(krimdash_serve, {"KRIMDASH_DB": str(db_on_disk), **env}) as server,
-        sync_playwright() as p,
-    ):
-        browser = launch_chromium(p)
+    with serving(krimdash_serve, {"KRIMDASH_DB": str(db_on_disk), **env}) as server:
         shown = screened(read(browser, server.url))
         fill(disk)
         done = krimdash(*IMPORT, db=db_on_disk, **env)
@@ -231,4 +226,3 @@ def test_a_served_app_keeps_serving_when_an_import_meets_a_full_disk(
             assert not page.locator("[data-testid='stException']").count()
             assert not page.locator("[data-testid='stAlert']").count()
         assert screened(read(browser, server.url)) == shown
-        browser.close()

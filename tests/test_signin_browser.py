@@ -79,8 +79,13 @@ def _sign_in(browser, server: str, provider: str, subject: str):
     else:  # any other subject: typed into the provider's form
         page.fill("input[name='sub']", subject)
         page.get_by_role("button", name="Authorize").click()
-    page.wait_for_url(f"{server}/**", timeout=30_000)
+    # Back through /oauth2callback to the dashboard, which then draws for the signed-in reader:
+    # every signed-in page offers "Log ud" (the frame's link, or the button of "Ingen adgang").
+    page.wait_for_url(
+        lambda url: url.startswith(server) and "oauth2callback" not in url, timeout=30_000
+    )
     _settled(page)
+    page.get_by_text("Log ud").first.wait_for(timeout=30_000)
     return page
 
 
