@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +105,24 @@ def catalog_path() -> Path:
     return Path(_env("KRIMDASH_CATALOG") or DEFAULT_CATALOG)
 
 
+T = TypeVar("T", int, float)
+
+
+def _number(name: str, default: T, kind: Callable[[str], T], least: T, what: str) -> T:
+    """The number in variable `name` (`kind` int or float), at least `least`; `default` when it
+    is not set; anything else a Danish ValueError saying the variable must be `what`."""
+    raw = _env(name)
+    if raw is None:
+        return default
+    try:
+        number = kind(raw)
+    except ValueError:
+        number = None
+    if number is None or not number >= least:  # `not >=` also refuses nan
+        raise ValueError(f"{name} skal være {what}, ikke «{raw}»")
+    return number
+
+
 def backup_dir() -> Path | None:
     """The backups' folder: KRIMDASH_BACKUP_DIR, else None (no backup folder is set)."""
     raw = _env("KRIMDASH_BACKUP_DIR")
@@ -122,16 +142,7 @@ def user_name() -> str:
 
 def lock_timeout_s() -> float:
     """Seconds to wait for a busy database: KRIMDASH_LOCK_TIMEOUT, else 20."""
-    raw = _env("KRIMDASH_LOCK_TIMEOUT")
-    if raw is None:
-        return DEFAULT_LOCK_TIMEOUT_S
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not seconds >= 0:  # also refuses nan
-        raise ValueError(f"KRIMDASH_LOCK_TIMEOUT skal være et antal sekunder, ikke «{raw}»")
-    return seconds
+    return _number("KRIMDASH_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_S, float, 0, "et antal sekunder")
 
 
 def access_log_path(db: Path | None = None) -> Path:
@@ -145,32 +156,12 @@ def access_log_path(db: Path | None = None) -> Path:
 
 def log_retention_months() -> int:
     """Months the access log keeps an entry: KRIMDASH_LOG_RETENTION_MONTHS, else 12."""
-    raw = _env("KRIMDASH_LOG_RETENTION_MONTHS")
-    if raw is None:
-        return 12
-    try:
-        months = int(raw)
-    except ValueError:
-        months = 0
-    if months < 1:
-        raise ValueError(
-            f"KRIMDASH_LOG_RETENTION_MONTHS skal være et helt antal måneder (mindst 1), ikke «{raw}»"
-        )
-    return months
+    return _number("KRIMDASH_LOG_RETENTION_MONTHS", 12, int, 1, "et helt antal måneder (mindst 1)")
 
 
 def small_count_threshold() -> int:
     """The largest count the public view protects: KRIMDASH_SMALL_COUNT, else 4."""
-    raw = _env("KRIMDASH_SMALL_COUNT")
-    if raw is None:
-        return DEFAULT_SMALL_COUNT
-    try:
-        threshold = int(raw)
-    except ValueError:
-        threshold = -1
-    if threshold < 1:
-        raise ValueError(f"KRIMDASH_SMALL_COUNT skal være et helt tal på mindst 1, ikke «{raw}»")
-    return threshold
+    return _number("KRIMDASH_SMALL_COUNT", DEFAULT_SMALL_COUNT, int, 1, "et helt tal på mindst 1")
 
 
 def local_time(moment: datetime, fmt: str = "%d.%m.%Y %H:%M") -> str:

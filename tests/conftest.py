@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -139,3 +140,19 @@ def browser():
         browser = launch_chromium(p)
         yield browser
         browser.close()
+
+
+@contextmanager
+def served(command: Callable[[int], list[str]], env: dict[str, str], log: Path | None = None):
+    """servers.start for a test: a server that does not start fails the test (never skips);
+    stopped on exit. Yields the servers.Server."""
+    from servers import start, stop
+
+    try:
+        server = start(command, env, log)
+    except RuntimeError as exc:
+        pytest.fail(f"the dashboard did not start: {exc}")
+    try:
+        yield server
+    finally:
+        stop(server)

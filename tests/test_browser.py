@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 import real_january
-from servers import krimdash_serve, start, stop
+from conftest import served
+from servers import krimdash_serve
 
 from dashboard.months import month_label
 
@@ -24,14 +25,8 @@ pytestmark = pytest.mark.browser
 
 def _serve(db: Path) -> Iterator[str]:
     """`krimdash serve` on `db` in its own process on a free port; yields the base URL."""
-    try:
-        server = start(krimdash_serve, {"KRIMDASH_DB": str(db)})
-    except RuntimeError as exc:
-        pytest.fail(f"the dashboard did not start: {exc}")
-    try:
+    with served(krimdash_serve, {"KRIMDASH_DB": str(db)}) as server:
         yield server.url
-    finally:
-        stop(server)
 
 
 def _published(db: Path, krimdash) -> Path:

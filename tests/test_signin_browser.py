@@ -15,12 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import served
 from servers import (
     krimdash_serve,
     krimdash_serve_signed,
     oidc_provider,
-    start,
-    stop,
 )
 
 pytestmark = pytest.mark.browser
@@ -42,14 +41,8 @@ def signin_server(demo_db: Path, provider: str, tmp_path_factory: pytest.TempPat
     command = krimdash_serve_signed(folder / "secrets.toml", provider)
     # the access log in this test's folder, not beside the shared demo database
     env = {"KRIMDASH_DB": str(demo_db), "KRIMDASH_ACCESS_LOG": str(folder / "access.sqlite")}
-    try:
-        server = start(command, env, folder / "serve.log")
-    except RuntimeError as exc:
-        pytest.fail(f"the dashboard did not start: {exc}")
-    try:
+    with served(command, env, folder / "serve.log") as server:
         yield server.url
-    finally:
-        stop(server)
 
 
 def _settled(page) -> None:
@@ -217,13 +210,9 @@ def test_a_broken_database_shows_no_error_details_in_the_browser(
     breaks while the server runs (`krimdash serve` refuses a broken one at start)."""
     db = own_copy(demo_db)
     log = tmp_path / "serve.log"
-    try:
-        server = start(krimdash_serve, {"KRIMDASH_DB": str(db)}, log)
-    except RuntimeError as exc:
-        pytest.fail(f"the dashboard did not start: {exc}")
-    db.with_name(db.name + ".wal").unlink(missing_ok=True)
-    db.write_bytes(b"this is not a DuckDB database\n" * 100)
-    try:
+    with served(krimdash_serve, {"KRIMDASH_DB": str(db)}, log) as server:
+        db.with_name(db.name + ".wal").unlink(missing_ok=True)
+        db.write_bytes(b"this is not a DuckDB database\n" * 100)
         context = browser.new_context()
         page = context.new_page()
         page.goto(server.url)
@@ -236,6 +225,4 @@ def test_a_broken_database_shows_no_error_details_in_the_browser(
         for detail in ("Traceback", 'File "', "duckdb", "IOException", str(db.parent)):
             assert detail not in text
         context.close()
-    finally:
-        stop(server)
     assert "Traceback" in log.read_text(encoding="utf-8")  # the details are in the server's log
