@@ -4,6 +4,7 @@ settings. The browser's sign-in through the provider is tests/test_signin_browse
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -93,6 +94,20 @@ def test_an_identity_without_a_role_sees_no_access_and_nothing_else(monkeypatch,
     assert ("sign_in_refused", "fremmed", None, "", False) in log
     assert ("page_refused", "fremmed", None, "top100", False) in log
     assert not [row for row in log if row[0] == "page_view"]
+
+
+def test_a_hostile_identity_name_is_shown_as_plain_text_on_no_access(monkeypatch, demo_db, log):
+    """The name and user name on "Ingen adgang" come from the identity provider, text a person
+    may choose: markdown links, emphasis, HTML, Streamlit's colour codes, a heading on a new
+    line and a formula all stay literal text (every markup character escaped)."""
+    sub = "x](https://evil.example) **fed** <b>y</b> :red[z] _u_ `k`\n# Overskrift =1+1"
+    at = run_as(monkeypatch, demo_db, sub)
+    assert titles(at) == ["Ingen adgang"]
+    source = at.markdown[0].value
+    bare = re.sub(r"\\.", "", source)  # what is left once every escaped character is taken out
+    assert not set(bare) & set("[]()*<>_`#=\n"), bare
+    shown = re.sub(r"\\(.)", r"\1", source)  # the text a reader sees
+    assert "x](https://evil.example) **fed** <b>y</b> :red[z] _u_ `k` # Overskrift =1+1" in shown
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@ number formats (1.234, +5, −3, 12,5 %)."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 DA: dict[str, str] = {
@@ -506,3 +508,15 @@ EN |= {
     "db_not_saved": "Nothing was saved: the database could not be written (the disk is full or "
     "read-only). The figures are as before. Try again when there is space.",
 }
+
+
+# Text from outside (an identity's name) placed in a Streamlit markdown text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=])")
+
+
+def markdown_literal(value: object) -> str:
+    """`value` as literal text inside st.markdown: every character markdown (or Streamlit's
+    colour and emoji shortcodes) would read as markup is backslash-escaped, and line breaks and
+    other control characters become spaces. An identity's name is text a person chose."""
+    flat = "".join(" " if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in str(value))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
