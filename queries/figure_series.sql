@@ -1,5 +1,6 @@
 -- Current figures as monthly series with the change from the month before.
 -- $initiative (or null for all), $key_only and $month (or null for all months) narrow it;
+-- $max_note is the longest note a page shows (rules.MAX_NOTE_CHARS);
 -- change is null across a gap.
 with figures as (
     select
@@ -8,7 +9,9 @@ with figures as (
         m.initiative_id as initiative,
         f.category,
         f.value,
-        f.note,
+        -- a page shows a note as the figure's source: never more than the 1,000 characters a
+        -- note may have (DOMAIN.md), even for a note stored before that limit was checked
+        left(f.note, $max_note) as note,
         f.recorded_at,
         f.recorded_by,
         f.is_demo

@@ -16,13 +16,14 @@ import real_january
 from dashboard.catalog import load_catalog
 from dashboard.db import Store
 from dashboard.imports import import_file
+from dashboard.rules import MAX_NOTE_CHARS
 from dashboard.web import series
 from dashboard.web.series import UNCATEGORISED
 
 CATALOG = load_catalog()
 T = pd.Timestamp
 DEC, JAN, FEB, MAR, APR, MAY = T(2024, 12, 1), *(T(2025, m, 1) for m in range(1, 6))
-ALL_FIGURES = {"initiative": None, "key_only": False, "month": None}
+ALL_FIGURES = {"initiative": None, "key_only": False, "month": None, "max_note": MAX_NOTE_CHARS}
 
 
 def figures(*rows: tuple) -> pd.DataFrame:
@@ -125,6 +126,24 @@ def test_a_missing_month_leaves_no_change_across_the_gap(store: Store, tmp_path:
     data = store.query("figure_series", ALL_FIGURES)
     assert data["month"].tolist() == [JAN, FEB, APR, MAY]
     assert data["change"].tolist() == [pd.NA, 18, pd.NA, 15]
+
+
+def test_a_note_stored_before_the_limit_reaches_a_page_cut_to_the_limit(
+    real_db: Path, own_copy
+) -> None:
+    """A database from before notes were capped may hold a note of any length; the pages'
+    query carries at most MAX_NOTE_CHARS of it, so one huge note cannot weigh on every page."""
+    store = Store(own_copy(real_db))
+    with store.writer() as conn:
+        conn.execute(
+            "update figure_revisions set note = repeat('x', 5000000) "
+            "where measure_id = 'knaek_kurven.discussed'"
+        )
+    data = store.query("figure_series", ALL_FIGURES)
+    discussed = data[data["measure"] == "knaek_kurven.discussed"]
+    assert len(discussed) == 1
+    assert discussed["note"].str.len().max() == MAX_NOTE_CHARS
+    assert data["note"].str.len().max() <= MAX_NOTE_CHARS
 
 
 # --- series_for --------------------------------------------------------------------------------

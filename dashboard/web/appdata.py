@@ -30,6 +30,7 @@ from ..db import Store, latest_version
 from ..demo import DEMO_NOTE
 from ..protect import protect
 from ..reference import loaded_catalog
+from ..rules import MAX_NOTE_CHARS
 from . import series, views
 from .settings import PAGE, Settings, parse_settings
 from .texts import text
@@ -122,7 +123,7 @@ def _visible(db_path: str, version: tuple, audience: str) -> pd.DataFrame:
     return _restricted(every, _approved(db_path, version), audience, catalog())
 
 
-_ALL = {"initiative": None, "key_only": False, "month": None}
+_ALL = {"initiative": None, "key_only": False, "month": None, "max_note": MAX_NOTE_CHARS}
 
 
 def visible_figures(audience: str) -> pd.DataFrame:
