@@ -73,6 +73,7 @@ FIELDS_DA = {
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # tab and line feed are allowed in text
 _LINE_BREAK = re.compile(r"[\t\n]")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # Invisible marks that change the order or look of the text around them (direction overrides,
 # zero-width characters) and the "noncharacters"; a person typing never needs them.
 _INVISIBLE = re.compile(
@@ -177,11 +178,13 @@ def _date(field: str, raw: object) -> date:
         if not text:
             raise ValueError(f"«{name}» mangler")
         try:
-            value = date.fromisoformat(text[:10]) if len(text) in (10,) else None
+            if not _ISO_DATE.match(text):
+                raise ValueError
+            value = date.fromisoformat(text)
         except ValueError:
-            value = None
-        if value is None:
-            raise ValueError(f"«{name}»: «{_short(text)}» er ikke en dato (skriv fx 2025-01-27)")
+            raise ValueError(
+                f"«{name}»: «{_short(text)}» er ikke en dato (skriv fx 2025-01-27)"
+            ) from None
     if not EARLIEST_MONTH <= value <= date(LATEST_YEAR, 12, 31):
         raise ValueError(
             f"«{name}»: {value:%Y-%m-%d} ligger uden for {EARLIEST_MONTH.year}–{LATEST_YEAR}"

@@ -190,3 +190,34 @@ def test_the_pages_draw_nothing_for_a_reader_who_may_not_write(render):
     at.run()
     assert not at.exception
     assert not at.main.children
+
+
+def test_two_analysts_edit_the_same_event_and_the_second_is_told_instead_of_overwriting(
+    monkeypatch, db
+):
+    pick = "Vælg en begivenhed at rette, eller opret en ny"
+    first, second = (open_page(monkeypatch, db, EVENTS_PAGE) for _ in range(2))
+    for at in (first, second):
+        _field(at, pick, "selectbox").set_value("ungesporet_opens").run()
+    _field(first, "Titel").set_value("Ungesporet åbner (rettet af den første)")
+    _button(first, "Gem begivenhed").click().run()
+    assert not _errors(first), _errors(first)
+    before = digest(db)
+    _field(second, "Tekst", "text_area").set_value("Rettet af den anden.")
+    _button(second, "Gem begivenhed").click().run()
+    assert any("ændret af analytiker" in e and "Intet er gemt" in e for e in _errors(second))
+    assert digest(db) == before
+    event = content.events(Store(db)).set_index("id").loc["ungesporet_opens"]
+    assert event["title_da"] == "Ungesporet åbner (rettet af den første)"
+
+
+def test_two_analysts_write_the_same_months_text_and_the_second_is_told(monkeypatch, db):
+    first, second = (open_page(monkeypatch, db, TEXT_PAGE) for _ in range(2))
+    {a.label: a for a in first.text_area}["TOP100"].set_value("Den førstes status.")
+    _button(first, "Gem månedens tekst").click().run()
+    assert not _errors(first), _errors(first)
+    before = digest(db)
+    {a.label: a for a in second.text_area}["TOP100"].set_value("Den andens status.")
+    _button(second, "Gem månedens tekst").click().run()
+    assert any("«Status på indsatser: TOP100» er ændret af en anden" in e for e in _errors(second))
+    assert digest(db) == before

@@ -7,9 +7,10 @@ through dashboard.content (one batch, one transaction, history kept); a refused 
 Danish message at the field and saves nothing. A save changes the database's data version, so
 the reading pages (cached on it in appdata) show the change on their next run.
 
-Widgets are keyed by the batch the form was filled from: after a save (or a reload) the fields
-are filled again from what is stored, and a save made after someone else changed the same row
-is refused by dashboard.content (`seen_batch` / `seen`) instead of overwriting it.
+Each form remembers, for the session, the batch it was first filled from, and its widgets are
+keyed by it: a save made after someone else changed the same event, target or heading is refused
+by dashboard.content (`seen_batch` / `seen`) and says so instead of overwriting it; after one's
+own save (or a reload of the page) the forms are filled again from what is stored.
 """
 
 from __future__ import annotations
@@ -66,6 +67,20 @@ class _Fields:
                 spot.error(markdown_literal(message))  # type: ignore[attr-defined]
 
 
+def _seen(kind: str, chosen: str, changes: dict[tuple[str, str], int]) -> int | None:
+    """The batch the form for this event or target was first filled from in this session (a
+    save checks that nobody has changed it since); None for a new one."""
+    if not chosen:
+        return None
+    return st.session_state.setdefault(f"seen-{kind}-{chosen}", changes.get((kind, chosen)))
+
+
+def _forget_seen() -> None:
+    """After a save of one's own: every form is filled again from what is stored."""
+    for key in [k for k in st.session_state if str(k).startswith(("seen-", "text-seen-"))]:
+        del st.session_state[key]
+
+
 def _save(fields: _Fields, action: Callable[[], content.Saved], done: str) -> None:
     """Run a save; its messages at their fields, or the flash and a rerun."""
     try:
@@ -79,6 +94,7 @@ def _save(fields: _Fields, action: Callable[[], content.Saved], done: str) -> No
     if saved.batch_id is None:
         st.info(text("content_nothing_changed", "da"))
         return
+    _forget_seen()
     _saved(done.format(batch=saved.batch_id))
 
 
@@ -140,7 +156,7 @@ def _events_section(
         key="event_pick",
     )
     current = by_id.get(chosen, {})
-    seen = changes.get(("event", chosen)) if chosen else None
+    seen = _seen("event", chosen, changes)
     key = f"event-{chosen or 'ny'}-{seen}"
     initiatives = [NEW, *(i.id for i in catalog.initiatives)]
     fields = _Fields()
@@ -273,7 +289,7 @@ def _targets_section(
     current = by_id.get(chosen, {})
     if current.get("is_demo"):
         st.caption("Et DEMO-mål: fiktivt, og det bliver ved med at være mærket DEMO.")
-    seen = changes.get(("target", chosen)) if chosen else None
+    seen = _seen("target", chosen, changes)
     key = f"target-{chosen or 'nyt'}-{seen}"
     choices = _measure_choices(catalog)
     which = (
@@ -419,12 +435,9 @@ def render_month_text(frame: str, reader: Reader, *, lang: str, store: Store) ->
     if submitted:
 
         def save() -> content.Saved:
-            saved = content.save_month_text(
+            return content.save_month_text(
                 store, month.date(), values, user=reader.subject or "", role=reader.role,
                 note=note, seen=seen,
             )  # fmt: skip
-            if saved.batch_id is not None:
-                st.session_state.pop(seen_key, None)  # filled again from what is stored
-            return saved
 
         _save(fields, save, f"Månedens tekst for {month_label(month.date())} er gemt (indlæsning nr. {{batch}}).")  # fmt: skip
