@@ -7,7 +7,8 @@ month or a write.
 
 - viewer (committee member): approved months, exact figures;
 - raadmand: also draft months (marked KLADDE); approves a month and can reopen it;
-- analyst: everything the rådmand sees, and changes figures;
+- analyst: everything the rådmand sees, and changes figures, events, targets and the month's
+  text (`write_content`, which the admin has too);
 - admin: users and roles, the public view's switch and the access log, and reads all months;
 - the command line (`LOCAL`): whoever can run krimdash on the server holds the database file
   itself, so the CLI may do everything; it records the name given with --user.
@@ -35,10 +36,17 @@ Audience = Literal["public", "approved", "drafts"]
 CAPABILITIES: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read_approved"}),
     "raadmand": frozenset({"read_approved", "read_drafts", "approve"}),
-    "analyst": frozenset({"read_approved", "read_drafts", "write_figures"}),
+    "analyst": frozenset({"read_approved", "read_drafts", "write_figures", "write_content"}),
     "admin": frozenset(
-        {"read_approved", "read_drafts", "manage_users", "read_access_log", "set_public"}
-    ),
+        {
+            "read_approved",
+            "read_drafts",
+            "manage_users",
+            "read_access_log",
+            "set_public",
+            "write_content",
+        }
+    ),  # fmt: skip
 }
 CAPABILITIES[LOCAL] = frozenset().union(*CAPABILITIES.values())
 

@@ -177,9 +177,15 @@ def cmd_init(args: argparse.Namespace, store: Store) -> int:
     )
     _say(
         f"Katalog indlæst: {count(counts['initiatives_in'], 'indsats', 'indsatser')}, "
-        f"{count(counts['measures_in'], 'måling', 'målinger')}, "
-        f"{count(counts['events_in'], 'begivenhed', 'begivenheder')}, {counts['targets_in']} mål."
+        f"{count(counts['measures_in'], 'måling', 'målinger')}."
     )
+    # The database owns events and targets: init only adds ids from data/ it has never seen.
+    for kind, one, many in (("events", "begivenhed", "begivenheder"), ("targets", "mål", "mål")):
+        _say(
+            f"{many.capitalize()}: {counts[kind + '_added']} nye fra data/, "
+            f"{counts[kind + '_kept']} fandtes allerede og er beholdt som i databasen; "
+            f"{count(counts[kind + '_total'], one, many)} i alt."
+        )
     if not args.demo:
         return 0
     from .demo import DEMO_NOTE, DEMO_PATH, DEMO_USERS, set_up_demo_access
@@ -356,6 +362,11 @@ _ACTIONS = {
     "demo": "indlæsning af demotal",
     "retraction": "tilbagetrækning",
     "reference": "katalog",
+    "event": "begivenhed",
+    "event_retraction": "begivenhed trukket tilbage",
+    "target": "mål",
+    "target_retraction": "mål trukket tilbage",
+    "month_text": "månedens tekst",
 }
 
 

@@ -1,5 +1,6 @@
-"""Reference data, loaded from data/ by `krimdash init`: the catalog, the events and the
-targets; and the catalog init loaded, as pages read it back (`loaded_catalog`)."""
+"""Reference data, loaded from data/ by `krimdash init`: the catalog (replaced whole), the
+events and the targets (seeds: the database owns them, and init adds only ids it has never
+seen); and the catalog init loaded, as pages read it back (`loaded_catalog`)."""
 
 from __future__ import annotations
 
@@ -114,21 +115,64 @@ def catalog_frames(catalog: Catalog) -> dict[str, pd.DataFrame]:
     return {"initiatives_in": initiatives, "measures_in": measures, "categories_in": categories}
 
 
+def target_id(measure_id: str, category: str, month: object) -> str:
+    """A target's id, given when it is first made: measure[:category]@YYYY-MM (the same rule
+    as migration 0006 used for the targets it carried over). It stays when the target is edited."""
+    return f"{measure_id}{':' + category if category else ''}@{pd.Timestamp(month):%Y-%m}"
+
+
+def _event_revisions(events: pd.DataFrame) -> pd.DataFrame:
+    """events_frame() as event_revisions rows (without batch_id)."""
+    return events.rename(columns={"id": "event_id"}).assign(removed=False)
+
+
+def _target_revisions(targets: pd.DataFrame, is_demo: bool) -> pd.DataFrame:
+    """targets_frame() as target_revisions rows (without batch_id)."""
+    out = targets.copy()
+    out.insert(
+        0,
+        "target_id",
+        [
+            target_id(m, c, t)
+            for m, c, t in zip(out["measure_id"], out["category"], out["target_month"], strict=True)
+        ],  # fmt: skip
+    )
+    return out.assign(is_demo=is_demo, removed=False)
+
+
+def _insert(
+    conn: duckdb.DuckDBPyConnection, query: str, frame: pd.DataFrame, batch_id: int
+) -> None:
+    conn.register("incoming", frame)
+    try:
+        conn.execute(sql(query), {"batch_id": batch_id})
+    finally:
+        conn.unregister("incoming")
+
+
 def load_reference(
     store: Store, *, user: str, catalog: Catalog | None = None, demo: bool = False
 ) -> dict[str, int]:
-    """Replace the catalog, events and targets in one batch; figures are untouched.
+    """Replace the catalog and seed the events and targets, in one batch; figures are untouched.
+
+    The database owns events and targets: what an analyst added, edited or retracted is never
+    deleted or overwritten here. The files in data/ seed an empty database and add only the ids
+    the database has never seen (an id retracted in the app is not brought back). Returns the
+    counts: initiatives_in, measures_in; events_added and targets_added (new ids from data/),
+    events_kept and targets_kept (ids in data/ the database already had: kept as they are
+    there), events_total and targets_total (what the database holds now).
 
     This is init's loading step, so it creates or upgrades the database first. `demo` adds
-    the fictive demo targets, which belong only beside demo figures.
+    the fictive demo targets (marked demo), which belong only beside demo figures.
     """
     catalog = catalog or load_catalog()
     frames = catalog_frames(catalog)
-    frames["events_in"] = events_frame()
-    targets = [targets_frame()] + ([targets_frame(DEMO_TARGETS_PATH)] if demo else [])
-    frames["targets_in"] = pd.concat(
-        [t for t in targets if len(t)] or targets[:1], ignore_index=True
-    )
+    events = _event_revisions(events_frame(EVENTS_PATH))
+    targets = [_target_revisions(targets_frame(), is_demo=False)]
+    if demo:
+        targets.append(_target_revisions(targets_frame(DEMO_TARGETS_PATH), is_demo=True))
+    targets_in = pd.concat([t for t in targets if len(t)] or targets[:1], ignore_index=True)
+    targets_in = targets_in.drop_duplicates("target_id")  # a real target wins over a demo one
     snapshot = {
         "data": json.dumps(catalog_data(catalog), ensure_ascii=False),
         "loaded_at": utc_now(),
@@ -142,14 +186,32 @@ def load_reference(
         finally:
             for name in [*frames, "catalog_snapshot_in"]:
                 conn.unregister(name)
-        insert_batch(
+        seen = set(conn.execute(sql("content_seen")).fetchall())
+        new_events = events[[("event", i) not in seen for i in events["event_id"]]]
+        new_targets = targets_in[[("target", i) not in seen for i in targets_in["target_id"]]]
+        counts = {
+            "initiatives_in": len(frames["initiatives_in"]),
+            "measures_in": len(frames["measures_in"]),
+            "events_added": len(new_events),
+            "events_kept": len(events) - len(new_events),
+            "targets_added": len(new_targets),
+            "targets_kept": len(targets_in) - len(new_targets),
+        }
+        batch_id = insert_batch(
             conn,
             action="reference",
             user=user,
             note=f"{len(catalog.initiatives)} indsatser, {len(catalog.measures)} målinger, "
-            f"{len(frames['events_in'])} begivenheder, {len(frames['targets_in'])} mål",
+            f"{counts['events_added']} nye begivenheder, {counts['targets_added']} nye mål",
         )
-    return {name: len(frame) for name, frame in frames.items()}
+        if len(new_events):
+            _insert(conn, "insert_event_revisions", new_events, batch_id)
+        if len(new_targets):
+            _insert(conn, "insert_target_revisions", new_targets, batch_id)
+        counts["events_total"], counts["targets_total"] = conn.execute(
+            sql("content_counts")
+        ).fetchone()
+    return counts
 
 
 def loaded_catalog(store: Store) -> Catalog | None:

@@ -14,7 +14,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dashboard.db import DatabaseBroken, DatabaseBusy, Store, _is_lock_error, latest_version
+from dashboard.db import (
+    DatabaseBroken,
+    DatabaseBusy,
+    Store,
+    _is_lock_error,
+    _migrate,
+    latest_version,
+)
 
 Krimdash = Callable[..., tuple[int, str, str]]
 FIGURES = "month,measure,category,value,note\n2025-01,ungeteam.cases,,45,\n"
@@ -55,10 +62,12 @@ def test_a_mistyped_database_gives_exit_4_and_creates_nothing(
 
 
 def _as_an_older_krimdash_left_it(db: Path) -> None:
-    """The database as schema version 2 was: no stored catalog (schema version 3 added it)."""
+    """The database as schema version 2 was, made afresh with the migrations up to 2: no stored
+    catalog (schema version 3 added it), events and targets as plain tables (until version 6)."""
+    for file in (db, db.with_name(db.name + ".wal")):
+        file.unlink(missing_ok=True)
     with duckdb.connect(str(db)) as conn:
-        conn.execute("drop table catalog_snapshot")
-        conn.execute("delete from schema_version where version >= 3")
+        _migrate(conn, upto=2)
 
 
 def test_writes_do_not_migrate_an_older_database_init_does(

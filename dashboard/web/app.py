@@ -9,7 +9,8 @@ The gate runs before any figure is read:
 - `?log_ud=1` signs out, `?log_ind=1` (or the "Log ind" page's button) starts the sign-in;
 - a signed-in identity without a role sees "Ingen adgang" and nothing else;
 - an anonymous reader sees the public view when it is on, else only the "Log ind" page;
-- a signed-in reader sees the pages of their role (admins also "Administration").
+- a signed-in reader sees the pages of their role (analysts and admins also "Begivenheder og
+  mål" and "Månedens tekst", admins also "Administration").
 Sign-ins, refused sign-ins and pages, and views of internal pages go to the access log, never
 to the figures' database.
 """
@@ -33,6 +34,7 @@ from dashboard.web.app_pages import (
     admin,
     check_database,
     compare,
+    content,
     database_trouble,
     initiative,
     login,
@@ -46,6 +48,8 @@ LOG_OUT = "log_ud"  # ?log_ud=1 signs out (the frame's "Log ud" link)
 LOG_IN = "log_ind"  # ?log_ind=1 starts the sign-in
 LOGIN_PAGE = "log-ind"  # ?side=log-ind: the "Log ind" page
 ADMIN_PAGE = "admin"  # ?side=admin: users and the access log (admins)
+EVENTS_PAGE = "begivenheder"  # ?side=begivenheder: events and targets (analysts, admins)
+TEXT_PAGE = "maanedens-tekst"  # ?side=maanedens-tekst: the month's text (analysts, admins)
 
 st.set_page_config(page_title="krimdash", layout="wide")
 
@@ -145,6 +149,9 @@ routes = [  # (path, title, render); the overview's path is ''
 if not reader.signed_in and configured:
     page_login = partial(login.render, lang=lang, public=True, configured=True, log_in=auth.log_in)
     routes.append((LOGIN_PAGE, text("page_login", lang), framed(page_login)))
+if reader.can("write_content"):
+    routes.append((EVENTS_PAGE, text("page_content_events", lang), framed(partial(content.render_events, lang=lang, store=store))))  # fmt: skip
+    routes.append((TEXT_PAGE, text("page_content_text", lang), framed(partial(content.render_month_text, lang=lang, store=store))))  # fmt: skip
 if reader.can("manage_users") or reader.can("read_access_log"):
     routes.append((ADMIN_PAGE, text("page_admin", lang), framed(partial(admin.render, lang=lang, store=store))))  # fmt: skip
 # Every page lives at the root, named in the address (`?side=top100`, settings.PAGE): at a path

@@ -295,10 +295,10 @@ def _initiative_page(version: tuple, audience: str, initiative_id: str, s: Setti
         cat.initiative(initiative_id),
         cat,
         figures(audience, initiative_id),
-        series.events_between(query("events"), s.first, s.last, initiative_id)
+        series.events_between(query("events", as_of=None), s.first, s.last, initiative_id)
         if s.months
-        else query("events").iloc[:0],
-        query("targets"),
+        else query("events", as_of=None).iloc[:0],
+        query("targets", as_of=None),
         view,
     )
 
@@ -316,7 +316,7 @@ def _overview_page(version: tuple, audience: str, s: Settings) -> str:
     months = [m for m in available_months(audience) if m <= latest]
     complete = complete_month(audience)
     month = s.month_param(OVERVIEW_MONTH, months, latest if complete is None else complete)
-    targets = query("targets")
+    targets = query("targets", as_of=None)
     progress = series.target_progress(targets, every) if not targets.empty else pd.DataFrame()
     view = page_view(s, audience)
     keys = {m.id for m in cat.measures if m.key}
@@ -327,7 +327,7 @@ def _overview_page(version: tuple, audience: str, s: Settings) -> str:
         freshness=freshness,
         missing=series.missing_in_month(every, cat, month),
         changed=series.changed_since_last_month(every[every["month"] == month], month),
-        month_events=series.events_between(query("events"), month, month),
+        month_events=series.events_between(query("events", as_of=None), month, month),
         progress=progress,
         lang=s.lang,
         local_time=config.local_time,

@@ -520,3 +520,28 @@ def markdown_literal(value: object) -> str:
     other control characters become spaces. An identity's name is text a person chose."""
     flat = "".join(" " if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in str(value))
     return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)
+
+
+# Write pages for events, targets and the month's text (issue 10, item 4).
+DA |= {
+    "page_content_events": "Begivenheder og mål",
+    "page_content_text": "Månedens tekst",
+    "content_events_title": "Begivenheder og mål",
+    "content_text_title": "Månedens tekst",
+    "content_events": "Begivenheder",
+    "content_targets": "Mål",
+    "content_no_events": "Der er ingen begivenheder endnu.",
+    "content_no_targets": "Der er ingen mål endnu.",
+    "content_nothing_changed": "Intet er ændret, så intet er gemt.",
+}
+EN |= {
+    "page_content_events": "Events and targets",
+    "page_content_text": "The month's text",
+    "content_events_title": "Events and targets",
+    "content_text_title": "The month's text",
+    "content_events": "Events",
+    "content_targets": "Targets",
+    "content_no_events": "There are no events yet.",
+    "content_no_targets": "There are no targets yet.",
+    "content_nothing_changed": "Nothing has changed, so nothing was saved.",
+}
