@@ -356,6 +356,9 @@ _ACTIONS = {
     "demo": "indlæsning af demotal",
     "retraction": "tilbagetrækning",
     "reference": "katalog",
+    "entry": "indtastning i appen",
+    "correction": "rettelse i appen",
+    "undo": "fortrydelse",
 }
 
 

@@ -446,6 +446,27 @@ def test_a_correction_to_an_approved_month_sends_it_back_to_kladde(monkeypatch, 
     assert history["Værdi"].tolist() == ["20", "19"]
 
 
+def test_a_correction_is_told_when_the_figure_changed_since_the_page_showed_it(
+    monkeypatch, db
+) -> None:
+    at = fix_page(monkeypatch, db, JAN, "knaek_kurven.discussed")
+    form = "ret|2025-01|knaek_kurven.discussed|"
+    at.text_input(key=form + "|vaerdi").input("20")
+    at.text_area(key=form + "|grund").input("Notatet er rettet")
+    ok(at.run())
+    row = RawRow(1, "2025-01", "knaek_kurven.discussed", "", "21")
+    assert import_rows(Store(db), [row], user="FAS", role="analyst", accept_warnings=True, note="n").status == "saved"  # fmt: skip
+    before = digest(db)
+    at.button(key=form + "|gem").click()
+    ok(at.run())
+    assert "det viste 19, nu er det 21" in " ".join(errors(at))
+    assert digest(db) == before
+    at.button(key=form + "|gem").click()
+    ok(at.run())
+    assert current(db)[(JAN, "knaek_kurven.discussed", "")] == 20
+    assert latest_batch(db)["note"] == "Notatet er rettet"
+
+
 def test_a_figure_is_withdrawn_with_a_reason(monkeypatch, db) -> None:
     at = fix_page(monkeypatch, db, JAN, "knaek_kurven.discussed")
     form = "ret|2025-01|knaek_kurven.discussed|"

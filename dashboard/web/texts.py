@@ -579,6 +579,8 @@ DA |= {
     "fix_measure": "Måling",
     "fix_category": "Kategori",
     "fix_current": "Nuværende tal: **{value}**",
+    "fix_changed_since": "Tallet er ændret, siden siden blev åbnet: det viste {shown}, nu er det "
+    "{now} (se historikken nedenfor). Intet er gemt; tryk igen for at gemme.",
     "fix_new_value": "Ny værdi",
     "fix_reason": "Begrundelse (skal udfyldes)",
     "fix_reason_needed": "En rettelse kræver en begrundelse.",

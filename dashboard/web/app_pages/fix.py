@@ -57,13 +57,24 @@ def correct(store: Store, reader: Reader, lang: str) -> None:
     )
     key = (month, measure_id, category)
     now = writing.month_values(store, month)[0].get((measure_id, category))
+    form = f"ret|{format_month(month)}|{measure_id}|{category}"
+    # The value this form showed; saved by someone else since, it is said before anything is saved.
+    shown = st.session_state.setdefault(form + "|vist", now)
+    moved = shown != now
+    if moved:
+        st.error(
+            text("fix_changed_since", lang).format(
+                shown="–" if shown is None else fmt_int(shown, lang),
+                now="–" if now is None else fmt_int(now, lang),
+            )
+        )
+        st.session_state[form + "|vist"] = now
     st.markdown(text("fix_current", lang).format(value="–" if now is None else fmt_int(now, lang)))
     history = store.query(
         "figure_history", {"month": month, "measure": measure_id, "category": category}
     )
     if len(history):
         st.dataframe(writing.history_table(history), hide_index=True)
-    form = f"ret|{format_month(month)}|{measure_id}|{category}"
     value = st.text_input(text("fix_new_value", lang), key=form + "|vaerdi")
     reason = st.text_area(text("fix_reason", lang), key=form + "|grund", max_chars=MAX_NOTE_CHARS)
     rows = [
@@ -90,17 +101,20 @@ def correct(store: Store, reader: Reader, lang: str) -> None:
     if not has_reason:
         st.caption(text("fix_reason_needed", lang))
     save, withdraw = st.columns(2)
-    if save.button(
-        text("fix_save", lang),
-        key=form + "|gem",
-        type="primary",
-        disabled=not (ready and has_reason and (ack or not warnings)),
-    ):
+    if (
+        save.button(
+            text("fix_save", lang),
+            key=form + "|gem",
+            type="primary",
+            disabled=not (ready and has_reason and (ack or not warnings)),
+        )
+        and not moved
+    ):  # what changed since is seen before anything is saved
         try:
             saved = import_rows(
                 store, rows, user=reader.subject or "", role=reader.role, catalog=catalog,
                 action="correction", note=reason, accept_warnings=bool(warnings),
-                expected={key: now},
+                expected={key: shown},
             )  # fmt: skip
         except NotAllowed as exc:
             st.error(str(exc))
@@ -115,9 +129,10 @@ def correct(store: Store, reader: Reader, lang: str) -> None:
             lines = [markdown_literal(str(p)) for p in saved.errors[:20]]
             flash(FIX_PAGE, [text("nothing_saved", lang), *lines], "error")
         st.rerun()
-    if withdraw.button(
+    withdrawn = withdraw.button(
         text("fix_withdraw", lang), key=form + "|traek", disabled=now is None or not has_reason
-    ):
+    )
+    if withdrawn and not moved:
         try:
             batch = retract(store, [key], user=reader.subject or "", role=reader.role, note=reason)
         except NotAllowed as exc:
@@ -132,7 +147,7 @@ def correct(store: Store, reader: Reader, lang: str) -> None:
 
 
 def _forget(form: str) -> None:
-    for suffix in ("|vaerdi", "|grund", "|ok"):
+    for suffix in ("|vaerdi", "|grund", "|ok", "|vist"):
         st.session_state.pop(form + suffix, None)
 
 
