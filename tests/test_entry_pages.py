@@ -18,14 +18,15 @@ import real_january
 from apptest import ANALYST, open_page
 from conftest import ROOT, digest
 from test_hostile_files import CASES
+from test_signin import DEMO_ROLES, run_as
 
-from dashboard import approvals
+from dashboard import accesslog, approvals
 from dashboard.access import Reader
 from dashboard.db import Store
 from dashboard.files import MAX_FILE_BYTES, read_figures
 from dashboard.imports import import_rows
 from dashboard.records import Problem, RawRow
-from dashboard.web import writing
+from dashboard.web import auth, writing
 from dashboard.web.app_pages import entry, fix, upload
 
 FEB = date(2025, 2, 1)
@@ -558,3 +559,31 @@ def test_the_pages_check_the_role_again(monkeypatch, db, render, reader) -> None
     monkeypatch.setattr(st, "html", lambda *a, **k: drawn.append(a))
     render("", reader, lang="da", store=Store(db))
     assert not drawn
+
+
+@pytest.fixture
+def gate_log(monkeypatch) -> list[tuple]:
+    """What the gate writes to the access log in this test: (event, who, role, target, ok)."""
+    rows: list[tuple] = []
+
+    def record(event, *, who, role, what="", target="", ok=True):
+        rows.append((event, who, role, target, ok))
+
+    monkeypatch.setattr(accesslog, "record", record)
+    monkeypatch.setattr(auth, "SESSIONS_LOGGED", set())
+    return rows
+
+
+@pytest.mark.parametrize(("sub", "allowed"), [("udvalg", False), ("raadmand", False), ("admin", False), ("analytiker", True)])  # fmt: skip
+@pytest.mark.parametrize("page", WRITE_PAGES)
+def test_through_the_sign_in_only_the_analyst_reaches_a_write_page(
+    monkeypatch, demo_db, own_copy, gate_log, sub, allowed, page
+) -> None:
+    """The real gate (st.user and the role in the database): a write page asked for by anyone
+    else is refused and logged, and the overview is shown instead."""
+    db = own_copy(demo_db)
+    at = run_as(monkeypatch, db, sub, **{"side": page})
+    titles = {t.value for t in at.title}
+    assert bool(titles & TITLES) is allowed
+    refused = ("page_refused", sub, DEMO_ROLES[sub], page, False)
+    assert (refused in gate_log) is not allowed
