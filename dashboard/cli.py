@@ -367,6 +367,9 @@ _ACTIONS = {
     "target": "mål",
     "target_retraction": "mål trukket tilbage",
     "month_text": "månedens tekst",
+    "entry": "indtastning i appen",
+    "correction": "rettelse i appen",
+    "undo": "fortrydelse",
 }
 
 

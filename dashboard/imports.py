@@ -17,6 +17,7 @@ import pandas as pd
 
 from .access import require
 from .catalog import Catalog, load_catalog
+from .corrections import Conflict, Key, changed_since
 from .db import Store, insert_batch, sql
 from .files import ParsedFile, read_figures, read_file_bytes
 from .records import Figure, FileRejected, Problem, RawRow
@@ -25,7 +26,8 @@ from .rules import FigureWarning, State, new_warnings, validate_rows
 
 @dataclass
 class ImportResult:
-    """What an import did or would do. `status` is saved, dry_run, rejected, needs_ack or no_change."""
+    """What an import did or would do. `status` is saved, dry_run, rejected, needs_ack, no_change
+    or conflict (the figures changed since the form or preview showed them: `conflicts`)."""
 
     status: str
     file_name: str = ""
@@ -37,6 +39,7 @@ class ImportResult:
     warnings: list[FigureWarning] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     batch_id: int | None = None
+    conflicts: list[Conflict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -62,6 +65,7 @@ def import_file(
     today: date | None = None,
     action: str = "import",
     is_demo: bool = False,
+    expected: dict[Key, int | None] | None = None,
 ) -> ImportResult:
     """Read, check and (unless dry_run) save a figures file; see `import_rows`. `role` is the
     actor's (access.LOCAL for the command line): only a role that may change figures imports."""
@@ -94,6 +98,7 @@ def import_file(
         today=today,
         action=action,
         is_demo=is_demo,
+        expected=expected,
     )
     result.parsed = parsed
     return result
@@ -114,11 +119,14 @@ def import_rows(
     today: date | None = None,
     action: str = "import",
     is_demo: bool = False,
+    expected: dict[Key, int | None] | None = None,
 ) -> ImportResult:
     """Validate rows and save them as one batch, or report why not.
 
     Warnings new to the store block the save unless `accept_warnings` and a non-empty note.
     The actor's `role` must allow changing figures (checked before anything is read).
+    `expected` (the values a form or preview showed, None = no figure): if any differs from the
+    store's when saving, status "conflict" with the differences, and nothing is saved.
     """
     require(role, "write_figures", "indlæse tal")
     catalog = catalog or load_catalog()
@@ -137,6 +145,10 @@ def import_rows(
         result.status = "dry_run"
         return result
     with store.writer() as conn:
+        if expected is not None and (conflicts := changed_since(conn, expected)):
+            result.status, result.conflicts = "conflict", conflicts
+            result.errors = [c.problem() for c in conflicts]
+            return result
         _plan(result, current_state(conn), catalog)
         if result.warnings and not accept_warnings:
             result.status = "needs_ack"

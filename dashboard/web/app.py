@@ -36,6 +36,7 @@ from dashboard.web.app_pages import (
     compare,
     content,
     database_trouble,
+    entry,
     initiative,
     login,
     noaccess,
@@ -154,6 +155,7 @@ if reader.can("write_content"):
     routes.append((TEXT_PAGE, text("page_content_text", lang), framed(partial(content.render_month_text, lang=lang, store=store))))  # fmt: skip
 if reader.can("manage_users") or reader.can("read_access_log"):
     routes.append((ADMIN_PAGE, text("page_admin", lang), framed(partial(admin.render, lang=lang, store=store))))  # fmt: skip
+routes += entry.routes(reader, lang, store, framed)  # ?side=indtast|indlaes|ret (write_figures)
 # Every page lives at the root, named in the address (`?side=top100`, settings.PAGE): at a path
 # address such as /top100 Streamlit's frontend first looks for its server under that path (a 404
 # at /top100/_stcore/health) and tries the root only 100 ms later, on every visit. The root

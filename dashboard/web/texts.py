@@ -545,3 +545,84 @@ EN |= {
     "content_no_targets": "There are no targets yet.",
     "content_nothing_changed": "Nothing has changed, so nothing was saved.",
 }
+# Analysts in the app: Indtast tal, Indlæs fil, Ret og fortryd (issue 10, items 1, 2, 3 and 6).
+DA |= {
+    "page_indtast": "Indtast tal",
+    "page_indlaes": "Indlæs fil",
+    "page_ret": "Ret og fortryd",
+    "entry_title": "Indtast tal",
+    "entry_intro": "Vælg måned og indsats. Felterne viser de nuværende tal; skriv de nye, og "
+    "tjek reglerne undervejs. Et tomt felt betyder «ikke opgjort». Alt gemmes samlet som én "
+    "indlæsning, med samme regler som krimdash import.",
+    "entry_month": "Måned",
+    "entry_initiative": "Indsats",
+    "entry_last_month": "Sidste måned: {value}",
+    "entry_cleared": "et gemt tal kan ikke tømmes her; træk det tilbage under «Ret og fortryd»",
+    "entry_warnings": "Advarsler: tallene kan være rigtige, men ser forkerte ud. Sæt flueben og "
+    "skriv en note, der forklarer dem, for at gemme.",
+    "entry_ack": "Jeg har set advarslerne, og tallene er rigtige",
+    "entry_note": "Note til indlæsningen (valgfri)",
+    "entry_note_required": "Note, der forklarer advarslerne (skal udfyldes)",
+    "entry_fix_errors": "Ret fejlene ved felterne for at kunne gemme.",
+    "entry_nothing": "Ingen ændringer at gemme.",
+    "entry_needs_ack": "Sæt flueben ved advarslerne og skriv en note for at gemme.",
+    "entry_changes": "{n} tal gemmes, når du trykker «Gem».",
+    "save": "Gem",
+    "saved_batch": "Gemt som indlæsning nr. {batch}: {new} nye og {changed} ændrede tal.",
+    "conflict": "Intet er gemt: tallene er ændret, siden siden blev åbnet. Felterne viser nu de "
+    "nye tal (det, du selv har skrevet, står der stadig). Se dem efter, og tryk «Gem» igen.",
+    "nothing_saved": "Intet er gemt.",
+    "changed_since": "Tallene er ændret, siden siden blev åbnet (intet er gemt endnu). Felterne "
+    "viser nu de nye tal; det, du selv har skrevet, står der stadig. Se dem efter, og tryk «Gem».",
+    "nothing_saved_same": "Intet er gemt: tallene er de samme som de gemte.",
+    "and_more": "… og {n} tal mere.",
+    "upload_title": "Indlæs fil",
+    "upload_intro": "Vælg en CSV- eller Excel-fil (.xlsx) med tal, i det lange format eller "
+    "som skabelonen nedenfor, højst {mb} MB. Filen tjekkes med de samme regler som krimdash "
+    "import, og du ser, hvad der vil ske, før noget gemmes.",
+    "upload_choose": "Fil med tal (CSV eller XLSX)",
+    "upload_reading": "Læser og tjekker {name} …",
+    "upload_read": "{name} er læst og tjekket",
+    "upload_saving": "Gemmer …",
+    "upload_refused": "Filen er afvist; intet er gemt.",
+    "upload_too_large": "filen er for stor; den må højst fylde {mb} MB",
+    "upload_preview": "Forhåndsvisning af {name}",
+    "upload_rejected": "Filen er afvist; intet er gemt. {n} fejl i {name}:",
+    "upload_more_errors": "Kun de første {n} fejl er vist.",
+    "upload_counts": "**{new}** nye, **{changed}** ændrede og **{unchanged}** uændrede tal.",
+    "upload_sample": "Tabellen viser højst {n} rækker af hver slags.",
+    "template_title": "Skabelon",
+    "template_intro": "Hent en Excel-skabelon for en række måneder, udfyldt med de nuværende "
+    "tal. Udfyld den, og indlæs den ovenfor.",
+    "template_order": "«Til» skal være samme måned som «Fra» eller senere.",
+    "template_make": "Lav skabelon",
+    "template_download": "Hent skabelonen",
+    "fix_title": "Ret og fortryd",
+    "fix_one": "Ret et tal",
+    "fix_measure": "Måling",
+    "fix_category": "Kategori",
+    "fix_current": "Nuværende tal: **{value}**",
+    "fix_changed_since": "Tallet er ændret, siden siden blev åbnet: det viste {shown}, nu er det "
+    "{now} (se historikken nedenfor). Intet er gemt; tryk igen for at gemme.",
+    "fix_new_value": "Ny værdi",
+    "fix_reason": "Begrundelse (skal udfyldes)",
+    "fix_reason_needed": "En rettelse kræver en begrundelse.",
+    "fix_save": "Gem rettelsen",
+    "fix_withdraw": "Træk tallet tilbage",
+    "withdrawn": "Tallet er trukket tilbage (indlæsning nr. {batch}); det står stadig i historikken.",
+    "undo_title": "Fortryd en indlæsning",
+    "undo_intro": "At fortryde en indlæsning gemmer en ny indlæsning, der sætter hvert af dens "
+    "tal tilbage til værdien før, eller trækker tallet tilbage, hvis der ikke var noget. Intet "
+    "slettes.",
+    "undo_none": "Der er ingen indlæsninger med tal.",
+    "undo_pick": "Indlæsning",
+    "undo_option": "nr. {batch}",
+    "undo_button": "Fortryd indlæsning nr. {batch}",
+    "undone": "Indlæsning nr. {batch} er fortrudt som indlæsning nr. {new}: {restored} tal sat "
+    "tilbage, {retracted} trukket tilbage.",
+}
+EN |= {
+    "page_indtast": "Enter figures",
+    "page_indlaes": "Upload file",
+    "page_ret": "Correct and undo",
+}
