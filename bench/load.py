@@ -56,7 +56,7 @@ SERVER_ENV = {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
 # saved without --accept-warnings (a correction an analyst would make to the latest month).
 CHANGED = ("ungesporet.visits", "ungesporet.activities", "ungeteam.outreach_contacts")
 SPARK = "▁▂▃▄▅▆▇█"
-PHASES = ("cold", "warm", "during", "after", "probe")
+PHASES = ("cold", "warm", "during", "after", "probe", "cleared")
 
 
 # ---------------------------------------------------------------------------------- memory
@@ -281,6 +281,7 @@ def memory_lines(samples: list[dict[str, Any]], ttl_s: int) -> tuple[list[str], 
         "after_last_mb": by["after"][-1] if by["after"] else None,
         "after_min_mb": min(by["after"]) if by["after"] else None,
         "after_probe_mb": by["probe"][-1] if by["probe"] else None,
+        "after_clearing_caches_mb": by["cleared"][-1] if by["cleared"] else None,
         "session_ttl_s": ttl_s,
     }
     before, peak, last = summary["before_mb"], summary["peak_during_mb"], summary["after_last_mb"]
@@ -301,13 +302,15 @@ def memory_lines(samples: list[dict[str, Any]], ttl_s: int) -> tuple[list[str], 
         "MEMORY (RSS of krimdash serve and its children, MB, one sample a second)",
         "  cold {cold_mb:.0f} | before (warm: every page read once) {before_mb:.0f} | peak during {peak_during_mb:.0f} | end of load "
         "{end_of_during_mb:.0f} | 10 s after {a10} | after the session TTL ({session_ttl_s} s) "
-        "{attl} | last {last} | lowest after {amin} | after the probe {probe}".format(
+        "{attl} | last {last} | lowest after {amin} | after the probe {probe} | after "
+        "clearing the caches {cleared}".format(
             **summary,
             a10=_mb(summary["after_10s_mb"]),
             attl=_mb(summary["after_ttl_mb"]),
             last=_mb(summary["after_last_mb"]),
             amin=_mb(summary["after_min_mb"]),
             probe=_mb(summary["after_probe_mb"]),
+            cleared=_mb(summary["after_clearing_caches_mb"]),
         ),
         verdict,
         f"  sparkline {lo:.0f}..{hi:.0f} MB: "
@@ -453,8 +456,14 @@ def measure(args: argparse.Namespace, tmp: Path, report: dict[str, Any]) -> list
             sampler.phase = "probe"
             probe = stsession.Session(app.url, args.timeout)
             run = probe.read("top100", stsession.address("top100"))
-            probe.close()
             time.sleep(args.probe_wait)
+            # How much of what stayed is Streamlit's caches: empty them, follow a little longer.
+            sampler.phase = "cleared"
+            counts_cleared = stsession.server_counts(app.url)
+            probe.clear_caches()
+            time.sleep(args.probe_wait)
+            report["cache_bytes_before_clearing"] = counts_cleared["cache_bytes"]
+            probe.close()
             report["probe"] = {"ms": round(run.ms), "error": run.error, "finished": run.finished}
             report["alive_at_end"] = app.alive()
             report["other_work_at_end"] = other_work({app.process.pid})
@@ -532,7 +541,8 @@ def summary_lines(args: argparse.Namespace, report: dict, res: dict, ttl: int) -
         "",
         f"SCRIPT RUNS: {counts.get('script_finished', 0)} script_finished received by the readers; "
         f"the server counted {server_runs} page runs (/_stcore/metrics: lookups of the page "
-        f"functions); {reads} reads asked for; websockets opened {counts.get('connects', 0)}, "
+        f"functions); {counts.get('reads_sent', reads)} reads sent, {reads} ended (finished or "
+        f"failed; a read Locust cut off at its stop is sent only); websockets opened {counts.get('connects', 0)}, "
         f"server sessions connected {sess['connect']}, disconnected {sess['disconnect']}",
         cpu_line,
         "",
@@ -563,6 +573,10 @@ def summary_lines(args: argparse.Namespace, report: dict, res: dict, ttl: int) -
         + (f"{report['probe']['ms']} ms" if report["probe"]["finished"] else "")
         + (f" ({report['probe']['error']})" if report["probe"]["error"] else "")
         + f"; server {'alive' if report['alive_at_end'] else 'GONE'}",
+        "CACHES (Streamlit's own estimate, /_stcore/metrics): "
+        f"{report['server_counts']['before']['cache_bytes'] / 1e6:.1f} MB before the sessions, "
+        f"{report['server_counts']['after']['cache_bytes'] / 1e6:.1f} MB after them; the memory "
+        "line's last figure is the RSS after the probe emptied them (BackMsg clear_cache)",
     ]
     return lines
 

@@ -55,6 +55,7 @@ class StreamlitReader(User):
         if RECONNECT:
             self.session.close()
         started = time.time()
+        COUNTS["reads_sent"] += 1  # a read Locust cuts off when it stops shows as sent only
         run = self.session.read(page, query)
         name = stsession.page_name(page)
         self.environment.events.request.fire(

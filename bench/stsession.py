@@ -92,6 +92,15 @@ class Session:
                 self.ws.close(timeout=2)
             self.ws = None
 
+    def clear_caches(self) -> None:
+        """Ask the server to empty st.cache_data and st.cache_resource (for every session), as
+        the frontend's "Clear cache" does (BackMsg clear_cache; no answer is sent)."""
+        if self.ws is None:
+            self.connect()
+        msg = BackMsg()
+        msg.clear_cache = True
+        self.ws.send_binary(msg.SerializeToString())
+
     def read(self, page: str, query: str) -> PageRun:
         """Ask for a script run with `query` (as the frontend does on a page load) and read the
         server's messages until it says the script finished. Never raises: a failure is

@@ -40,7 +40,7 @@ def test_two_sessions_count_the_script_runs_the_server_did(app) -> None:
         assert b"<html" in answer.read().lower()
     assert stsession.server_counts(app.url)["page_runs"] == before["page_runs"]
 
-    reads = 4
+    reads = 3
     results: dict[int, tuple[stsession.Session, list[stsession.PageRun], list[str]]] = {}
 
     def reader(number: int) -> None:
@@ -87,7 +87,7 @@ def test_a_page_that_does_not_exist_is_not_counted_as_read(app) -> None:
 
 def test_locust_users_report_the_runs_the_server_did(app, tmp_path: Path) -> None:
     args = load.parser().parse_args(
-        ["--sessions", "2", "--spawn-rate", "2", "--duration", "4", "--think", "0.1,0.3"]
+        ["--sessions", "2", "--spawn-rate", "2", "--duration", "3", "--think", "0.1,0.3"]
     )
     before = stsession.server_counts(app.url)
     result = load.run_locust(args, app.url, tmp_path / "locust.json", tmp_path / "locust.log")
