@@ -56,7 +56,7 @@ SERVER_ENV = {"STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none"}
 # saved without --accept-warnings (a correction an analyst would make to the latest month).
 CHANGED = ("ungesporet.visits", "ungesporet.activities", "ungeteam.outreach_contacts")
 SPARK = "▁▂▃▄▅▆▇█"
-PHASES = ("cold", "warm", "during", "after", "probe", "cleared")
+PHASES = ("cold", "warm", "during", "after", "probe", "cleared", "again", "after again")
 
 
 # ---------------------------------------------------------------------------------- memory
@@ -282,6 +282,8 @@ def memory_lines(samples: list[dict[str, Any]], ttl_s: int) -> tuple[list[str], 
         "after_min_mb": min(by["after"]) if by["after"] else None,
         "after_probe_mb": by["probe"][-1] if by["probe"] else None,
         "after_clearing_caches_mb": by["cleared"][-1] if by["cleared"] else None,
+        "again_peak_mb": max(by["again"]) if by["again"] else None,
+        "after_again_mb": by["after again"][-1] if by["after again"] else None,
         "session_ttl_s": ttl_s,
     }
     before, peak, last = summary["before_mb"], summary["peak_during_mb"], summary["after_last_mb"]
@@ -313,6 +315,14 @@ def memory_lines(samples: list[dict[str, Any]], ttl_s: int) -> tuple[list[str], 
             cleared=_mb(summary["after_clearing_caches_mb"]),
         ),
         verdict,
+        *(
+            [
+                f"  the same load again: peak {_mb(summary['again_peak_mb'])}, "
+                f"{_mb(summary['after_again_mb'])} MB after it"
+            ]
+            if by["again"]
+            else []
+        ),
         f"  sparkline {lo:.0f}..{hi:.0f} MB: "
         + " | ".join(
             f"{ph} {spark([s['rss_mb'] for s in samples if s['phase'] == ph], lo, hi)}"
@@ -323,6 +333,7 @@ def memory_lines(samples: list[dict[str, Any]], ttl_s: int) -> tuple[list[str], 
     for ph in PHASES:
         if by[ph]:
             lines.append(f"  {ph:<7} " + " ".join(f"{v:.0f}" for v in by[ph]))
+    lines = [line if len(line) < 400 else line[:397] + "..." for line in lines[:4]] + lines[4:]
     return lines, summary
 
 
@@ -464,6 +475,25 @@ def measure(args: argparse.Namespace, tmp: Path, report: dict[str, Any]) -> list
             time.sleep(args.probe_wait)
             report["cache_bytes_before_clearing"] = counts_cleared["cache_bytes"]
             probe.close()
+            if args.again:
+                # The same load once more on the same server: a plateau that holds (a high-water
+                # mark the process keeps) or a second rise (something kept per session or read).
+                sampler.phase = "again"
+                say(f"the same load again for {args.duration} s ...")
+                again_importer = Importer(db, files, args.import_every)
+                if args.import_every > 0:
+                    again_importer.start()
+                try:
+                    res2 = run_locust(args, app.url, tmp / "locust2.json", tmp / "locust2.log")
+                finally:
+                    again_importer.stop()
+                sampler.phase = "after again"
+                time.sleep(min(args.after, 30))
+                report["again"] = {
+                    "locust": res2["locust"],
+                    "counts": res2["counts"],
+                    "imports": again_importer.done,
+                }
             report["probe"] = {"ms": round(run.ms), "error": run.error, "finished": run.finished}
             report["alive_at_end"] = app.alive()
             report["other_work_at_end"] = other_work({app.process.pid})
@@ -573,6 +603,18 @@ def summary_lines(args: argparse.Namespace, report: dict, res: dict, ttl: int) -
         + (f"{report['probe']['ms']} ms" if report["probe"]["finished"] else "")
         + (f" ({report['probe']['error']})" if report["probe"]["error"] else "")
         + f"; server {'alive' if report['alive_at_end'] else 'GONE'}",
+        *(
+            [
+                f"AGAIN: the same load once more: {report['again']['locust']['total']['n']} reads, "
+                f"{report['again']['locust']['total']['failures']} failed, p50 "
+                f"{_ms(report['again']['locust']['total']['p50_ms'])}, p95 "
+                f"{_ms(report['again']['locust']['total']['p95_ms'])} ms; imports saved "
+                f"{sum(i['saved'] for i in report['again']['imports'])} of "
+                f"{len(report['again']['imports'])}"
+            ]
+            if "again" in report
+            else []
+        ),
         "CACHES (Streamlit's own estimate, /_stcore/metrics): "
         f"{report['server_counts']['before']['cache_bytes'] / 1e6:.1f} MB before the sessions, "
         f"{report['server_counts']['after']['cache_bytes'] / 1e6:.1f} MB after them; the memory "
@@ -602,6 +644,9 @@ def parser() -> argparse.ArgumentParser:
     )
     ap.add_argument(
         "--solo", type=int, default=20, help="reads by one reader alone before the load"
+    )
+    ap.add_argument(
+        "--again", action="store_true", help="after all that, the same load once more (memory)"
     )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", help="also write everything to this JSON file")
