@@ -415,6 +415,9 @@ def measure(args: argparse.Namespace, tmp: Path, report: dict[str, Any]) -> list
     _cli(db, "public", "on", check=True)
     files = correction_files(db, tmp)
     env = {**SERVER_ENV, "KRIMDASH_DB": str(db)}
+    for pair in args.server_env:
+        key, _, value = pair.partition("=")
+        env[key] = value
     if args.session_ttl is not None:
         env["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"] = str(args.session_ttl)
     ttl = session_ttl(env)
@@ -539,6 +542,7 @@ def summary_lines(args: argparse.Namespace, report: dict, res: dict, ttl: int) -
         f"{args.sessions} sessions ({'a new websocket per read' if args.reconnect else 'each holding one websocket'}), "
         f"{args.duration} s, think time {args.think.replace(',', '-')} s, spawn rate "
         f"{args.spawn_rate}/s; demo db; "
+        + "".join(f"server {pair}; " for pair in args.server_env)
         + (f"an import every {args.import_every} s" if args.import_every > 0 else "no imports"),
         f"load average {report['loadavg_at_start']} at start, {report['loadavg_at_end_of_load']} "
         f"at the end of the load",
@@ -644,6 +648,13 @@ def parser() -> argparse.ArgumentParser:
     )
     ap.add_argument(
         "--solo", type=int, default=20, help="reads by one reader alone before the load"
+    )
+    ap.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an environment variable for the server (repeatable), e.g. MALLOC_ARENA_MAX=2",
     )
     ap.add_argument(
         "--again", action="store_true", help="after all that, the same load once more (memory)"
