@@ -20,8 +20,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, NoReturn
 
+import duckdb
+
+from dashboard.db import sql
 from dashboard.months import format_month, parse_month
 from dashboard.records import FileRejected, Problem, RawRow
+from dashboard.rules import Staged, new_staging, stage_rows
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Limits well above any real figures file (a month is dozens of rows, the whole history a few
@@ -69,7 +73,7 @@ _BINARY_SNIFF = 8 * 1024
 class ParsedFile:
     """The raw rows of a figures file and how the file was written."""
 
-    rows: list[RawRow]
+    rows: list[RawRow]  # empty when stage_figures staged the file without them
     layout: str  # "long" or "wide"
     kind: str  # "csv" or "xlsx"
     encoding: str | None  # "utf-8", "utf-8-sig" or "cp1252" for CSV; None for XLSX
@@ -81,13 +85,41 @@ def read_figures(data: bytes, file_name: str = "") -> ParsedFile:
     The kind (CSV or XLSX) is detected from the content; `file_name` only makes
     messages clearer.
     """
+    kind, text, encoding = _sniff(data, file_name)
+    if kind == "xlsx":
+        return _parse_table(_xlsx_table(data), kind="xlsx", encoding=None)
+    return _parse_table(_csv_table(text), kind="csv", encoding=encoding)
+
+
+def stage_figures(
+    data: bytes, file_name: str, conn: duckdb.DuckDBPyConnection
+) -> tuple[ParsedFile, Staged]:
+    """Read a figures file into `conn`'s staging table for the rules (dashboard.rules.check).
+
+    The same file gives the same staged rows and the same FileRejected as `read_figures`. A
+    large long CSV that the csv module would read line by line (no quotes, no stray carriage
+    returns, no whitespace but spaces) is split by DuckDB instead, without a Python object per
+    row; its ParsedFile has no `rows`. Every other file (small ones, XLSX, the wide template,
+    quoted cells, a file over a limit) goes through `read_figures` and `rules.stage_rows`.
+    """
+    kind, text, encoding = _sniff(data, file_name)
+    if kind == "csv" and (staged := _stage_long_csv(text, conn)) is not None:
+        return ParsedFile(rows=[], layout="long", kind="csv", encoding=encoding), staged
+    if kind == "xlsx":
+        parsed = _parse_table(_xlsx_table(data), kind="xlsx", encoding=None)
+    else:
+        parsed = _parse_table(_csv_table(text), kind="csv", encoding=encoding)
+    return parsed, stage_rows(conn, parsed.rows)
+
+
+def _sniff(data: bytes, file_name: str) -> tuple[str, str, str | None]:
+    """("xlsx", "", None) or ("csv", the text, its encoding); FileRejected for anything else."""
     if len(data) > MAX_FILE_BYTES:
         _reject(_too_large(len(data)))
     if not data.removeprefix(_UTF8_BOM).strip():
         _reject("filen er tom")
     if data.startswith(_ZIP_MAGIC):
-        table = _xlsx_table(data)
-        return _parse_table(table, kind="xlsx", encoding=None)
+        return "xlsx", "", None
     if data.startswith(_OLE_MAGIC):
         # Both old .xls files and password-protected .xlsx files are OLE containers.
         _reject(
@@ -102,8 +134,67 @@ def read_figures(data: bytes, file_name: str = "") -> ParsedFile:
         hint = f" (filtypen er {suffix})" if suffix not in ("", ".csv", ".txt", ".xlsx") else ""
         _reject(f"filen er hverken CSV eller Excel (xlsx){hint}")
     text, encoding = _decode(data)
-    table = _csv_table(text)
-    return _parse_table(table, kind="csv", encoding=encoding)
+    return "csv", text, encoding
+
+
+# A CSV of at least this many characters may be split by DuckDB (stage_figures); a smaller one is
+# read by the csv module, which is as quick for a monthly file's dozens of rows.
+FAST_CSV_CHARS = 256 * 1024
+# Whitespace other than a space or a line break: str.strip() and DuckDB's trim() would differ.
+_OTHER_SPACE = re.compile(r"[^\S \n\r]")
+
+
+def _stage_long_csv(text: str, conn: duckdb.DuckDBPyConnection) -> Staged | None:
+    """Stage a large long-layout CSV with DuckDB, or None for `_csv_table` to read it.
+
+    Only a file the csv module reads one line per record is split here: no quote character
+    (so no cell spans lines or holds the separator), every carriage return in a CRLF, no NUL, no
+    whitespace in cells but spaces (so DuckDB's trim is str.strip). Then line n of the text is
+    record n, and splitting each line at the separator gives the csv module's cells. A file over
+    a limit (lines, columns, cells, cell length), with an odd header (sep=, blank cells only, the
+    wide template) or without figures goes to the csv module, which names what is wrong.
+    """
+    if len(text) < FAST_CSV_CHARS or '"' in text or "\x00" in text:
+        return None
+    if text.count("\r") != text.count("\r\n") or _OTHER_SPACE.search(text):
+        return None
+    if text.count("\n") + (0 if text.endswith("\n") else 1) > MAX_ROWS:
+        return None
+    head = text[: 1024 * 1024].splitlines()
+    first = next((i for i, line in enumerate(head) if line.strip()), None)
+    if first is None or head[first].strip().lower().startswith("sep="):
+        return None
+    delimiter = _delimiter(head[first])
+    header = head[first].split(delimiter)
+    while header and _is_blank(header[-1]):
+        header.pop()
+    if not header:
+        return None
+    conn.execute(sql("stage_csv_lines"), {"text": text})
+    widest, cells, longest = conn.execute(
+        sql("stage_csv_limits"), {"delimiter": delimiter}
+    ).fetchone()
+    if widest > MAX_COLUMNS or cells > MAX_CSV_CELLS or longest > MAX_CELL_CHARS:
+        return None  # the csv module says which line is over which limit
+    found = _read_header(first + 1, [cell.strip() for cell in header])
+    if found.wide:
+        return None
+    new_staging(conn)
+    parts = {
+        name: f"trim(split_part(text, $delimiter, {found.fields[name] + 1}))"
+        if name in found.fields
+        else "''"
+        for name in FIELDS
+    }
+    conn.execute(
+        sql("stage_csv_rows").format(**parts),
+        {"delimiter": delimiter, "header_line": first + 1},
+    )
+    if not conn.execute("select count(*) from staging").fetchone()[0]:
+        return None  # no figures: the csv module's reading says so, as for any file
+    columns = {name: _header_text(header[index]) for name, index in found.fields.items()}
+    columns.pop("label", None)
+    return Staged(conn, [columns])
 
 
 def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -519,11 +610,19 @@ def _text_or_empty(value: Any) -> Any:
     return "" if _is_blank(value) else value
 
 
-def _parse_table(table: Table, kind: str, encoding: str | None) -> ParsedFile:
-    if not table:
-        _reject("filen er tom")
-    header_line, header = table[0]
-    data_rows = table[1:]
+@dataclass(frozen=True)
+class _Header:
+    """What a file's header says: where each field and (in the template) each month is."""
+
+    line: int
+    cells: list[Any]
+    fields: dict[str, int]
+    months: dict[date, int]
+    wide: bool
+
+
+def _read_header(header_line: int, header: list[Any]) -> _Header:
+    """The header's fields and months; FileRejected for a header that cannot be used."""
     fields: dict[str, int] = {}
     months: dict[date, int] = {}
     unreadable_months: list[tuple[int, Any]] = []
@@ -576,6 +675,16 @@ def _parse_table(table: Table, kind: str, encoding: str | None) -> ParsedFile:
                 for name in missing
             ]
         )
+    return _Header(header_line, header, fields, months, wide)
+
+
+def _parse_table(table: Table, kind: str, encoding: str | None) -> ParsedFile:
+    if not table:
+        _reject("filen er tom")
+    header_line, header = table[0]
+    data_rows = table[1:]
+    found = _read_header(header_line, header)
+    fields, months, wide = found.fields, found.months, found.wide
     if not data_rows:
         _reject("filen har ingen tal (kun overskrift)", header_line)
     if kind == "csv":

@@ -1,8 +1,15 @@
-"""Importing figures: file → rows → validation → plan against the store → one batch.
+"""Importing figures: file → staging table → the rules → plan against the store → one batch.
 
 A rejected file (file-level problem or any row error) changes nothing; warnings change
 nothing unless acknowledged with a note. The plan is made inside the write transaction,
 so what is saved is exactly what was checked.
+
+The rows are read into a staging table of an in-memory DuckDB connection (files.stage_figures
+for a file, rules.stage_rows for rows from anywhere else) and checked there by the one rule
+engine, rules.check; only the checked figures go to the store's connection, as an Arrow table.
+The plan and the warnings are SQL over them and current_figures (queries/import_plan.sql,
+queries/rules_warnings.sql), and the batch is one INSERT … SELECT: a file of 276,000 figures
+never becomes 276,000 Python objects. `check_rows` is the rules alone, for a form's few values.
 """
 
 from __future__ import annotations
@@ -14,26 +21,32 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .access import require
 from .catalog import Catalog, load_catalog
 from .db import Store, insert_batch, sql
-from .files import ParsedFile, read_figures, read_file_bytes
+from .files import ParsedFile, read_file_bytes, stage_figures
 from .records import Figure, FileRejected, Problem, RawRow
-from .rules import FigureWarning, State, new_warnings, validate_rows
+from .rules import FigureWarning, Staged, added_warnings, check, stage_rows
+
+# An ImportResult carries at most this many changed figures (with their old values), in file order.
+CHANGED_SAMPLE = 100
 
 
 @dataclass
 class ImportResult:
-    """What an import did or would do. `status` is saved, dry_run, rejected, needs_ack or no_change."""
+    """What an import did or would do. `status` is saved, dry_run, rejected, needs_ack or no_change.
+
+    `counts` has the figures the file gives and how many of them are new, changed and
+    unchanged; `changed` the first CHANGED_SAMPLE changed figures with their old values.
+    """
 
     status: str
     file_name: str = ""
     parsed: ParsedFile | None = None
-    figures: list[Figure] = field(default_factory=list)
-    new: list[Figure] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
     changed: list[tuple[Figure, int]] = field(default_factory=list)
-    unchanged: list[Figure] = field(default_factory=list)
     warnings: list[FigureWarning] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     batch_id: int | None = None
@@ -41,6 +54,22 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return self.status in ("saved", "dry_run", "no_change")
+
+    @property
+    def n_figures(self) -> int:
+        return self.counts.get("figures", 0)
+
+    @property
+    def n_new(self) -> int:
+        return self.counts.get("new", 0)
+
+    @property
+    def n_changed(self) -> int:
+        return self.counts.get("changed", 0)
+
+    @property
+    def n_unchanged(self) -> int:
+        return self.counts.get("unchanged", 0)
 
 
 def current_state(conn: duckdb.DuckDBPyConnection) -> dict[tuple[date, str, str], tuple[int, str]]:
@@ -67,34 +96,34 @@ def import_file(
     actor's (access.LOCAL for the command line): only a role that may change figures imports."""
     require(role, "write_figures", "indlæse tal")
     path = Path(path)
-    try:
-        data = read_file_bytes(path)
-        parsed = read_figures(data, path.name)
-    except FileRejected as exc:
-        return ImportResult("rejected", path.name, errors=exc.problems)
-    except OSError as exc:
-        # strerror is the system's English text; the common cases get a Danish reason.
-        reason = {
-            FileNotFoundError: f"filen {path} findes ikke",
-            IsADirectoryError: f"{path} er en mappe, ikke en fil",
-            PermissionError: f"der er ikke adgang til at læse filen {path}",
-        }.get(type(exc), f"filen kan ikke læses ({exc.strerror})")
-        return ImportResult("rejected", path.name, errors=[Problem(reason)])
-    result = import_rows(
-        store,
-        parsed.rows,
-        file_name=path.name,
-        file_sha256=hashlib.sha256(data).hexdigest(),
-        user=user,
-        role=role,
-        dry_run=dry_run,
-        accept_warnings=accept_warnings,
-        note=note,
-        catalog=catalog,
-        today=today,
-        action=action,
-        is_demo=is_demo,
-    )
+    with duckdb.connect() as work:
+        try:
+            data = read_file_bytes(path)
+            parsed, staged = stage_figures(data, path.name, work)
+        except FileRejected as exc:
+            return ImportResult("rejected", path.name, errors=exc.problems)
+        except OSError as exc:
+            # strerror is the system's English text; the common cases get a Danish reason.
+            reason = {
+                FileNotFoundError: f"filen {path} findes ikke",
+                IsADirectoryError: f"{path} er en mappe, ikke en fil",
+                PermissionError: f"der er ikke adgang til at læse filen {path}",
+            }.get(type(exc), f"filen kan ikke læses ({exc.strerror})")
+            return ImportResult("rejected", path.name, errors=[Problem(reason)])
+        result = _import_staged(
+            store,
+            staged,
+            file_name=path.name,
+            file_sha256=hashlib.sha256(data).hexdigest(),
+            user=user,
+            dry_run=dry_run,
+            accept_warnings=accept_warnings,
+            note=note,
+            catalog=catalog,
+            today=today,
+            action=action,
+            is_demo=is_demo,
+        )
     result.parsed = parsed
     return result
 
@@ -121,9 +150,65 @@ def import_rows(
     The actor's `role` must allow changing figures (checked before anything is read).
     """
     require(role, "write_figures", "indlæse tal")
+    with duckdb.connect() as work:
+        return _import_staged(
+            store,
+            stage_rows(work, rows),
+            file_name=file_name,
+            file_sha256=file_sha256,
+            user=user,
+            dry_run=dry_run,
+            accept_warnings=accept_warnings,
+            note=note,
+            catalog=catalog,
+            today=today,
+            action=action,
+            is_demo=is_demo,
+        )
+
+
+def check_rows(
+    store: Store, rows: list[RawRow], *, catalog: Catalog | None = None, today: date | None = None
+) -> ImportResult:
+    """What saving `rows` would do, saving nothing: the row errors, or the plan and the warnings
+    the save would add (status rejected or dry_run). Needs no role: it changes nothing."""
+    with duckdb.connect() as work:
+        return _import_staged(
+            store,
+            stage_rows(work, rows),
+            file_name=None,
+            file_sha256=None,
+            user="",
+            dry_run=True,
+            catalog=catalog,
+            today=today,
+        )
+
+
+def _import_staged(
+    store: Store,
+    staged: Staged,
+    *,
+    file_name: str | None,
+    file_sha256: str | None,
+    user: str,
+    dry_run: bool = False,
+    accept_warnings: bool = False,
+    note: str = "",
+    catalog: Catalog | None = None,
+    today: date | None = None,
+    action: str = "import",
+    is_demo: bool = False,
+) -> ImportResult:
     catalog = catalog or load_catalog()
-    figures, errors = validate_rows(rows, catalog, today)
-    result = ImportResult("rejected", file_name or "", figures=figures, errors=errors)
+    errors = check(staged, catalog, today)
+    work = staged.conn
+    figures = work.sql(
+        "select ord, line, month, measure, category, value, note from rule_checked order by ord"
+    ).to_arrow_table()
+    result = ImportResult(
+        "rejected", file_name or "", counts={"figures": figures.num_rows}, errors=errors
+    )
     if errors:
         return result
     if accept_warnings and not note.strip():
@@ -133,41 +218,25 @@ def import_rows(
         return result
     if dry_run:
         with store.reader() as conn:
-            _plan(result, current_state(conn), catalog)
+            _plan(conn, figures, result, catalog)
         result.status = "dry_run"
         return result
     with store.writer() as conn:
-        _plan(result, current_state(conn), catalog)
+        _plan(conn, figures, result, catalog)
         if result.warnings and not accept_warnings:
             result.status = "needs_ack"
             return result
-        if not result.new and not result.changed:
+        if not result.n_new and not result.n_changed:
             result.status = "no_change"
             return result
-        revisions = pd.DataFrame(
-            [
-                {
-                    "month": f.month,
-                    "measure": f.measure,
-                    "category": f.category,
-                    "value": f.value,
-                    "note": f.note,
-                }
-                for f in result.new + [f for f, _ in result.changed]
-            ]
-        )
         result.batch_id = insert_batch(
             conn,
             action=action,
             user=user,
-            revisions=revisions,
+            revisions="import_revisions",
             file_name=file_name,
             file_sha256=file_sha256,
-            counts={
-                "new": len(result.new),
-                "changed": len(result.changed),
-                "unchanged": len(result.unchanged),
-            },
+            counts={k: result.counts[k] for k in ("new", "changed", "unchanged")},
             warnings=[w.as_dict() for w in result.warnings],
             note=note.strip(),
             is_demo=is_demo,
@@ -176,20 +245,26 @@ def import_rows(
     return result
 
 
-def _plan(result: ImportResult, current: dict, catalog: Catalog) -> None:
-    """Sort incoming figures into new / changed / unchanged and find the warnings a save adds."""
-    for f in result.figures:
-        old = current.get(f.key)
-        if old is None:
-            result.new.append(f)
-        elif old[0] != f.value or (f.note and f.note != old[1]):
-            result.changed.append((f, old[0]))
-        else:
-            result.unchanged.append(f)
-    before: State = {k: v for k, (v, _) in current.items()}
-    after: State = dict(before)
-    after.update({f.key: f.value for f in result.figures})
-    result.warnings = new_warnings(before, after, catalog)
+def _plan(
+    conn: duckdb.DuckDBPyConnection, figures: pa.Table, result: ImportResult, catalog: Catalog
+) -> None:
+    """Sort the checked figures into new / changed / unchanged against the store (in SQL, on
+    `conn`) and find the warnings a save adds."""
+    conn.register("import_figures", figures)
+    conn.execute(sql("import_plan"))
+    counts = dict(conn.execute("select change, count(*) from import_plan group by change").fetchall())
+    result.counts |= {k: counts.get(k, 0) for k in ("new", "changed", "unchanged")}
+    result.changed = [
+        (Figure(month, measure, category, value, note, line), old)
+        for month, measure, category, value, note, line, old in conn.execute(
+            "select month, measure, category, value, note, line, old_value from import_plan "
+            "where change = 'changed' order by ord limit $n",
+            {"n": CHANGED_SAMPLE},
+        ).fetchall()
+    ]
+    result.warnings = added_warnings(
+        conn, catalog, "import_before", "import_after", "import_touched"
+    )
 
 
 def retract(

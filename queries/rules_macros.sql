@@ -1,0 +1,8 @@
+-- Text helpers the rule queries share, made on the connection before they run (temp macros).
+-- rule_month_label: a month as month_label() writes it in Danish ("januar 2025").
+create or replace temp macro rule_month_label(m) as
+    ['januar', 'februar', 'marts', 'april', 'maj', 'juni', 'juli', 'august', 'september',
+     'oktober', 'november', 'december'][month(m)] || ' ' || year(m)::varchar;
+
+-- rule_fmt: a whole number with thousands dots, as rules._fmt writes it ("1.234.567").
+create or replace temp macro rule_fmt(n) as replace(format('{:,}', n), ',', '.');
