@@ -181,7 +181,9 @@ def main() -> int:
         print(f"{name:<44}{seconds:>11.2f}{seconds / base:>11.0f}{rss:>13.0f}")
     seconds, rss = med(command)
     print(f"{'whole `krimdash import` command (wall)':<44}{seconds:>11.2f}{'':>11}{rss:>13.0f}")
-    print(f"{'`krimdash user list` (start-up, wall)':<44}{start_wall:>11.2f}{'':>11}{start_rss:>13.0f}")
+    print(
+        f"{'`krimdash user list` (start-up, wall)':<44}{start_wall:>11.2f}{'':>11}{start_rss:>13.0f}"
+    )
     for name, values in [
         (f"one demo month, {n_month} rows, CSV (new)", small_month),
         (f"wide template {year}-01..{max(per_month)}, XLSX (unchanged)", small_template),

@@ -244,9 +244,7 @@ def _report(result) -> None:  # noqa: ANN001 - ImportResult, imported lazily
         if len(result.errors) > SHOWN:
             _err(f"  ... og {len(result.errors) - SHOWN} fejl mere")
         return
-    _say(
-        f"Nye: {result.n_new}, ændrede: {result.n_changed}, uændrede: {result.n_unchanged}"
-    )
+    _say(f"Nye: {result.n_new}, ændrede: {result.n_changed}, uændrede: {result.n_unchanged}")
     for figure, old in result.changed[:SHOWN]:
         cat = f" / kategori {figure.category}" if figure.category else ""
         _say(

@@ -252,7 +252,9 @@ def _plan(
     `conn`) and find the warnings a save adds."""
     conn.register("import_figures", figures)
     conn.execute(sql("import_plan"))
-    counts = dict(conn.execute("select change, count(*) from import_plan group by change").fetchall())
+    counts = dict(
+        conn.execute("select change, count(*) from import_plan group by change").fetchall()
+    )
     result.counts |= {k: counts.get(k, 0) for k in ("new", "changed", "unchanged")}
     result.changed = [
         (Figure(month, measure, category, value, note, line), old)
