@@ -12,12 +12,14 @@ import io
 import math
 import os
 import re
+import tempfile
 import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import duckdb
@@ -25,7 +27,7 @@ import duckdb
 from dashboard.db import sql
 from dashboard.months import format_month, parse_month
 from dashboard.records import FileRejected, Problem, RawRow
-from dashboard.rules import Staged, new_staging, stage_rows
+from dashboard.rules import Staged, stage_rows
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Limits well above any real figures file (a month is dozens of rows, the whole history a few
@@ -140,56 +142,82 @@ def _sniff(data: bytes, file_name: str) -> tuple[str, str, str | None]:
 # A CSV of at least this many characters may be split by DuckDB (stage_figures); a smaller one is
 # read by the csv module, which is as quick for a monthly file's dozens of rows.
 FAST_CSV_CHARS = 256 * 1024
-# Whitespace other than a space or a line break: str.strip() and DuckDB's trim() would differ.
-_OTHER_SPACE = re.compile(r"[^\S \n\r]")
+# Whitespace other than a space or a line break: str.strip() and DuckDB's trim() would differ
+# on it (and \x0b, \x0c, \x1c-\x1e, \x85, \u2028 and \u2029 end a line for str.splitlines()).
+_OTHER_SPACE = tuple(chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in " \n\r")
+
+
+def _other_space(text: str) -> bool:
+    # `in` per character is far quicker than a regular expression over megabytes
+    chars = [c for c in _OTHER_SPACE if c < "\x80"] if text.isascii() else _OTHER_SPACE
+    return any(char in text for char in chars)
 
 
 def _stage_long_csv(text: str, conn: duckdb.DuckDBPyConnection) -> Staged | None:
-    """Stage a large long-layout CSV with DuckDB, or None for `_csv_table` to read it.
+    """Stage a large long-layout CSV with DuckDB's read_csv, or None for `_csv_table` to read it.
 
-    Only a file the csv module reads one line per record is split here: no quote character
-    (so no cell spans lines or holds the separator), every carriage return in a CRLF, no NUL, no
-    whitespace in cells but spaces (so DuckDB's trim is str.strip). Then line n of the text is
-    record n, and splitting each line at the separator gives the csv module's cells. A file over
-    a limit (lines, columns, cells, cell length), with an odd header (sep=, blank cells only, the
-    wide template) or without figures goes to the csv module, which names what is wrong.
+    Only a file the csv module reads one line per record is read here: no quote character (so
+    no cell spans lines or holds the separator), every carriage return in a CRLF, no NUL, no
+    empty line (read_csv skips those, which would shift the line numbers), no whitespace in
+    cells but spaces (so DuckDB's trim is str.strip), no line with more cells than the header
+    line. Then row n of read_csv is line n + 1, and its cells are the csv module's. A file that
+    may be over a limit (lines, columns, cells, cell length), with an odd header (sep=, blank
+    cells only, the wide template) or without figures goes to the csv module, which names
+    what is wrong.
     """
     if len(text) < FAST_CSV_CHARS or '"' in text or "\x00" in text:
         return None
-    if text.count("\r") != text.count("\r\n") or _OTHER_SPACE.search(text):
+    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
         return None
-    if text.count("\n") + (0 if text.endswith("\n") else 1) > MAX_ROWS:
+    if text.count("\r") != text.count("\r\n") or _other_space(text):
         return None
+    text = text.replace("\r\n", "\n")  # the same lines (read_csv's own CRLF reading is less strict)
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     head = text[: 1024 * 1024].splitlines()
     first = next((i for i, line in enumerate(head) if line.strip()), None)
-    if first is None or head[first].strip().lower().startswith("sep="):
+    if lines > MAX_ROWS or first is None or head[first].strip().lower().startswith("sep="):
         return None
     delimiter = _delimiter(head[first])
     header = head[first].split(delimiter)
+    width = len(header)  # no line may have more cells: read_csv refuses it (strict_mode)
+    if width > MAX_COLUMNS or text.count(delimiter) + lines > MAX_CSV_CELLS:
+        return None
     while header and _is_blank(header[-1]):
         header.pop()
     if not header:
         return None
-    conn.execute(sql("stage_csv_lines"), {"text": text})
-    widest, cells, longest = conn.execute(
-        sql("stage_csv_limits"), {"delimiter": delimiter}
-    ).fetchone()
-    if widest > MAX_COLUMNS or cells > MAX_CSV_CELLS or longest > MAX_CELL_CHARS:
-        return None  # the csv module says which line is over which limit
+    with tempfile.TemporaryDirectory(prefix="krimdash-") as folder:
+        path = Path(folder) / "tal.csv"
+        path.write_text(text, encoding="utf-8", newline="")
+        options = {
+            "path": str(path),
+            "delimiter": delimiter,
+            "columns": {f"c{i}": "varchar" for i in range(width)},
+        }
+        try:
+            conn.execute(sql("stage_csv_read"), options)
+        except duckdb.Error:
+            return None  # a line with more cells than the header, or too long: the csv module says
+    # bytes, at least the characters: known without reading the text
+    longest = ", ".join(f"coalesce(max(strlen(c{i})), 0)" for i in range(width))
+    if conn.execute(f"select greatest({longest}) from csv_cells").fetchone()[0] > MAX_CELL_CHARS:
+        return None
     found = _read_header(first + 1, [cell.strip() for cell in header])
     if found.wide:
         return None
-    new_staging(conn)
-    parts = {
-        name: f"trim(split_part(text, $delimiter, {found.fields[name] + 1}))"
-        if name in found.fields
-        else "''"
-        for name in FIELDS
-    }
-    conn.execute(
-        sql("stage_csv_rows").format(**parts),
-        {"delimiter": delimiter, "header_line": first + 1},
+    # trim() costs as much as reading the file: only where a cell may start or end with a space
+    spaced = text.startswith(" ") or any(
+        s in text for s in (" \n", "\n ", f" {delimiter}", f"{delimiter} ")
     )
+    cell = (
+        "coalesce(trim(c{}), '')"
+        if spaced or text.rstrip("\n").endswith(" ")
+        else "coalesce(c{}, '')"
+    )
+    parts = {
+        name: cell.format(found.fields[name]) if name in found.fields else "''" for name in FIELDS
+    }
+    conn.execute(sql("stage_csv_rows").format(**parts), {"header_line": first + 1})
     if not conn.execute("select count(*) from staging").fetchone()[0]:
         return None  # no figures: the csv module's reading says so, as for any file
     columns = {name: _header_text(header[index]) for name, index in found.fields.items()}

@@ -204,7 +204,7 @@ def _import_staged(
     errors = check(staged, catalog, today)
     work = staged.conn
     figures = work.sql(
-        "select ord, line, month, measure, category, value, note from rule_checked order by ord"
+        "select ord, line, month, measure, category, value, note from rule_checked"
     ).to_arrow_table()
     result = ImportResult(
         "rejected", file_name or "", counts={"figures": figures.num_rows}, errors=errors

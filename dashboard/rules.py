@@ -253,11 +253,14 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
         if problems:
             bad.append(ord_)
             found += [(ord_, 0, n, p, False) for n, p in enumerate(problems)]
-    conn.execute("create or replace temp table rule_bad_cells (ord bigint)")
     if bad:
-        conn.register("rule_bad_in", pa.table({"ord": pa.array(bad, pa.int64())}))
-        conn.execute("insert into rule_bad_cells select ord from rule_bad_in")
-        conn.unregister("rule_bad_in")
+        _table(conn, "rule_bad_cells", {"ord": bad}, {"ord": pa.int64()})
+        conn.execute(
+            "create or replace temp view rule_readable as select * from staging "
+            "anti join rule_bad_cells using (ord)"
+        )
+    else:
+        conn.execute("create or replace temp view rule_readable as select * from staging")
     # 2. Each distinct month, value, measure + category and note, read once in Python.
     months: dict[str, list[Any]] = {"raw": [], "obj": [], "month": [], "reason": []}
     values: dict[str, list[Any]] = {"raw": [], "obj": [], "number": [], "reason": []}
@@ -476,8 +479,8 @@ def state_warnings(
         else ""
     )
     base = f"select month, measure, category, value from {state}"
-    conn.execute(f"create or replace temp view warn_months as {base}{months}")
-    conn.execute(f"create or replace temp view warn_series as {base}{series}")
+    conn.execute(f"create or replace temp table warn_months as {base}{months}")
+    conn.execute(f"create or replace temp table warn_series as {base}{series}")
     found = [
         FigureWarning(rule, month, message)
         for rule, month, message in conn.execute(sql("rules_warnings")).fetchall()

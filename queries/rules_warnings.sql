@@ -16,22 +16,20 @@ with labelled as (
 ),
 
 -- Parts of a measure against its total: over the total when the parts present add up to more;
--- unequal when every category is present.
+-- unequal when every category is present. One pass over the measures that have categories.
 parts as (
     select
-        t.month,
-        t.label,
-        t.value as total,
-        m.n_categories,
-        coalesce(sum(p.value), 0) as parts_sum,
-        count(p.value) as n_parts
-    from labelled as t
-    join rule_measures as m on m.measure_id = t.measure and m.n_categories > 0
-    left join rule_categories as c on c.measure_id = t.measure
-    left join warn_months as p
-        on p.month = t.month and p.measure = t.measure and p.category = c.category
-    where t.category = ''
-    group by t.month, t.measure, t.label, t.value, m.n_categories
+        s.month,
+        any_value(s.label) filter (where s.category = '') as label,
+        any_value(s.value) filter (where s.category = '') as total,
+        any_value(m.n_categories) as n_categories,
+        coalesce(sum(s.value) filter (where c.category is not null), 0) as parts_sum,
+        count(c.category) as n_parts
+    from labelled as s
+    join rule_measures as m on m.measure_id = s.measure and m.n_categories > 0
+    left join rule_categories as c on c.measure_id = s.measure and c.category = s.category
+    group by s.month, s.measure
+    having count(*) filter (where s.category = '') > 0
 ),
 
 categories_vs_total as (
