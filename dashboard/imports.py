@@ -28,7 +28,7 @@ from .catalog import Catalog, load_catalog
 from .db import Store, insert_batch, sql
 from .files import ParsedFile, read_file_bytes, stage_figures
 from .records import Figure, FileRejected, Problem, RawRow
-from .rules import FigureWarning, Staged, added_warnings, check, stage_rows
+from .rules import FigureWarning, Staged, added_warnings, check, stage_rows, work_connection
 
 # An ImportResult carries at most this many changed figures (with their old values), in file order.
 CHANGED_SAMPLE = 100
@@ -96,7 +96,7 @@ def import_file(
     actor's (access.LOCAL for the command line): only a role that may change figures imports."""
     require(role, "write_figures", "indlæse tal")
     path = Path(path)
-    with duckdb.connect() as work:
+    with work_connection() as work:
         try:
             data = read_file_bytes(path)
             parsed, staged = stage_figures(data, path.name, work)
@@ -150,7 +150,7 @@ def import_rows(
     The actor's `role` must allow changing figures (checked before anything is read).
     """
     require(role, "write_figures", "indlæse tal")
-    with duckdb.connect() as work:
+    with work_connection() as work:
         return _import_staged(
             store,
             stage_rows(work, rows),
@@ -172,7 +172,7 @@ def check_rows(
 ) -> ImportResult:
     """What saving `rows` would do, saving nothing: the row errors, or the plan and the warnings
     the save would add (status rejected or dry_run). Needs no role: it changes nothing."""
-    with duckdb.connect() as work:
+    with work_connection() as work:
         return _import_staged(
             store,
             stage_rows(work, rows),

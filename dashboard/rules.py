@@ -169,6 +169,18 @@ class Staged:
     objects: dict[str, object] = field(default_factory=dict)
 
 
+_WORK: list[duckdb.DuckDBPyConnection] = []
+
+
+def work_connection() -> duckdb.DuckDBPyConnection:
+    """A new connection to the process's in-memory DuckDB database, where the rules stage and
+    check rows (temp tables are each connection's own; close it, or use it in a `with`). Opening
+    a database costs tens of milliseconds; a connection to an open one costs nothing."""
+    if not _WORK:
+        _WORK.append(duckdb.connect(":memory:"))
+    return _WORK[0].cursor()
+
+
 def new_staging(conn: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the empty staging table on `conn`."""
     conn.execute(sql("rules_staging"))
@@ -254,7 +266,7 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
             bad.append(ord_)
             found += [(ord_, 0, n, p, False) for n, p in enumerate(problems)]
     if bad:
-        _table(conn, "rule_bad_cells", {"ord": bad}, {"ord": pa.int64()})
+        conn.register("rule_bad_cells", _arrow({"ord": bad}, {"ord": pa.int64()}))
         conn.execute(
             "create or replace temp view rule_readable as select * from staging "
             "anti join rule_bad_cells using (ord)"
@@ -287,17 +299,29 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
         elif (note := _text(a)) != a:
             notes["raw"].append(a)
             notes["note"].append(note)
-    _table(conn, "rule_months", months, {"obj": pa.bool_(), "month": pa.date32()})
-    _table(conn, "rule_values", values, {"obj": pa.bool_(), "number": pa.int64()})
-    _table(conn, "rule_keys", keys, {})
-    _table(conn, "rule_notes", notes, {})
-    # 3. Row errors and duplicates in SQL; the figures in rule_checked.
-    conn.execute(sql("rules_rows"))
-    conn.execute(sql("rules_duplicates"))
-    errors = conn.execute(
-        "select ord, seq, line, src, field, reason from rule_row_errors "
-        "union all select ord, seq, line, src, field, reason from rule_duplicate_errors"
-    ).fetchall()
+    for name, data, types in (
+        ("rule_months", months, {"obj": pa.bool_(), "month": pa.date32()}),
+        ("rule_values", values, {"obj": pa.bool_(), "number": pa.int64()}),
+        ("rule_keys", keys, {}),
+        ("rule_notes", notes, {}),
+    ):
+        conn.register(name, _arrow(data, types))
+    # 3. Row errors and duplicates in SQL (each only when there may be one); the figures in
+    # rule_checked.
+    errors = []
+    if any(months["reason"]) or any(values["reason"]) or any(keys["reason"]):
+        errors += conn.execute(sql("rules_row_errors")).fetchall()
+    conn.execute(sql("rules_valid"))
+    if conn.execute(sql("rules_repeated")).fetchone()[0]:
+        conn.execute(sql("rules_duplicates"))
+        errors += conn.execute(
+            "select ord, seq, line, src, field, reason from rule_duplicate_errors"
+        ).fetchall()
+    else:
+        conn.execute(
+            "create or replace temp view rule_checked as "
+            "select ord, line, month, measure, category, value, note from rule_valid"
+        )
     for ord_, seq, line, src, field_name, reason in errors:
         columns = staged.columns[src]
         column = columns.get(field_name)
@@ -310,21 +334,11 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     return mistakes.result()
 
 
-def _table(
-    conn: duckdb.DuckDBPyConnection,
-    name: str,
-    data: dict[str, list[Any]],
-    types: dict[str, pa.DataType],
-) -> None:
-    """A temp table `name` on `conn` from columns in Python (text unless `types` says other)."""
-    table = pa.table(
+def _arrow(data: dict[str, list[Any]], types: dict[str, pa.DataType]) -> pa.Table:
+    """An Arrow table of columns in Python (text unless `types` says other)."""
+    return pa.table(
         {key: pa.array(items, types.get(key, pa.string())) for key, items in data.items()}
     )
-    conn.register(f"{name}_in", table)
-    try:
-        conn.execute(f"create or replace temp table {name} as select * from {name}_in")
-    finally:
-        conn.unregister(f"{name}_in")
 
 
 def _month_or_reason(raw: object, latest: date) -> tuple[date | None, str | None]:
@@ -371,7 +385,7 @@ def validate_rows(
 
     A thin wrapper over `check` on an in-memory DuckDB connection: the figures in row order.
     """
-    with duckdb.connect() as conn:
+    with work_connection() as conn:
         problems = check(stage_rows(conn, rows), catalog, today)
         figures = [
             Figure(month, measure, category, value, note, line)
@@ -430,14 +444,14 @@ def _fmt(n: int) -> str:
 
 def find_warnings(state: State, catalog: Catalog) -> list[FigureWarning]:
     """Every warning rule of DOMAIN.md over `state`, sorted by month and rule."""
-    with duckdb.connect() as conn:
+    with work_connection() as conn:
         conn.register("rule_state", _state_table(state))
-        return state_warnings(conn, catalog, "rule_state")
+        return _warnings(conn, catalog, ["rule_state"])[0]
 
 
 def new_warnings(before: State, after: State, catalog: Catalog) -> list[FigureWarning]:
     """Warnings that `after` has and `before` did not: what a save would add."""
-    with duckdb.connect() as conn:
+    with work_connection() as conn:
         conn.register("rule_before", _state_table(before))
         conn.register("rule_after", _state_table(after))
         changed = {key for key, value in after.items() if before.get(key) != value}
@@ -460,32 +474,36 @@ def added_warnings(
         "create or replace temp table rule_touched_series as "
         f"select distinct measure, category from {touched}"
     )
-    earlier = set(state_warnings(conn, catalog, before, scoped=True))
-    return [w for w in state_warnings(conn, catalog, after, scoped=True) if w not in earlier]
+    earlier, later = _warnings(conn, catalog, [before, after], scoped=True)
+    known = set(earlier)
+    return [w for w in later if w not in known]
 
 
-def state_warnings(
-    conn: duckdb.DuckDBPyConnection, catalog: Catalog, state: str, *, scoped: bool = False
-) -> list[FigureWarning]:
-    """The warnings over the relation `state` (month, measure, category, value) on `conn`,
-    sorted by month, rule and message; `scoped`: only in rule_touched_months and
-    rule_touched_series (see added_warnings)."""
+def _warnings(
+    conn: duckdb.DuckDBPyConnection, catalog: Catalog, states: list[str], *, scoped: bool = False
+) -> list[list[FigureWarning]]:
+    """The warnings over each relation in `states` (month, measure, category, value) on `conn`,
+    in one query, each list sorted by month, rule and message; `scoped`: only in
+    rule_touched_months and rule_touched_series (see added_warnings)."""
     conn.execute(sql("rules_macros"))
-    _register_catalog(conn, catalog)
+    _catalog_into(conn, catalog)
     months = " where month in (select month from rule_touched_months)" if scoped else ""
     series = (
         " where (measure, category) in (select measure, category from rule_touched_series)"
         if scoped
         else ""
     )
-    base = f"select month, measure, category, value from {state}"
-    conn.execute(f"create or replace temp table warn_months as {base}{months}")
-    conn.execute(f"create or replace temp table warn_series as {base}{series}")
-    found = [
-        FigureWarning(rule, month, message)
-        for rule, month, message in conn.execute(sql("rules_warnings")).fetchall()
-    ]
-    found.sort(key=lambda w: (w.month, w.rule, w.message))
+    for name, where in (("warn_months", months), ("warn_series", series)):
+        union = " union all ".join(
+            f"select {side} as side, month, measure, category, value from {state}{where}"
+            for side, state in enumerate(states)
+        )
+        conn.execute(f"create or replace temp table {name} as {union}")
+    found: list[list[FigureWarning]] = [[] for _ in states]
+    for side, rule, month, message in conn.execute(sql("rules_warnings")).fetchall():
+        found[side].append(FigureWarning(rule, month, message))
+    for warnings in found:
+        warnings.sort(key=lambda w: (w.month, w.rule, w.message))
     return found
 
 
@@ -504,14 +522,19 @@ def _state_table(state: State) -> pa.Table:
 _CATALOG_TABLES: list[tuple[Catalog, dict[str, pa.Table]]] = []
 
 
-def _register_catalog(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    """The catalog as the warning query reads it: rule_measures, rule_categories, rule_relations."""
+def _catalog_into(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
+    """The catalog as the warning query reads it, as temp tables on `conn` (quicker to join
+    than Arrow tables): rule_measures, rule_categories, rule_relations."""
     tables = next((t for c, t in _CATALOG_TABLES if c is catalog), None)
     if tables is None:
         tables = _catalog_tables(catalog)
         _CATALOG_TABLES[:] = [(catalog, tables)]  # the last catalog only: one per process
     for name, table in tables.items():
-        conn.register(name, table)
+        conn.register(f"{name}_in", table)
+        try:
+            conn.execute(f"create or replace temp table {name} as select * from {name}_in")
+        finally:
+            conn.unregister(f"{name}_in")
 
 
 def _catalog_tables(catalog: Catalog) -> dict[str, pa.Table]:

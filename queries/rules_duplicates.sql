@@ -1,13 +1,7 @@
 -- The same figure (month, measure, category) twice in one file: with the same value it is one
 -- figure (the first row's, note included); with another value it is an error at the later row,
 -- naming the first row's value and line. rule_checked holds the figures the file gives.
--- Counting per figure is a hash aggregate; only figures given more than once are ranked.
-create or replace temp table rule_repeated as
-select month, measure, category
-from rule_valid
-group by month, measure, category
-having count(*) > 1;
-
+-- Only the figures given more than once (rule_repeated) are ranked.
 create or replace temp table rule_ranked as
 select
     v.*,
@@ -27,9 +21,9 @@ where ord not in (select ord from rule_ranked where n > 1);
 create or replace temp table rule_duplicate_errors as
 select
     ord,
+    4 as seq,
     line,
     src,
-    4 as seq,
     'value' as field,
     rule_month_label(month) || ' / ' || measure
     || case when category <> '' then ' / kategori ' || category else '' end
