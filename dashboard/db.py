@@ -26,12 +26,15 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
 from . import config
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # What DuckDB says when another process holds the file (duckdb's file-locking code):
 # 'IO Error: Could not set lock on file "…": Conflicting lock is held in … (PID …)'.
@@ -379,7 +382,7 @@ def insert_batch(
     *,
     action: str,
     user: str,
-    revisions: pd.DataFrame | str | None = None,
+    revisions: pd.DataFrame | pa.Table | None = None,
     file_name: str | None = None,
     file_sha256: str | None = None,
     counts: dict[str, int] | None = None,
@@ -389,8 +392,8 @@ def insert_batch(
 ) -> int:
     """Write one audit row and its revisions inside the caller's `Store.writer()` transaction.
 
-    `revisions` has columns month, measure, category, value (None retracts), note: a DataFrame,
-    or the name of a table or view on `conn` (an import's plan: no rows pass through Python). A batch
+    `revisions` has columns month, measure, category, value (None retracts), note: a DataFrame
+    or an Arrow table (an import's plan, from DuckDB: no Python object per figure). A batch
     that changes a figure of an approved month sends that month back to kladde (a month_status
     row naming the batch), in the same transaction.
     """
@@ -413,23 +416,12 @@ def insert_batch(
             "is_demo": is_demo,
         },
     ).fetchone()[0]
-    if isinstance(revisions, str):
-        conn.execute(
-            "create or replace temp view incoming as "
-            f"select month, measure, category, value, note from {revisions}"
-        )
-        try:
-            conn.execute(sql("insert_revisions"), {"batch_id": batch_id})
-        finally:
-            with suppress(duckdb.Error):  # a failed insert has aborted the transaction
-                conn.execute("drop view if exists incoming")
-    elif revisions is not None and len(revisions):
+    if revisions is not None and len(revisions):
         conn.register("incoming", revisions)
         try:
             conn.execute(sql("insert_revisions"), {"batch_id": batch_id})
         finally:
             conn.unregister("incoming")
-    if revisions is not None and (isinstance(revisions, str) or len(revisions)):
         conn.execute(
             sql("back_to_kladde"),
             {

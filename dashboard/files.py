@@ -200,7 +200,7 @@ def _stage_long_csv(text: str, conn: duckdb.DuckDBPyConnection) -> Staged | None
             return None  # a line with more cells than the header, or too long: the csv module says
     # bytes, at least the characters: known without reading the text
     longest = ", ".join(f"coalesce(max(strlen(c{i})), 0)" for i in range(width))
-    if conn.execute(f"select greatest({longest}) from csv_cells").fetchone()[0] > MAX_CELL_CHARS:
+    if conn.execute(f"select greatest({longest}) from csv_cells").fetchall()[0][0] > MAX_CELL_CHARS:
         return None
     found = _read_header(first + 1, [cell.strip() for cell in header])
     if found.wide:
@@ -218,7 +218,7 @@ def _stage_long_csv(text: str, conn: duckdb.DuckDBPyConnection) -> Staged | None
         name: cell.format(found.fields[name]) if name in found.fields else "''" for name in FIELDS
     }
     conn.execute(sql("stage_csv_rows").format(**parts), {"header_line": first + 1})
-    if not conn.execute("select count(*) from staging").fetchone()[0]:
+    if not conn.execute("select count(*) from staging").fetchall()[0][0]:
         return None  # no figures: the csv module's reading says so, as for any file
     columns = {name: _header_text(header[index]) for name, index in found.fields.items()}
     columns.pop("label", None)

@@ -6,10 +6,11 @@ so what is saved is exactly what was checked.
 
 The rows are read into a staging table of an in-memory DuckDB connection (files.stage_figures
 for a file, rules.stage_rows for rows from anywhere else) and checked there by the one rule
-engine, rules.check; only the checked figures go to the store's connection, as an Arrow table.
-The plan and the warnings are SQL over them and current_figures (queries/import_plan.sql,
-queries/rules_warnings.sql), and the batch is one INSERT … SELECT: a file of 276,000 figures
-never becomes 276,000 Python objects. `check_rows` is the rules alone, for a form's few values.
+engine, rules.check. The current figures of the months and series the file touches are read
+inside the write transaction as an Arrow table; the plan and the warnings are SQL over both
+(queries/import_plan.sql, queries/rules_warnings.sql), and the batch's revisions go back as an
+Arrow table in one INSERT … SELECT: a file of 276,000 figures never becomes 276,000 Python
+objects. `check_rows` is the rules alone, for a form's few values.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from .access import require
 from .catalog import Catalog, load_catalog
@@ -203,11 +203,8 @@ def _import_staged(
     catalog = catalog or load_catalog()
     errors = check(staged, catalog, today)
     work = staged.conn
-    figures = work.sql(
-        "select ord, line, month, measure, category, value, note from rule_checked"
-    ).to_arrow_table()
     result = ImportResult(
-        "rejected", file_name or "", counts={"figures": figures.num_rows}, errors=errors
+        "rejected", file_name or "", counts={"figures": staged.figures}, errors=errors
     )
     if errors:
         return result
@@ -218,22 +215,26 @@ def _import_staged(
         return result
     if dry_run:
         with store.reader() as conn:
-            _plan(conn, figures, result, catalog)
+            _plan(conn, work, result, catalog)
         result.status = "dry_run"
         return result
     with store.writer() as conn:
-        _plan(conn, figures, result, catalog)
+        _plan(conn, work, result, catalog)
         if result.warnings and not accept_warnings:
             result.status = "needs_ack"
             return result
         if not result.n_new and not result.n_changed:
             result.status = "no_change"
             return result
+        revisions = work.sql(
+            "select month, measure, category, value, note from import_plan "
+            "where change <> 'unchanged'"
+        ).to_arrow_table()
         result.batch_id = insert_batch(
             conn,
             action=action,
             user=user,
-            revisions="import_revisions",
+            revisions=revisions,
             file_name=file_name,
             file_sha256=file_sha256,
             counts={k: result.counts[k] for k in ("new", "changed", "unchanged")},
@@ -246,27 +247,46 @@ def _import_staged(
 
 
 def _plan(
-    conn: duckdb.DuckDBPyConnection, figures: pa.Table, result: ImportResult, catalog: Catalog
+    conn: duckdb.DuckDBPyConnection,
+    work: duckdb.DuckDBPyConnection,
+    result: ImportResult,
+    catalog: Catalog,
 ) -> None:
-    """Sort the checked figures into new / changed / unchanged against the store (in SQL, on
-    `conn`) and find the warnings a save adds."""
-    conn.register("import_figures", figures)
-    conn.execute(sql("import_plan"))
-    counts = dict(
-        conn.execute("select change, count(*) from import_plan group by change").fetchall()
+    """Sort the checked figures (rule_checked on `work`) into new / changed / unchanged against
+    the store's current figures (read on `conn`, inside its transaction) and find the warnings a
+    save adds. Figures pass between the two connections as Arrow tables, never row by row."""
+    conn.register(
+        "import_months", work.sql("select distinct month from rule_checked").to_arrow_table()
     )
-    result.counts |= {k: counts.get(k, 0) for k in ("new", "changed", "unchanged")}
+    conn.register(
+        "import_series",
+        work.sql("select distinct measure, category from rule_checked").to_arrow_table(),
+    )
+    try:
+        current = conn.sql(sql("import_current")).to_arrow_table()
+    finally:
+        conn.unregister("import_months")
+        conn.unregister("import_series")
+    work.register("import_before", current)
+    work.execute(sql("import_plan"))
+    new, changed, unchanged, touched = work.execute(
+        "select count(*) filter (where change = 'new'), count(*) filter (where change = 'changed'), "
+        "count(*) filter (where change = 'unchanged'), "
+        "count(*) filter (where old_value is null or old_value <> value) from import_plan"
+    ).fetchall()[0]
+    result.counts |= {"new": new, "changed": changed, "unchanged": unchanged}
     result.changed = [
         (Figure(month, measure, category, value, note, line), old)
-        for month, measure, category, value, note, line, old in conn.execute(
+        for month, measure, category, value, note, line, old in work.execute(
             "select month, measure, category, value, note, line, old_value from import_plan "
             "where change = 'changed' order by ord limit $n",
             {"n": CHANGED_SAMPLE},
         ).fetchall()
     ]
-    result.warnings = added_warnings(
-        conn, catalog, "import_before", "import_after", "import_touched"
-    )
+    if touched:  # the same figures give the same warnings
+        result.warnings = added_warnings(
+            work, catalog, "import_before", "import_after", "import_touched"
+        )
 
 
 def retract(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -167,18 +168,23 @@ class Staged:
     conn: duckdb.DuckDBPyConnection
     columns: list[dict[str, str]]
     objects: dict[str, object] = field(default_factory=dict)
+    figures: int = 0  # after `check`: how many figures the rows give (rule_checked's rows)
 
 
 _WORK: list[duckdb.DuckDBPyConnection] = []
+_LOCK = threading.RLock()
 
 
 def work_connection() -> duckdb.DuckDBPyConnection:
     """A new connection to the process's in-memory DuckDB database, where the rules stage and
     check rows (temp tables are each connection's own; close it, or use it in a `with`). Opening
     a database costs tens of milliseconds; a connection to an open one costs nothing."""
-    if not _WORK:
-        _WORK.append(duckdb.connect(":memory:"))
-    return _WORK[0].cursor()
+    with _LOCK:
+        if not _WORK:
+            database = duckdb.connect(":memory:")
+            database.execute(sql("rules_database"))
+            _WORK.append(database)
+        return _WORK[0].cursor()
 
 
 def new_staging(conn: duckdb.DuckDBPyConnection) -> None:
@@ -193,7 +199,6 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
     (an Excel date or number) is kept in `objects` and parsed from there, a measure, category
     or note is written as the rules read it (`_text`); None is an empty cell.
     """
-    new_staging(conn)
     columns: list[dict[str, str]] = []
     sources: dict[tuple[tuple[str, str], ...], int] = {}
     objects: dict[str, object] = {}
@@ -234,7 +239,8 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
     )
     conn.register("rule_rows_in", table)
     try:
-        conn.execute("insert into staging select * from rule_rows_in")
+        # the staging table is the Arrow table's copy: one statement, types as in rules_staging
+        conn.execute("create or replace temp table staging as select * from rule_rows_in")
     finally:
         conn.unregister("rule_rows_in")
     return Staged(conn, columns, objects)
@@ -250,7 +256,6 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     different values they are an error.
     """
     conn = staged.conn
-    conn.execute(sql("rules_macros"))
     latest = current_month(today)
     found: list[tuple[int, int, int, Problem, bool]] = []  # (ord, seq, n, problem, from_header)
     # 1. Cells no rule should read (control characters, overlong): the row is not read further.
@@ -312,7 +317,12 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     if any(months["reason"]) or any(values["reason"]) or any(keys["reason"]):
         errors += conn.execute(sql("rules_row_errors")).fetchall()
     conn.execute(sql("rules_valid"))
-    if conn.execute(sql("rules_repeated")).fetchone()[0]:
+    rows, figures = conn.execute(
+        "select count(*), count(distinct (month, measure, category)) from rule_valid"
+    ).fetchall()[0]
+    staged.figures = figures
+    if rows > figures:  # a figure given twice (or more)
+        conn.execute(sql("rules_repeated"))
         conn.execute(sql("rules_duplicates"))
         errors += conn.execute(
             "select ord, seq, line, src, field, reason from rule_duplicate_errors"
@@ -485,7 +495,6 @@ def _warnings(
     """The warnings over each relation in `states` (month, measure, category, value) on `conn`,
     in one query, each list sorted by month, rule and message; `scoped`: only in
     rule_touched_months and rule_touched_series (see added_warnings)."""
-    conn.execute(sql("rules_macros"))
     _catalog_into(conn, catalog)
     months = " where month in (select month from rule_touched_months)" if scoped else ""
     series = (
@@ -499,8 +508,9 @@ def _warnings(
             for side, state in enumerate(states)
         )
         conn.execute(f"create or replace temp table {name} as {union}")
+    rows = conn.execute(sql("rules_warnings")).fetchall()
     found: list[list[FigureWarning]] = [[] for _ in states]
-    for side, rule, month, message in conn.execute(sql("rules_warnings")).fetchall():
+    for side, rule, month, message in rows:
         found[side].append(FigureWarning(rule, month, message))
     for warnings in found:
         warnings.sort(key=lambda w: (w.month, w.rule, w.message))
@@ -519,22 +529,23 @@ def _state_table(state: State) -> pa.Table:
     )
 
 
-_CATALOG_TABLES: list[tuple[Catalog, dict[str, pa.Table]]] = []
+_CATALOG_TABLES: list[tuple[Catalog, dict[str, pa.Table]]] = []  # which catalog is loaded
 
 
 def _catalog_into(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    """The catalog as the warning query reads it, as temp tables on `conn` (quicker to join
-    than Arrow tables): rule_measures, rule_categories, rule_relations."""
-    tables = next((t for c, t in _CATALOG_TABLES if c is catalog), None)
-    if tables is None:
-        tables = _catalog_tables(catalog)
-        _CATALOG_TABLES[:] = [(catalog, tables)]  # the last catalog only: one per process
-    for name, table in tables.items():
-        conn.register(f"{name}_in", table)
-        try:
-            conn.execute(f"create or replace temp table {name} as select * from {name}_in")
-        finally:
-            conn.unregister(f"{name}_in")
+    """The catalog as the warning query reads it: tables rule_measures, rule_categories and
+    rule_relations in the rules' in-memory database (`conn` is a work_connection), made once per
+    catalog."""
+    with _LOCK:
+        if _CATALOG_TABLES and _CATALOG_TABLES[0][0] is catalog:
+            return
+        for name, table in _catalog_tables(catalog).items():
+            conn.register(f"{name}_in", table)
+            try:
+                conn.execute(f"create or replace table {name} as select * from {name}_in")
+            finally:
+                conn.unregister(f"{name}_in")
+        _CATALOG_TABLES[:] = [(catalog, {})]  # the last catalog only: one per process
 
 
 def _catalog_tables(catalog: Catalog) -> dict[str, pa.Table]:

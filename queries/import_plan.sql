@@ -1,15 +1,9 @@
--- The plan of an import, inside its write transaction (dashboard.imports): each checked figure of
--- the file (import_figures) against the current figure, as new, changed (another value, or a
--- note that differs) or unchanged; the current figures the warnings compare with (those of every
--- month and series the file has a figure in: import_before); and the figures whose value the
--- save would change (import_touched).
-create or replace temp table import_before as
-select month, measure_id as measure, category, value, note
-from current_figures
-where
-    month in (select distinct month from import_figures)
-    or (measure_id, category) in (select distinct measure, category from import_figures);
-
+-- The plan of an import (dashboard.imports), on the rules' connection: each checked figure of the
+-- file (rule_checked) against the current figure (import_before: an Arrow table read from the
+-- store inside the write transaction, queries/import_current.sql), as new, changed (another
+-- value, or a note that differs) or unchanged; the figures whose value the save would change
+-- (import_touched); the state after the save (import_after) that the warnings compare with
+-- import_before.
 create or replace temp table import_plan as
 select
     f.ord,
@@ -25,7 +19,7 @@ select
         when c.value <> f.value or (f.note <> '' and f.note <> c.note) then 'changed'
         else 'unchanged'
     end as change
-from import_figures as f
+from rule_checked as f
 left join import_before as c
     on c.month = f.month and c.measure = f.measure and c.category = f.category;
 
@@ -35,17 +29,11 @@ from import_plan
 where old_value is null or old_value <> value;
 
 -- The state after the save, where the warnings look: the file's figures over the current ones.
-create or replace temp view import_after as
+create or replace temp table import_after as
 select b.month, b.measure, b.category, b.value
 from import_before as b
-anti join import_figures as f
+anti join rule_checked as f
     on f.month = b.month and f.measure = b.measure and f.category = b.category
 union all
 select month, measure, category, value
-from import_figures;
-
--- What the batch writes: the new and changed figures.
-create or replace temp view import_revisions as
-select month, measure, category, value, note
-from import_plan
-where change <> 'unchanged';
+from rule_checked;

@@ -3,7 +3,7 @@
 -- month, or why it is not one), rule_values (the number, or why it is not one), rule_keys (the
 -- measure and category ids, stripped, or why the catalog has no such figure) and rule_notes
 -- (the notes that strip shorter, stripped).
-create or replace temp table rule_valid as
+create or replace temp view rule_valid as
 select
     s.ord,
     s.line,
