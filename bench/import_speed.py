@@ -15,7 +15,10 @@ each in a process of its own (a child's peak memory is its own, `os.wait4`):
   copy of an empty demo-catalog database) and the wide template for a year (`krimdash template`,
   XLSX, into the demo database), medians of `--rounds` runs.
 
-Prints figures; never fails on them (a run whose import does not end as expected stops it).
+`--code DIR` measures another checkout's krimdash (e.g. the main branch, for the figures before
+a change) with this script and the same files. Wall times on a shared machine move with its load;
+the CPU seconds (the child's, all its threads) move less. Prints figures; never fails on them (a
+run whose import does not end as expected stops it).
 """
 
 from __future__ import annotations
@@ -43,11 +46,11 @@ from dashboard.access import LOCAL
 from dashboard.db import Store
 from dashboard.catalog import load_catalog
 catalog = load_catalog()
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 result = imports.import_file(Store(sys.argv[1]), sys.argv[2], user="bench", role=LOCAL,
                              catalog=catalog, accept_warnings=True, note="bench")
-seconds = time.perf_counter() - started
-print(json.dumps({"seconds": seconds, "status": result.status,
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+print(json.dumps({"seconds": seconds, "cpu": cpu, "status": result.status,
                   "errors": [str(e) for e in result.errors[:3]]}))
 """
 
@@ -67,7 +70,11 @@ def child(args: list[str], env: dict[str, str]) -> tuple[float, float, str, int]
     """(wall seconds, peak RSS in MB, stdout, exit code) of one process."""
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, *args],
+        cwd=env["PYTHONPATH"],  # -m and -c put the working directory first on the path
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     out = process.stdout.read().decode()
     err = process.stderr.read().decode()
@@ -83,13 +90,15 @@ def cli(*args: str | Path, env: dict[str, str]) -> tuple[float, float, str, int]
     return child(["-m", "dashboard.cli", *map(str, args)], env)
 
 
-def timed_import(db: Path, path: Path, env: dict[str, str], expect: str) -> tuple[float, float]:
-    """(seconds of import_file itself, peak RSS MB of the child)."""
+def timed_import(
+    db: Path, path: Path, env: dict[str, str], expect: str
+) -> tuple[float, float, float]:
+    """(seconds of import_file itself, its CPU seconds, peak RSS MB of the child)."""
     _, rss, out, _ = child(["-c", _IMPORT, str(db), str(path)], env)
     found = json.loads(out.strip().splitlines()[-1])
     if found["status"] != expect:
         raise SystemExit(f"import of {path.name}: {found['status']}, expected {expect}: {found}")
-    return found["seconds"], rss
+    return found["seconds"], found["cpu"], rss
 
 
 def main() -> int:
@@ -99,8 +108,12 @@ def main() -> int:
     ap.add_argument("--initiatives", type=int, default=100)
     ap.add_argument("--measures", type=int, default=15)
     ap.add_argument("--months", type=int, default=120)
+    ap.add_argument(
+        "--code", type=Path, default=ROOT, help="the krimdash checkout whose import is measured"
+    )
     a = ap.parse_args()
-    path_env = {**os.environ, "PYTHONPATH": str(ROOT), "KRIMDASH_USER": "bench"}
+    code = a.code.resolve()
+    path_env = {**os.environ, "PYTHONPATH": str(code), "KRIMDASH_USER": "bench"}
 
     with tempfile.TemporaryDirectory(prefix="krimdash-import-bench-") as tmp:
         tmp = Path(tmp)
@@ -136,7 +149,7 @@ def main() -> int:
             db2 = tmp / f"bigcli{n}.duckdb"
             shutil.copy(empty, db2)
             wall, rss, _, _ = cli("--db", db2, "import", big, env=synth_env)
-            command.append((wall, rss))
+            command.append((wall, 0.0, rss))
         start_wall, start_rss, _, _ = cli("--db", empty, "user", "list", env=synth_env)
 
         # Small files on the demo catalog: one month of the demo data, and the wide template.
@@ -167,29 +180,29 @@ def main() -> int:
             small_month.append(timed_import(db, month_file, path_env, "saved"))
             small_template.append(timed_import(demo, template, path_env, "no_change"))
 
-    def med(values: list[tuple[float, float]]) -> tuple[float, float]:
-        seconds, rss = zip(*values, strict=True)
-        return statistics.median(seconds), max(rss)
+    def med(values: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+        seconds, cpu, rss = zip(*values, strict=True)
+        return statistics.median(seconds), statistics.median(cpu), max(rss)
 
+    print(f"code measured: {code}")
     print(f"DuckDB read_csv into a table (baseline): {base:.3f} s (median of {a.big_rounds})")
-    print(f"{'what':<44}{'s (median)':>11}{'× read_csv':>11}{'peak RSS MB':>13}")
+    print(f"{'what':<48}{'s (median)':>11}{'CPU s':>7}{'× read_csv':>11}{'peak RSS MB':>13}")
     for name, values in [
         (f"import into an empty database ({figures:,} new)", fresh),
         ("re-import of the same file (all unchanged)", reimport),
     ]:
-        seconds, rss = med(values)
-        print(f"{name:<44}{seconds:>11.2f}{seconds / base:>11.0f}{rss:>13.0f}")
-    seconds, rss = med(command)
-    print(f"{'whole `krimdash import` command (wall)':<44}{seconds:>11.2f}{'':>11}{rss:>13.0f}")
-    print(
-        f"{'`krimdash user list` (start-up, wall)':<44}{start_wall:>11.2f}{'':>11}{start_rss:>13.0f}"
-    )
+        seconds, cpu, rss = med(values)
+        print(f"{name:<48}{seconds:>11.2f}{cpu:>7.2f}{seconds / base:>11.0f}{rss:>13.0f}")
+    seconds, _, rss = med(command)
+    print(f"{'whole `krimdash import` command (wall)':<48}{seconds:>11.2f}{'':>18}{rss:>13.0f}")
+    print(f"{'`krimdash user list` (start-up, wall)':<48}{start_wall:>11.2f}{'':>18}"
+          f"{start_rss:>13.0f}")  # fmt: skip
     for name, values in [
         (f"one demo month, {n_month} rows, CSV (new)", small_month),
         (f"wide template {year}-01..{max(per_month)}, XLSX (unchanged)", small_template),
     ]:
-        seconds, rss = med(values)
-        print(f"{name:<44}{seconds * 1000:>9.0f}ms{'':>11}{rss:>13.0f}")
+        seconds, cpu, rss = med(values)
+        print(f"{name:<48}{seconds * 1000:>9.0f}ms{cpu * 1000:>5.0f}ms{'':>11}{rss:>13.0f}")
     print(f"(import rows: import_file itself, in a child process after its imports; "
           f"small files: median of {a.rounds})")  # fmt: skip
     print("load average at end:", " ".join(f"{x:.2f}" for x in os.getloadavg()))

@@ -186,18 +186,20 @@ def _stage_long_csv(text: str, conn: duckdb.DuckDBPyConnection) -> Staged | None
         header.pop()
     if not header:
         return None
-    with tempfile.TemporaryDirectory(prefix="krimdash-") as folder:
-        path = Path(folder) / "tal.csv"
-        path.write_text(text, encoding="utf-8", newline="")
-        options = {
-            "path": str(path),
-            "delimiter": delimiter,
-            "columns": {f"c{i}": "varchar" for i in range(width)},
-        }
-        try:
+    try:
+        with tempfile.TemporaryDirectory(prefix="krimdash-") as folder:
+            path = Path(folder) / "tal.csv"
+            path.write_text(text, encoding="utf-8", newline="")
+            options = {
+                "path": str(path),
+                "delimiter": delimiter,
+                "columns": {f"c{i}": "varchar" for i in range(width)},
+            }
             conn.execute(sql("stage_csv_read"), options)
-        except duckdb.Error:
-            return None  # a line with more cells than the header, or too long: the csv module says
+    except (duckdb.Error, OSError):
+        # a line with more cells than the header, or too long (the csv module says which), or no
+        # room for the temporary copy: the csv module reads the file instead
+        return None
     # bytes, at least the characters: known without reading the text
     longest = ", ".join(f"coalesce(max(strlen(c{i})), 0)" for i in range(width))
     if conn.execute(f"select greatest({longest}) from csv_cells").fetchall()[0][0] > MAX_CELL_CHARS:

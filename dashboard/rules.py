@@ -1,7 +1,27 @@
-"""The rules of DOMAIN.md as pure functions: errors reject a file, warnings need an acknowledgement.
+"""The rules of DOMAIN.md, one definition for every way figures come in: errors reject a file,
+warnings need an acknowledgement.
 
 Errors are about single rows (and duplicate keys); warnings are about the state the
 figures would be in after a save, so they compare measures, categories and months.
+
+The engine runs in DuckDB, so that a file of 276,000 figures is checked without a Python object
+per row, and a form's three values go through the very same rules:
+
+- rows are staged in a table `staging` on a `work_connection()` (an in-memory database): by
+  `stage_rows(conn, rows)` for RawRows (a form, a test, the csv module's or openpyxl's reading)
+  or by `files.stage_figures` for a file (a large plain CSV straight from DuckDB's read_csv);
+- `check(staged, catalog, today) -> list[Problem]` is the entry point for the row rules: every
+  row error in row order with its line, column and Danish reason, and the figures the rows give
+  in the temp table `rule_checked`. The SQL finds (queries/rules_*.sql); Python says what SQL
+  says badly, once per DISTINCT cell: the month (Danish month names: months.parse_month), the
+  value (parse_value, with its thousands-separator hint), the measure and category (the
+  catalog, difflib's "mente du …?"), and each unreadable cell's message (cell_problems);
+- the warnings are queries/rules_warnings.sql over one or more states (`added_warnings` for a
+  save: only the months and series it touches, before and after, in one query).
+
+`validate_rows`, `find_warnings` and `new_warnings` are the same engine for Python values (lists
+of RawRows, dicts of figures); `imports.import_rows` / `imports.check_rows` put rows through it
+against the store.
 """
 
 from __future__ import annotations
