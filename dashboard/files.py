@@ -220,6 +220,7 @@ def _stage_long_csv(text: str, conn: duckdb.DuckDBPyConnection) -> Staged | None
         name: cell.format(found.fields[name]) if name in found.fields else "''" for name in FIELDS
     }
     conn.execute(sql("stage_csv_rows").format(**parts), {"header_line": first + 1})
+    conn.execute("drop table csv_cells")  # its cells are in staging now
     if not conn.execute("select count(*) from staging").fetchall()[0][0]:
         return None  # no figures: the csv module's reading says so, as for any file
     columns = {name: _header_text(header[index]) for name, index in found.fields.items()}
