@@ -515,7 +515,6 @@ def _warnings(
     """The warnings over each relation in `states` (month, measure, category, value) on `conn`,
     in one query, each list sorted by month, rule and message; `scoped`: only in
     rule_touched_months and rule_touched_series (see added_warnings)."""
-    _catalog_into(conn, catalog)
     months = " where month in (select month from rule_touched_months)" if scoped else ""
     series = (
         " where (measure, category) in (select measure, category from rule_touched_series)"
@@ -528,7 +527,9 @@ def _warnings(
             for side, state in enumerate(states)
         )
         conn.execute(f"create or replace temp table {name} as {union}")
-    rows = conn.execute(sql("rules_warnings")).fetchall()
+    with _LOCK:  # the catalog tables are the database's: no other thread replaces them meanwhile
+        _catalog_into(conn, catalog)
+        rows = conn.execute(sql("rules_warnings")).fetchall()
     found: list[list[FigureWarning]] = [[] for _ in states]
     for side, rule, month, message in rows:
         found[side].append(FigureWarning(rule, month, message))
