@@ -181,9 +181,15 @@ _OBJ_BIT = {"month": 1, "measure": 2, "category": 4, "value": 8, "note": 16}
 
 @dataclass
 class Staged:
-    """Rows staged for the rules: `conn`'s temp table `staging` (see queries/rules_staging.sql),
-    and what the table does not hold: `columns[src]`, the column names a row's messages use, and
-    `objects`, the cells that were not text (an XLSX number or date) by the key their cell holds."""
+    """Rows staged for the rules: `conn`'s temp table `staging`, and what the table does not hold.
+
+    `staging` has the rows a file or form gives, as found: `ord` (bigint) is the row's place (rows
+    are checked and reported in that order), `line` (bigint) the line or sheet row the user sees,
+    `src` (integer) the set of column names its messages use, `objs` (integer) the cells that were
+    not text (bit 1 month, 2 measure, 4 category, 8 value, 16 note: an Excel number or date), and
+    month, measure, category, value, note (varchar, '' when empty). Besides the table:
+    `columns[src]`, the column names a row's messages use, and `objects`, the cells that were not
+    text (an XLSX number or date) by the key their cell holds."""
 
     conn: duckdb.DuckDBPyConnection
     columns: list[dict[str, str]]
@@ -205,11 +211,6 @@ def work_connection() -> duckdb.DuckDBPyConnection:
             database.execute(sql("rules_database"))
             _WORK.append(database)
         return _WORK[0].cursor()
-
-
-def new_staging(conn: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the empty staging table on `conn`."""
-    conn.execute(sql("rules_staging"))
 
 
 def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Staged:
@@ -259,7 +260,7 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
     )
     conn.register("rule_rows_in", table)
     try:
-        # the staging table is the Arrow table's copy: one statement, types as in rules_staging
+        # the staging table is the Arrow table's copy (the types of Staged's docstring)
         conn.execute("create or replace temp table staging as select * from rule_rows_in")
     finally:
         conn.unregister("rule_rows_in")

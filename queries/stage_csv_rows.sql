@@ -1,4 +1,4 @@
--- A long-layout CSV's rows as the staging table (the columns of queries/rules_staging.sql), as
+-- A long-layout CSV's rows as the staging table (its columns: dashboard.rules.Staged), as
 -- the csv module and dashboard.files would read them: the cells of each line after the header,
 -- trimmed, '' where the line has fewer; a row whose value is empty is "not reported" and left
 -- out. {month} … {note} are the cell expressions for the header's columns ('' if it has none).
