@@ -212,8 +212,8 @@ def cmd_init(args: argparse.Namespace, store: Store) -> int:
         _report(result)
         return EXIT_REJECTED
     _say(
-        f"DEMO-data indlæst: {count(len(result.new), 'nyt', 'nye')} og "
-        f"{count(len(result.unchanged), 'uændret', 'uændrede')} tal ({DEMO_NOTE})."
+        f"DEMO-data indlæst: {count(result.n_new, 'nyt', 'nye')} og "
+        f"{count(result.n_unchanged, 'uændret', 'uændrede')} tal ({DEMO_NOTE})."
     )
     approved = set_up_demo_access(store, user=_user(args), role=LOCAL)
     _say(
@@ -241,7 +241,7 @@ def _report(result) -> None:  # noqa: ANN001 - ImportResult, imported lazily
         enc = f", {result.parsed.encoding}" if result.parsed.encoding else ""
         _say(
             f"Fil: {printable(result.file_name)} ({result.parsed.kind}{enc}, {layout}), "
-            f"{len(result.figures)} tal"
+            f"{result.n_figures} tal"
         )
     if result.errors:
         _err(f"Filen er afvist; intet er gemt. {len(result.errors)} fejl:")
@@ -250,16 +250,14 @@ def _report(result) -> None:  # noqa: ANN001 - ImportResult, imported lazily
         if len(result.errors) > SHOWN:
             _err(f"  ... og {len(result.errors) - SHOWN} fejl mere")
         return
-    _say(
-        f"Nye: {len(result.new)}, ændrede: {len(result.changed)}, uændrede: {len(result.unchanged)}"
-    )
+    _say(f"Nye: {result.n_new}, ændrede: {result.n_changed}, uændrede: {result.n_unchanged}")
     for figure, old in result.changed[:SHOWN]:
         cat = f" / kategori {figure.category}" if figure.category else ""
         _say(
             f"  ændret: {month_label(figure.month)} / {figure.measure}{cat}: {old} → {figure.value}"
         )
-    if len(result.changed) > SHOWN:
-        _say(f"  ... og {len(result.changed) - SHOWN} ændrede tal mere")
+    if result.n_changed > SHOWN:
+        _say(f"  ... og {result.n_changed - SHOWN} ændrede tal mere")
     if result.warnings:
         _say(f"Advarsler ({len(result.warnings)}):")
         for warning in result.warnings[:SHOWN]:

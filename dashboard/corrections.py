@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from .access import require
 from .catalog import Catalog, load_catalog
@@ -23,6 +24,9 @@ from .records import Problem
 from .rules import new_warnings
 
 Key = tuple[date, str, str]
+# What a form or preview showed: {key: value or None}, or an Arrow table (month, measure,
+# category, value) such as a dry run's ImportResult.shown.
+Expected = dict[Key, int | None] | pa.Table
 
 
 @dataclass(frozen=True)
@@ -52,21 +56,22 @@ class Conflict:
         )  # fmt: skip
 
 
-def changed_since(
-    conn: duckdb.DuckDBPyConnection, expected: dict[Key, int | None]
-) -> list[Conflict]:
+def changed_since(conn: duckdb.DuckDBPyConnection, expected: Expected) -> list[Conflict]:
     """The figures among `expected`'s keys whose current value is not the value given (None: no
     figure), read in the caller's transaction (queries/figures_changed_since.sql)."""
-    if not expected:
+    if isinstance(expected, pa.Table):
+        shown: pa.Table | pd.DataFrame = expected
+    elif not expected:
         return []
-    shown = pd.DataFrame(
-        {
-            "month": [k[0] for k in expected],
-            "measure": [k[1] for k in expected],
-            "category": [k[2] for k in expected],
-            "value": pd.array(list(expected.values()), dtype="Int64"),
-        }
-    )
+    else:
+        shown = pd.DataFrame(
+            {
+                "month": [k[0] for k in expected],
+                "measure": [k[1] for k in expected],
+                "category": [k[2] for k in expected],
+                "value": pd.array(list(expected.values()), dtype="Int64"),
+            }
+        )
     conn.register("shown", shown)
     try:
         rows = conn.execute(sql("figures_changed_since")).fetchall()
@@ -179,11 +184,11 @@ def undo_batch(
     return Undone(new_id, restored, retracted)
 
 
-def shown_by(preview: object) -> dict[Key, int | None]:
-    """The values a dry run's preview showed for the figures it would save (an ImportResult:
-    None for a new figure, the old value for a changed one, the value for an unchanged one):
-    `expected=` for the save that follows it."""
-    shown: dict[Key, int | None] = {f.key: None for f in preview.new}  # type: ignore[attr-defined]
-    shown.update({f.key: old for f, old in preview.changed})  # type: ignore[attr-defined]
-    shown.update({f.key: f.value for f in preview.unchanged})  # type: ignore[attr-defined]
+def shown_by(preview: object) -> pa.Table:
+    """The values a dry run's preview showed for the figures it would save (its ImportResult's
+    `shown`: every figure's key with the value the store had, null for a new one): `expected=` for
+    the save that follows it."""
+    shown = preview.shown  # type: ignore[attr-defined]
+    if shown is None:
+        raise ValueError("only a dry run's result says what it showed")
     return shown

@@ -26,12 +26,15 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
 
 from . import config
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 # What DuckDB says when another process holds the file (duckdb's file-locking code):
 # 'IO Error: Could not set lock on file "…": Conflicting lock is held in … (PID …)'.
@@ -379,7 +382,7 @@ def insert_batch(
     *,
     action: str,
     user: str,
-    revisions: pd.DataFrame | None = None,
+    revisions: pd.DataFrame | pa.Table | None = None,
     file_name: str | None = None,
     file_sha256: str | None = None,
     counts: dict[str, int] | None = None,
@@ -389,7 +392,8 @@ def insert_batch(
 ) -> int:
     """Write one audit row and its revisions inside the caller's `Store.writer()` transaction.
 
-    `revisions` has columns month, measure, category, value (None retracts), note. A batch
+    `revisions` has columns month, measure, category, value (None retracts), note: a DataFrame
+    or an Arrow table (an import's plan, from DuckDB: no Python object per figure). A batch
     that changes a figure of an approved month sends that month back to kladde (a month_status
     row naming the batch), in the same transaction.
     """

@@ -12,16 +12,22 @@ import io
 import math
 import os
 import re
+import tempfile
 import unicodedata
 import warnings
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
+import duckdb
+
+from dashboard.db import sql
 from dashboard.months import format_month, parse_month
 from dashboard.records import FileRejected, Problem, RawRow
+from dashboard.rules import Staged, stage_rows
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # Limits well above any real figures file (a month is dozens of rows, the whole history a few
@@ -69,7 +75,7 @@ _BINARY_SNIFF = 8 * 1024
 class ParsedFile:
     """The raw rows of a figures file and how the file was written."""
 
-    rows: list[RawRow]
+    rows: list[RawRow]  # empty when stage_figures staged the file without them
     layout: str  # "long" or "wide"
     kind: str  # "csv" or "xlsx"
     encoding: str | None  # "utf-8", "utf-8-sig" or "cp1252" for CSV; None for XLSX
@@ -81,13 +87,41 @@ def read_figures(data: bytes, file_name: str = "") -> ParsedFile:
     The kind (CSV or XLSX) is detected from the content; `file_name` only makes
     messages clearer.
     """
+    kind, text, encoding = _sniff(data, file_name)
+    if kind == "xlsx":
+        return _parse_table(_xlsx_table(data), kind="xlsx", encoding=None)
+    return _parse_table(_csv_table(text), kind="csv", encoding=encoding)
+
+
+def stage_figures(
+    data: bytes, file_name: str, conn: duckdb.DuckDBPyConnection
+) -> tuple[ParsedFile, Staged]:
+    """Read a figures file into `conn`'s staging table for the rules (dashboard.rules.check).
+
+    The same file gives the same staged rows and the same FileRejected as `read_figures`. A
+    large long CSV that the csv module would read line by line (no quotes, no stray carriage
+    returns, no whitespace but spaces) is split by DuckDB instead, without a Python object per
+    row; its ParsedFile has no `rows`. Every other file (small ones, XLSX, the wide template,
+    quoted cells, a file over a limit) goes through `read_figures` and `rules.stage_rows`.
+    """
+    kind, text, encoding = _sniff(data, file_name)
+    if kind == "csv" and (staged := _stage_long_csv(text, conn)) is not None:
+        return ParsedFile(rows=[], layout="long", kind="csv", encoding=encoding), staged
+    if kind == "xlsx":
+        parsed = _parse_table(_xlsx_table(data), kind="xlsx", encoding=None)
+    else:
+        parsed = _parse_table(_csv_table(text), kind="csv", encoding=encoding)
+    return parsed, stage_rows(conn, parsed.rows)
+
+
+def _sniff(data: bytes, file_name: str) -> tuple[str, str, str | None]:
+    """("xlsx", "", None) or ("csv", the text, its encoding); FileRejected for anything else."""
     if len(data) > MAX_FILE_BYTES:
         _reject(_too_large(len(data)))
     if not data.removeprefix(_UTF8_BOM).strip():
         _reject("filen er tom")
     if data.startswith(_ZIP_MAGIC):
-        table = _xlsx_table(data)
-        return _parse_table(table, kind="xlsx", encoding=None)
+        return "xlsx", "", None
     if data.startswith(_OLE_MAGIC):
         # Both old .xls files and password-protected .xlsx files are OLE containers.
         _reject(
@@ -102,8 +136,96 @@ def read_figures(data: bytes, file_name: str = "") -> ParsedFile:
         hint = f" (filtypen er {suffix})" if suffix not in ("", ".csv", ".txt", ".xlsx") else ""
         _reject(f"filen er hverken CSV eller Excel (xlsx){hint}")
     text, encoding = _decode(data)
-    table = _csv_table(text)
-    return _parse_table(table, kind="csv", encoding=encoding)
+    return "csv", text, encoding
+
+
+# A CSV of at least this many characters may be split by DuckDB (stage_figures); a smaller one is
+# read by the csv module, which is as quick for a monthly file's dozens of rows.
+FAST_CSV_CHARS = 256 * 1024
+# Whitespace other than a space or a line break: str.strip() and DuckDB's trim() would differ
+# on it (and \x0b, \x0c, \x1c-\x1e, \x85, \u2028 and \u2029 end a line for str.splitlines()).
+_OTHER_SPACE = tuple(chr(c) for c in range(0x110000) if chr(c).isspace() and chr(c) not in " \n\r")
+
+
+def _other_space(text: str) -> bool:
+    # `in` per character is far quicker than a regular expression over megabytes
+    chars = [c for c in _OTHER_SPACE if c < "\x80"] if text.isascii() else _OTHER_SPACE
+    return any(char in text for char in chars)
+
+
+def _stage_long_csv(text: str, conn: duckdb.DuckDBPyConnection) -> Staged | None:
+    """Stage a large long-layout CSV with DuckDB's read_csv, or None for `_csv_table` to read it.
+
+    Only a file the csv module reads one line per record is read here: no quote character (so
+    no cell spans lines or holds the separator), every carriage return in a CRLF, no NUL, no
+    empty line (read_csv skips those, which would shift the line numbers), no whitespace in
+    cells but spaces (so DuckDB's trim is str.strip), no line with more cells than the header
+    line. Then row n of read_csv is line n + 1, and its cells are the csv module's. A file that
+    may be over a limit (lines, columns, cells, cell length), with an odd header (sep=, blank
+    cells only, the wide template) or without figures goes to the csv module, which names
+    what is wrong.
+    """
+    if len(text) < FAST_CSV_CHARS or '"' in text or "\x00" in text:
+        return None
+    if text.startswith(("\n", "\r\n")) or "\n\n" in text or "\n\r\n" in text:
+        return None
+    if text.count("\r") != text.count("\r\n") or _other_space(text):
+        return None
+    text = text.replace("\r\n", "\n")  # the same lines (read_csv's own CRLF reading is less strict)
+    lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    head = text[: 1024 * 1024].splitlines()
+    first = next((i for i, line in enumerate(head) if line.strip()), None)
+    if lines > MAX_ROWS or first is None or head[first].strip().lower().startswith("sep="):
+        return None
+    delimiter = _delimiter(head[first])
+    header = head[first].split(delimiter)
+    width = len(header)  # no line may have more cells: read_csv refuses it (strict_mode)
+    if width > MAX_COLUMNS or text.count(delimiter) + lines > MAX_CSV_CELLS:
+        return None
+    while header and _is_blank(header[-1]):
+        header.pop()
+    if not header:
+        return None
+    try:
+        with tempfile.TemporaryDirectory(prefix="krimdash-") as folder:
+            path = Path(folder) / "tal.csv"
+            path.write_text(text, encoding="utf-8", newline="")
+            options = {
+                "path": str(path),
+                "delimiter": delimiter,
+                "columns": {f"c{i}": "varchar" for i in range(width)},
+            }
+            conn.execute(sql("stage_csv_read"), options)
+    except (duckdb.Error, OSError):
+        # a line with more cells than the header, or too long (the csv module says which), or no
+        # room for the temporary copy: the csv module reads the file instead
+        return None
+    # bytes, at least the characters: known without reading the text
+    longest = ", ".join(f"coalesce(max(strlen(c{i})), 0)" for i in range(width))
+    if conn.execute(f"select greatest({longest}) from csv_cells").fetchall()[0][0] > MAX_CELL_CHARS:
+        return None
+    found = _read_header(first + 1, [cell.strip() for cell in header])
+    if found.wide:
+        return None
+    # trim() costs as much as reading the file: only where a cell may start or end with a space
+    spaced = text.startswith(" ") or any(
+        s in text for s in (" \n", "\n ", f" {delimiter}", f"{delimiter} ")
+    )
+    cell = (
+        "coalesce(trim(c{}), '')"
+        if spaced or text.rstrip("\n").endswith(" ")
+        else "coalesce(c{}, '')"
+    )
+    parts = {
+        name: cell.format(found.fields[name]) if name in found.fields else "''" for name in FIELDS
+    }
+    conn.execute(sql("stage_csv_rows").format(**parts), {"header_line": first + 1})
+    conn.execute("drop table csv_cells")  # its cells are in staging now
+    if not conn.execute("select count(*) from staging").fetchall()[0][0]:
+        return None  # no figures: the csv module's reading says so, as for any file
+    columns = {name: _header_text(header[index]) for name, index in found.fields.items()}
+    columns.pop("label", None)
+    return Staged(conn, [columns])
 
 
 def read_file_bytes(path: str | os.PathLike[str]) -> bytes:
@@ -519,11 +641,19 @@ def _text_or_empty(value: Any) -> Any:
     return "" if _is_blank(value) else value
 
 
-def _parse_table(table: Table, kind: str, encoding: str | None) -> ParsedFile:
-    if not table:
-        _reject("filen er tom")
-    header_line, header = table[0]
-    data_rows = table[1:]
+@dataclass(frozen=True)
+class _Header:
+    """What a file's header says: where each field and (in the template) each month is."""
+
+    line: int
+    cells: list[Any]
+    fields: dict[str, int]
+    months: dict[date, int]
+    wide: bool
+
+
+def _read_header(header_line: int, header: list[Any]) -> _Header:
+    """The header's fields and months; FileRejected for a header that cannot be used."""
     fields: dict[str, int] = {}
     months: dict[date, int] = {}
     unreadable_months: list[tuple[int, Any]] = []
@@ -576,6 +706,16 @@ def _parse_table(table: Table, kind: str, encoding: str | None) -> ParsedFile:
                 for name in missing
             ]
         )
+    return _Header(header_line, header, fields, months, wide)
+
+
+def _parse_table(table: Table, kind: str, encoding: str | None) -> ParsedFile:
+    if not table:
+        _reject("filen er tom")
+    header_line, header = table[0]
+    data_rows = table[1:]
+    found = _read_header(header_line, header)
+    fields, months, wide = found.fields, found.months, found.wide
     if not data_rows:
         _reject("filen har ingen tal (kun overskrift)", header_line)
     if kind == "csv":

@@ -1,6 +1,7 @@
 -- The figures whose value now differs from what a form or preview showed: the registered
 -- `shown` frame (month, measure, category, value; value null = no figure shown). `now` is null
 -- when there is no figure (never one, or retracted); who and when name the latest revision.
+-- At most 200: a message names the first ones, and one is enough to save nothing.
 with latest as (
     select
         r.month,
@@ -37,3 +38,4 @@ left join latest as l
         and l.revision_rank = 1
 where s.value is distinct from l.value
 order by s.month, s.measure, s.category
+limit 200

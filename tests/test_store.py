@@ -296,14 +296,14 @@ def test_importing_the_same_file_again_saves_nothing_new(real_store: Store) -> N
     batches, revisions = len(store.rows("batches")), revision_count(store)
     result = import_file(store, REAL_JANUARY, user="FAS", role="analyst")
     assert result.status == "no_change"
-    assert len(result.unchanged) == N_JANUARY
+    assert result.n_unchanged == N_JANUARY
     assert (len(store.rows("batches")), revision_count(store)) == (batches, revisions)
 
 
 def test_a_dry_run_saves_nothing(store: Store) -> None:
     result = import_file(store, REAL_JANUARY, user="FAS", role="analyst", dry_run=True)
     assert result.status == "dry_run"
-    assert len(result.new) == N_JANUARY and len(result.warnings) == 1
+    assert result.n_new == N_JANUARY and len(result.warnings) == 1
     assert exported(store) == [HEADER.strip()]
 
 

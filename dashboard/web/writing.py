@@ -152,17 +152,13 @@ def remove_upload(path: Path | str | None) -> None:
 
 
 def preview_table(
-    new: list[Figure],
-    changed: list[tuple[Figure, int]],
-    unchanged: list[Figure],
-    catalog: Catalog,
-    limit: int = PREVIEW_ROWS,
+    sample: list[tuple[Figure, str, int | None]], catalog: Catalog, limit: int = PREVIEW_ROWS
 ) -> pd.DataFrame:
-    """At most `limit` rows of each kind: line, month, measure, category, before → after and
-    whether the row is new, changed or unchanged."""
+    """The first `limit` figures of a preview (ImportResult.sample, in file order): line, month,
+    measure, category, before → after and whether the figure is new, changed or unchanged."""
+    kinds = {"new": "ny", "changed": "ændret", "unchanged": "uændret"}
     rows = []
-
-    def add(kind: str, f: Figure, old: int | None) -> None:
+    for f, kind, old in sample[:limit]:
         measure = catalog.measure(f.measure)
         rows.append(
             {
@@ -172,16 +168,9 @@ def preview_table(
                 "Kategori": measure.category_label(f.category) if measure and f.category else "",
                 "Før": "" if old is None else str(old),
                 "Nu": str(f.value),
-                "Status": kind,
+                "Status": kinds.get(kind, kind),
             }
         )
-
-    for f in new[:limit]:
-        add("ny", f, None)
-    for f, old in changed[:limit]:
-        add("ændret", f, old)
-    for f in unchanged[:limit]:
-        add("uændret", f, f.value)
     return pd.DataFrame(
         rows, columns=["Linje", "Måned", "Måling", "Kategori", "Før", "Nu", "Status"]
     )

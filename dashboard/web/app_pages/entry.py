@@ -139,7 +139,7 @@ def render(frame: str, reader: Reader, *, lang: str, store: Store) -> None:
     for reason in loose:
         st.error(markdown_literal(reason))
     warnings = result.warnings if result and not result.errors else []
-    changes = len(result.new) + len(result.changed) if result and not result.errors else 0
+    changes = result.n_new + result.n_changed if result and not result.errors else 0
     ack = False
     if warnings:
         st.warning(
@@ -217,7 +217,7 @@ def _after_save(
             ENTRY_PAGE,
             [
                 text("saved_batch", lang).format(
-                    batch=saved.batch_id, new=len(saved.new), changed=len(saved.changed)
+                    batch=saved.batch_id, new=saved.n_new, changed=saved.n_changed
                 )
             ],
         )

@@ -96,7 +96,7 @@ def correct(store: Store, reader: Reader, lang: str) -> None:
             + "\n".join(f"- {markdown_literal(w.message)}" for w in warnings)
         )
         ack = st.checkbox(text("entry_ack", lang), key=form + "|ok")
-    ready = bool(check and not check.errors and (check.new or check.changed))
+    ready = bool(check and not check.errors and (check.n_new or check.n_changed))
     has_reason = bool(reason.strip())
     if not has_reason:
         st.caption(text("fix_reason_needed", lang))
@@ -120,7 +120,7 @@ def correct(store: Store, reader: Reader, lang: str) -> None:
             st.error(str(exc))
             return
         if saved.status == "saved":
-            flash(FIX_PAGE, [text("saved_batch", lang).format(batch=saved.batch_id, new=len(saved.new), changed=len(saved.changed))])  # fmt: skip
+            flash(FIX_PAGE, [text("saved_batch", lang).format(batch=saved.batch_id, new=saved.n_new, changed=saved.n_changed)])  # fmt: skip
             _forget(form)
         elif saved.status == "conflict":
             lines = [f"- {markdown_literal(c.describe())}" for c in saved.conflicts]

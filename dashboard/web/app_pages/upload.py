@@ -99,7 +99,7 @@ def show_preview(store: Store, reader: Reader, current: dict, lang: str) -> None
         if len(result.errors) > writing.MAX_PROBLEMS_SHOWN:
             st.caption(text("upload_more_errors", lang).format(n=writing.MAX_PROBLEMS_SHOWN))
         return
-    counts = (len(result.new), len(result.changed), len(result.unchanged))
+    counts = (result.n_new, result.n_changed, result.n_unchanged)
     st.markdown(
         text("upload_counts", lang).format(
             new=fmt_int(counts[0], lang), changed=fmt_int(counts[1], lang), unchanged=fmt_int(counts[2], lang)
@@ -109,7 +109,7 @@ def show_preview(store: Store, reader: Reader, current: dict, lang: str) -> None
         st.caption(text("upload_sample", lang).format(n=writing.PREVIEW_ROWS))
     catalog = appdata.catalog()
     st.dataframe(
-        writing.preview_table(result.new, result.changed, result.unchanged, catalog),
+        writing.preview_table(result.sample, catalog),
         hide_index=True,
     )
     if current.get("saved"):
@@ -127,7 +127,7 @@ def show_preview(store: Store, reader: Reader, current: dict, lang: str) -> None
         key="indlaes|note",
         max_chars=MAX_NOTE_CHARS,
     )
-    nothing = not result.new and not result.changed
+    nothing = not result.n_new and not result.n_changed
     if nothing:
         st.caption(text("entry_nothing", lang))
     elif result.warnings and not (ack and note.strip()):
@@ -161,7 +161,7 @@ def save(store: Store, reader: Reader, current: dict, note: str, lang: str) -> N
             UPLOAD_PAGE,
             [
                 text("saved_batch", lang).format(
-                    batch=saved.batch_id, new=len(saved.new), changed=len(saved.changed)
+                    batch=saved.batch_id, new=saved.n_new, changed=saved.n_changed
                 )
             ],
         )
