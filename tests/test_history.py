@@ -17,14 +17,16 @@ import pytest
 import streamlit as st
 from apptest import body, html, open_page
 from streamlit.testing.v1 import AppTest
+from test_signin import run_as
 
-from dashboard import access, approvals, history
+from dashboard import access, accesslog, approvals, history
 from dashboard.access import Reader
 from dashboard.db import Store
 from dashboard.imports import import_file, retract
-from dashboard.web import appdata
+from dashboard.web import appdata, auth
 from dashboard.web.settings import (
     AS_OF,
+    PAGE,
     BadMoment,
     moment_param,
     parse_moment,
@@ -362,3 +364,43 @@ def test_parse_moment_reads_what_moment_param_writes_and_nothing_else() -> None:
         with pytest.raises(BadMoment) as caught:
             parse_moment(value, now)
         assert caught.value.key == key
+
+
+# --- through the real sign-in (st.user and the role in the database) ------------------------
+
+
+@pytest.fixture
+def log(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """What the gate writes to the access log: (event, who, role, target, ok)."""
+    rows: list[tuple] = []
+
+    def record(event, *, who, role, what="", target="", ok=True):
+        rows.append((event, who, role, target, ok))
+
+    monkeypatch.setattr(accesslog, "record", record)
+    monkeypatch.setattr(auth, "SESSIONS_LOGGED", set())
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("sub", "allowed"),
+    [("analytiker", True), ("raadmand", True), ("admin", True), ("udvalg", False), (None, False)],
+)
+def test_signed_in_roles_reach_historik_and_the_past_and_the_others_do_not(
+    monkeypatch, corrected, log, sub, allowed
+) -> None:
+    db, number = corrected
+    at = run_as(monkeypatch, db, sub, **{PAGE: "historik"})
+    assert ("Revisionsspor" in html(at)) is allowed
+    at = run_as(monkeypatch, db, sub, **{PAGE: "top100", AS_OF: _before(db, number)})
+    shown = _text(html(at))
+    assert (BANNER in shown) is allowed
+    assert (text("as_of_refused", "da") in shown) is not allowed
+    if not allowed:
+        assert (
+            "page_refused",
+            sub or "",
+            None if sub is None else "viewer",
+            "historik",
+            False,
+        ) in log

@@ -13,6 +13,7 @@ from dashboard.web.history_view import (
     BATCH,
     BATCH_PAGE,
     BATCH_ROWS,
+    HISTORY_PAGE,
     LOG_PAGE,
     LOG_ROWS,
     batch_block,
@@ -36,7 +37,9 @@ def render(frame: str, reader: Reader) -> None:
     params = st.query_params
     catalog = appdata.catalog()
 
-    top = frame + views.heading(text("history_title", lang)) + intro(lang)
+    # the frame follows a moment in the address (its months then): the banner says so here too
+    as_of = appdata.as_of_note(s, reader, HISTORY_PAGE)
+    top = frame + views.heading(text("history_title", lang)) + as_of + intro(lang)
     asked = params.get(BATCH)
     if asked is not None:
         number = batch_number(asked)
