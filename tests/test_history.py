@@ -24,6 +24,7 @@ from dashboard.access import Reader
 from dashboard.db import Store
 from dashboard.imports import import_file, retract
 from dashboard.web import appdata, auth
+from dashboard.web.history_view import FIGURE_ROWS, figure_block
 from dashboard.web.settings import (
     AS_OF,
     PAGE,
@@ -404,3 +405,36 @@ def test_signed_in_roles_reach_historik_and_the_past_and_the_others_do_not(
             "historik",
             False,
         ) in log
+
+
+def test_one_figures_revisions_are_bounded_and_the_log_has_a_batch_form(
+    monkeypatch, corrected
+) -> None:
+    db, number = corrected
+    store = Store(db)
+    (first,) = history.figure_revisions(store, pd.Timestamp("2025-10-01").date(), MEASURE, "")
+    many = [first] * (FIGURE_ROWS + 50)
+    block = figure_block(many, appdata_catalog(monkeypatch, db), "da")
+    assert block.count("<tr>") == FIGURE_ROWS + 1  # the header and the newest FIGURE_ROWS
+    assert f"Viser 1–{FIGURE_ROWS} af {FIGURE_ROWS + 50}" in block
+    at = open_page(monkeypatch, db, "historik")
+    form = re.search(r"<form method=\"get\".*?</form>", body(at) if _ok(at) else "").group(0)
+    assert 'name="side" value="historik"' in form and 'name="nr"' in form
+
+
+def appdata_catalog(monkeypatch, db: Path):
+    monkeypatch.setenv("KRIMDASH_DB", str(db))
+    return appdata.catalog()
+
+
+def test_the_dashboard_before_the_first_batch_is_empty_and_marked(monkeypatch, corrected) -> None:
+    db, _ = corrected
+    store = Store(db)
+    (first,) = history.batches(store, 1, len(store.rows("batches")) - 1)
+    for page in ("overblik", "top100", "sammenlign"):
+        at = open_page(monkeypatch, db, page, pr=moment_param(first.before))
+        shown = _text(_ok(at)) + " ".join(m.value for m in at.markdown)
+        assert BANNER in shown, page
+        assert "4.321" not in shown and not re.search(r"\d{2}\.\d{2}\.\d{4}", shown)  # no figure
+        if page != "top100":
+            assert text("no_figures", "da") in shown

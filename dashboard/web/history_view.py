@@ -139,7 +139,11 @@ def log_block(batches: list[Batch], total: int, page: int, lang: str) -> str:
     """The audit log's page `page` (LOG_ROWS batches, newest first) with its pager."""
     pager = _pager(lang, page, total, len(batches), LOG_ROWS, LOG_PAGE)
     return ENV.get_template("history_log.html").render(
-        lang=lang, rows=[batch_row(b, lang) for b in batches], pager=pager
+        lang=lang,
+        rows=[batch_row(b, lang) for b in batches],
+        pager=pager,
+        hidden=[(PAGE, HISTORY_PAGE), (LANG, lang)],
+        batch_field=BATCH,
     )
 
 
@@ -212,8 +216,20 @@ def batch_block(
     )
 
 
+FIGURE_ROWS = 200  # the newest revisions of one figure shown
+
+
 def figure_block(revisions: list[Revision], catalog: Catalog, lang: str) -> str:
-    """Every revision of one figure, newest first: old → new, who, when, the notes."""
+    """The revisions of one figure, newest first (the FIGURE_ROWS newest): old → new, who,
+    when, the notes."""
+    shown = revisions[:FIGURE_ROWS]
+    more = (
+        text("history_showing", lang).format(
+            first=1, last=fmt_int(len(shown), lang), total=fmt_int(len(revisions), lang)
+        )
+        if len(revisions) > len(shown)
+        else ""
+    )
     return ENV.get_template("history_figure.html").render(
-        lang=lang, rows=[revision_row(r, catalog, lang) for r in revisions]
+        lang=lang, rows=[revision_row(r, catalog, lang) for r in shown], more=more
     )
