@@ -49,12 +49,25 @@ def store() -> Store:
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
+def _query_now(db_path: str, version: tuple, name: str, params_json: str) -> pd.DataFrame:
+    return Store(db_path).query(name, json.loads(params_json))
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _query_then(
+    db_path: str, version: tuple, name: str, params_json: str, as_of: datetime
+) -> pd.DataFrame:
+    return history.query_as_of(Store(db_path), name, json.loads(params_json), as_of)
+
+
 def _query(
     db_path: str, version: tuple, name: str, params_json: str, as_of: datetime | None = None
 ) -> pd.DataFrame:
+    """queries/<name>.sql now (as_of None), or as the figures stood at `as_of`: each in a cache
+    of its own, so browsing the past never pushes today's results out."""
     if as_of is None:
-        return Store(db_path).query(name, json.loads(params_json))
-    return history.query_as_of(Store(db_path), name, json.loads(params_json), as_of)
+        return _query_now(db_path, version, name, params_json)
+    return _query_then(db_path, version, name, params_json, as_of)
 
 
 def query(name: str, as_of: datetime | None = None, **params: object) -> pd.DataFrame:
@@ -138,11 +151,23 @@ def _restricted(
     )
 
 
+# Each loader below has a twin for a moment (`..._then`), with a cache of its own (as `_query`).
+
+
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _approved_now(db_path: str, version: tuple) -> list[pd.Timestamp]:
+    return _approved_months_of(Store(db_path))
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=16)
+def _approved_then(db_path: str, version: tuple, as_of: datetime) -> list[pd.Timestamp]:
+    return _approved_months_of(Store(db_path), as_of)
+
+
 def _approved(db_path: str, version: tuple, as_of: datetime | None = None) -> list[pd.Timestamp]:
     if as_of is None:
-        return _approved_months_of(Store(db_path))
-    return _approved_months_of(Store(db_path), as_of)
+        return _approved_now(db_path, version)
+    return _approved_then(db_path, version, as_of)
 
 
 def approved_months(as_of: datetime | None = None) -> list[pd.Timestamp]:
@@ -152,8 +177,25 @@ def approved_months(as_of: datetime | None = None) -> list[pd.Timestamp]:
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _visible_now(db_path: str, version: tuple, audience: str) -> pd.DataFrame:
+    return _visible_rows(db_path, version, audience, None)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=16)
+def _visible_then(db_path: str, version: tuple, audience: str, as_of: datetime) -> pd.DataFrame:
+    return _visible_rows(db_path, version, audience, as_of)
+
+
 def _visible(
     db_path: str, version: tuple, audience: str, as_of: datetime | None = None
+) -> pd.DataFrame:
+    if as_of is None:
+        return _visible_now(db_path, version, audience)
+    return _visible_then(db_path, version, audience, as_of)
+
+
+def _visible_rows(
+    db_path: str, version: tuple, audience: str, as_of: datetime | None
 ) -> pd.DataFrame:
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience: {audience!r}")
@@ -244,12 +286,28 @@ def demo_banner(lang: str, as_of: datetime | None = None) -> str:
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _months_now(db_path: str, version: tuple, audience: str) -> tuple[list, object, frozenset]:
+    return _month_rows(_visible(db_path, version, audience))
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=16)
+def _months_then(
+    db_path: str, version: tuple, audience: str, as_of: datetime
+) -> tuple[list, object, frozenset]:
+    return _month_rows(_visible(db_path, version, audience, as_of))
+
+
 def _months(
     db_path: str, version: tuple, audience: str, as_of: datetime | None = None
 ) -> tuple[list, object, frozenset]:
-    """(available months, the latest complete month, the draft months) for `audience`: small,
-    so a run reads them without unpacking every figure."""
-    rows = _visible(db_path, version, audience, as_of)
+    if as_of is None:
+        return _months_now(db_path, version, audience)
+    return _months_then(db_path, version, audience, as_of)
+
+
+def _month_rows(rows: pd.DataFrame) -> tuple[list, object, frozenset]:
+    """(available months, the latest complete month, the draft months) of the figures a reader
+    may see: small, so a run reads them without unpacking every figure."""
     if rows.empty:
         return [], None, frozenset()
     months = sorted({pd.Timestamp(m) for m in rows["month"]})
@@ -382,8 +440,14 @@ def _initiative_page(version: tuple, audience: str, initiative_id: str, s: Setti
     )
 
 
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
+def _initiative_page_then(version: tuple, audience: str, initiative_id: str, s: Settings) -> str:
+    return _initiative_page.__wrapped__(version, audience, initiative_id, s)
+
+
 def initiative_page(initiative_id: str, s: Settings, audience: str) -> str:
-    return _initiative_page(store().data_version(), audience, initiative_id, s)
+    page = _initiative_page if s.as_of is None else _initiative_page_then
+    return page(store().data_version(), audience, initiative_id, s)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
@@ -418,8 +482,14 @@ def _overview_page(version: tuple, audience: str, s: Settings) -> str:
     )
 
 
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _overview_page_then(version: tuple, audience: str, s: Settings) -> str:
+    return _overview_page.__wrapped__(version, audience, s)
+
+
 def overview_page(s: Settings, audience: str) -> str:
-    return _overview_page(store().data_version(), audience, s)
+    page = _overview_page if s.as_of is None else _overview_page_then
+    return page(store().data_version(), audience, s)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
@@ -436,9 +506,16 @@ def _compare_page(version: tuple, audience: str, s: Settings) -> str:
     return views.compare_body(comparisons, catalog(), a, b, preset, view, shown)
 
 
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _compare_page_then(version: tuple, audience: str, s: Settings) -> str:
+    return _compare_page.__wrapped__(version, audience, s)
+
+
 def compare_page(s: Settings, audience: str) -> str:
-    """The compare page's body for the periods the address asks for (series.chosen_periods)."""
-    return _compare_page(store().data_version(), audience, s)
+    """The compare page's body for the periods the address asks for (series.chosen_periods);
+    a page as of a moment in a cache of its own."""
+    page = _compare_page if s.as_of is None else _compare_page_then
+    return page(store().data_version(), audience, s)
 
 
 # The Historik page's data (dashboard.history), cached per data version like every page's: the
