@@ -6,7 +6,8 @@ capability again, so neither a crafted address nor crafted session state reaches
 month or a write.
 
 - viewer (committee member): approved months, exact figures;
-- raadmand: also draft months (marked KLADDE); approves a month and can reopen it;
+- raadmand: also draft months (marked KLADDE) and the history (Historik, the dashboard as it
+  stood at a moment); approves a month and can reopen it;
 - analyst: everything the rådmand sees, and changes figures, events, targets and the month's
   text (`write_content`, which the admin has too);
 - admin: users and roles, the public view's switch and the access log, and reads all months;
@@ -33,14 +34,19 @@ LOCAL = "lokal"  # the command line's role
 # What a reader is shown: the protected public view, approved months, or drafts too.
 Audience = Literal["public", "approved", "drafts"]
 
+# read_history: the audit log, every revision of a figure and the dashboard as it stood at a
+# moment (the Historik page, `pr=` in the address): for those who see drafts.
 CAPABILITIES: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read_approved"}),
-    "raadmand": frozenset({"read_approved", "read_drafts", "approve"}),
-    "analyst": frozenset({"read_approved", "read_drafts", "write_figures", "write_content"}),
+    "raadmand": frozenset({"read_approved", "read_drafts", "read_history", "approve"}),
+    "analyst": frozenset(
+        {"read_approved", "read_drafts", "read_history", "write_figures", "write_content"}
+    ),
     "admin": frozenset(
         {
             "read_approved",
             "read_drafts",
+            "read_history",
             "manage_users",
             "read_access_log",
             "set_public",

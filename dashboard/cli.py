@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
-import json
 import os
 import sqlite3
 import sys
@@ -354,42 +353,26 @@ def cmd_check(args: argparse.Namespace, store: Store) -> int:
     return EXIT_REJECTED if open_count else 0
 
 
-# The log's actions (batches.action) in the words of the user text.
-_ACTIONS = {
-    "import": "indlæsning",
-    "demo": "indlæsning af demotal",
-    "retraction": "tilbagetrækning",
-    "reference": "katalog",
-    "event": "begivenhed",
-    "event_retraction": "begivenhed trukket tilbage",
-    "target": "mål",
-    "target_retraction": "mål trukket tilbage",
-    "month_text": "månedens tekst",
-    "entry": "indtastning i appen",
-    "correction": "rettelse i appen",
-    "undo": "fortrydelse",
-}
-
-
 def cmd_log(args: argparse.Namespace, store: Store) -> int:
     if args.access:
         return _access_log(args, store)
-    for row in store.rows("batches")[: args.limit]:
-        (batch_id, created_at, user, action, file_name, sha, n_new, n_changed, n_unchanged,
-         n_retracted, warnings, note, is_demo) = row  # fmt: skip
-        when = config.local_time(created_at, "%Y-%m-%d %H:%M:%S")
-        parts = [f"#{batch_id}", when, user, _ACTIONS.get(action, action)]
-        if file_name:
+    from .history import action_text, batches
+
+    for b in batches(store, args.limit):
+        when = config.local_time(b.created_at, "%Y-%m-%d %H:%M:%S")
+        parts = [f"#{b.id}", when, b.user, action_text(b.action)]
+        if b.file_name:
             # a batch written by a tool of its own (bench/synthetic.py) may name a file without its digest
-            parts.append(f"{file_name} (sha256 {sha[:12]})" if sha else file_name)
+            sha = b.file_sha256
+            parts.append(f"{b.file_name} (sha256 {sha[:12]})" if sha else b.file_name)
         parts.append(
-            f"nye {n_new}, ændrede {n_changed}, uændrede {n_unchanged}, tilbagetrukne {n_retracted}"
+            f"nye {b.new}, ændrede {b.changed}, uændrede {b.unchanged}, tilbagetrukne {b.retracted}"
         )
-        if acknowledged := len(json.loads(warnings)):
+        if acknowledged := len(b.warnings):
             parts.append(count(acknowledged, "godkendt advarsel", "godkendte advarsler"))
-        if note:
-            parts.append(f"note: {note}")
-        if is_demo:
+        if b.note:
+            parts.append(f"note: {b.note}")
+        if b.is_demo:
             parts.append("DEMO")
         _say(" | ".join(parts))
     return 0

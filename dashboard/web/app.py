@@ -37,6 +37,7 @@ from dashboard.web.app_pages import (
     content,
     database_trouble,
     entry,
+    history,
     initiative,
     login,
     noaccess,
@@ -51,6 +52,7 @@ LOGIN_PAGE = "log-ind"  # ?side=log-ind: the "Log ind" page
 ADMIN_PAGE = "admin"  # ?side=admin: users and the access log (admins)
 EVENTS_PAGE = "begivenheder"  # ?side=begivenheder: events and targets (analysts, admins)
 TEXT_PAGE = "maanedens-tekst"  # ?side=maanedens-tekst: the month's text (analysts, admins)
+HISTORY_PAGE = "historik"  # ?side=historik: the audit log and every figure's revisions
 
 st.set_page_config(page_title="krimdash", layout="wide")
 
@@ -129,8 +131,8 @@ if not reader.signed_in and not public:  # the public view is off: the "Log ind"
 # (stopped above).
 audience = reader.audience
 with database_trouble(lang):
-    demo, _ = appdata.demo_status()
-    settings = appdata.settings(audience or "public")
+    settings = appdata.settings(audience or "public", reader)
+    demo, _ = appdata.demo_status(settings.as_of)
     catalog = appdata.catalog()
 lang = settings.lang
 
@@ -156,6 +158,8 @@ if reader.can("write_content"):
 if reader.can("manage_users") or reader.can("read_access_log"):
     routes.append((ADMIN_PAGE, text("page_admin", lang), framed(partial(admin.render, lang=lang, store=store))))  # fmt: skip
 routes += entry.routes(reader, lang, store, framed)  # ?side=indtast|indlaes|ret (write_figures)
+if appdata.may_go_back(reader):
+    routes.append((HISTORY_PAGE, text("page_history", lang), framed(history.render)))
 # Every page lives at the root, named in the address (`?side=top100`, settings.PAGE): at a path
 # address such as /top100 Streamlit's frontend first looks for its server under that path (a 404
 # at /top100/_stcore/health) and tries the root only 100 ms later, on every visit. The root
@@ -181,10 +185,10 @@ with database_trouble(lang):
         settings,
         [(path, title) for path, title, _ in pages],
         current,
-        appdata.available_months(audience) if audience else [],
+        appdata.available_months(audience, settings.as_of) if audience else [],
         bool(demo),
         reader,
-        appdata.draft_months(audience) if audience else frozenset(),
+        appdata.draft_months(audience, settings.as_of) if audience else frozenset(),
     )
     if reader.signed_in:  # a look at internal figures (the public view is open material)
         target = "&".join(f"{k}={v}" for k, v in settings.params().items())
@@ -221,6 +225,6 @@ def approval(store: Store, reader: Reader, lang: str) -> None:
         st.rerun()
 
 
-if current == "" and reader.can("approve"):
+if current == "" and reader.can("approve") and settings.as_of is None:  # not in a past view
     with database_trouble(lang):
         approval(store, reader, lang)

@@ -12,6 +12,11 @@ only; "public" (not signed in) the approved months with their figures protected
 (dashboard.protect: a small count and whatever would give it away is `..`). For the last two,
 a month not approved does not exist: not in the period, not as a page's month in the address.
 
+The dashboard as it stood at a moment (`pr=` in the address, settings.AS_OF; for those who may
+read the history): every cached loader takes `as_of` (naive UTC, None: now) as part of its key;
+with None it runs today's queries, unchanged; with a moment the same queries read the figures
+and month statuses of that moment (history.query_as_of, approvals.approved_months(as_of)).
+
 The catalog pages read is the one `krimdash init` loaded into the database, so it always
 agrees with the figures' tables; when the catalog file has changed since (or the database is
 older than this krimdash), pages say that `krimdash init` is needed.
@@ -20,11 +25,14 @@ older than this krimdash), pages say that `krimdash init` is needed.
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from functools import lru_cache
 
 import pandas as pd
 import streamlit as st
 
-from .. import approvals, config
+from .. import approvals, config, history
+from ..access import Reader
 from ..catalog import Catalog, load_catalog
 from ..db import Store, latest_version
 from ..demo import DEMO_NOTE
@@ -32,7 +40,7 @@ from ..protect import protect
 from ..reference import loaded_catalog
 from ..rules import MAX_NOTE_CHARS
 from . import series, views
-from .settings import PAGE, Settings, parse_settings
+from .settings import AS_OF, PAGE, BadMoment, Settings, parse_moment, parse_settings
 from .texts import text
 
 
@@ -42,29 +50,69 @@ def store() -> Store:
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
-def _query(db_path: str, version: tuple, name: str, params_json: str) -> pd.DataFrame:
+def _query_now(db_path: str, version: tuple, name: str, params_json: str) -> pd.DataFrame:
     return Store(db_path).query(name, json.loads(params_json))
 
 
-def query(name: str, **params: object) -> pd.DataFrame:
-    """queries/<name>.sql as a DataFrame, cached until the database changes.
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _query_then(
+    db_path: str, version: tuple, name: str, params_json: str, as_of: datetime
+) -> pd.DataFrame:
+    return history.query_as_of(Store(db_path), name, json.loads(params_json), as_of)
+
+
+def _query(
+    db_path: str, version: tuple, name: str, params_json: str, as_of: datetime | None = None
+) -> pd.DataFrame:
+    """queries/<name>.sql now (as_of None), or as the figures stood at `as_of`: each in a cache
+    of its own, so browsing the past never pushes today's results out."""
+    if as_of is None:
+        return _query_now(db_path, version, name, params_json)
+    return _query_then(db_path, version, name, params_json, as_of)
+
+
+def query(name: str, as_of: datetime | None = None, **params: object) -> pd.DataFrame:
+    """queries/<name>.sql as a DataFrame, cached until the database changes; with `as_of`, over
+    the figures as they stood then (history.query_as_of).
 
     Returns a copy: cached objects are never mutated.
     """
     s = store()
     key = json.dumps(params, sort_keys=True, default=str)
-    return _query(str(s.path), s.data_version(), name, key).copy()
+    return _query(str(s.path), s.data_version(), name, key, as_of).copy()
+
+
+@lru_cache(maxsize=8)
+def _takes_as_of(name: str) -> bool:
+    from ..db import sql
+
+    return "$as_of" in sql(name)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
+def _reference(db_path: str, version: tuple, name: str, as_of: datetime | None) -> pd.DataFrame:
+    return Store(db_path).query(name, {"as_of": as_of})
+
+
+def reference(name: str, as_of: datetime | None = None) -> pd.DataFrame:
+    """queries/events.sql or targets.sql: as they stood at `as_of` where the query keeps their
+    history (a `$as_of` parameter, null: now), else as they are; cached like `query`."""
+    if not _takes_as_of(name):
+        return query(name)
+    s = store()
+    return _reference(str(s.path), s.data_version(), name, as_of).copy()
 
 
 AUDIENCES = ("public", "approved", "drafts")
 
 
-def _approved_months_of(s: Store) -> list[pd.Timestamp]:
-    """The approved months (dashboard.approvals). A database older than month status (before
-    `krimdash init` upgrades it) has none approved: it shows only to those who may see drafts."""
+def _approved_months_of(s: Store, as_of: datetime | None = None) -> list[pd.Timestamp]:
+    """The approved months (dashboard.approvals; at `as_of`, if given). A database older than
+    month status (before `krimdash init` upgrades it) has none approved: it shows only to those
+    who may see drafts."""
     if s.schema_version() < latest_version():
         return []
-    return [pd.Timestamp(m) for m in approvals.approved_months(s)]
+    return [pd.Timestamp(m) for m in approvals.approved_months(s, as_of)]
 
 
 def _protect(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
@@ -104,33 +152,69 @@ def _restricted(
     )
 
 
+# Each loader below has a twin for a moment (`..._then`), with a cache of its own (as `_query`).
+
+
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
-def _approved(db_path: str, version: tuple) -> list[pd.Timestamp]:
+def _approved_now(db_path: str, version: tuple) -> list[pd.Timestamp]:
     return _approved_months_of(Store(db_path))
 
 
-def approved_months() -> list[pd.Timestamp]:
-    """The months the rådmand has approved (cached per data version)."""
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=16)
+def _approved_then(db_path: str, version: tuple, as_of: datetime) -> list[pd.Timestamp]:
+    return _approved_months_of(Store(db_path), as_of)
+
+
+def _approved(db_path: str, version: tuple, as_of: datetime | None = None) -> list[pd.Timestamp]:
+    if as_of is None:
+        return _approved_now(db_path, version)
+    return _approved_then(db_path, version, as_of)
+
+
+def approved_months(as_of: datetime | None = None) -> list[pd.Timestamp]:
+    """The months the rådmand has approved (at `as_of`, if given; cached per data version)."""
     s = store()
-    return _approved(str(s.path), s.data_version())
+    return _approved(str(s.path), s.data_version(), as_of)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
-def _visible(db_path: str, version: tuple, audience: str) -> pd.DataFrame:
+def _visible_now(db_path: str, version: tuple, audience: str) -> pd.DataFrame:
+    return _visible_rows(db_path, version, audience, None)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=16)
+def _visible_then(db_path: str, version: tuple, audience: str, as_of: datetime) -> pd.DataFrame:
+    return _visible_rows(db_path, version, audience, as_of)
+
+
+def _visible(
+    db_path: str, version: tuple, audience: str, as_of: datetime | None = None
+) -> pd.DataFrame:
+    if as_of is None:
+        return _visible_now(db_path, version, audience)
+    return _visible_then(db_path, version, audience, as_of)
+
+
+def _visible_rows(
+    db_path: str, version: tuple, audience: str, as_of: datetime | None
+) -> pd.DataFrame:
     if audience not in AUDIENCES:
         raise ValueError(f"unknown audience: {audience!r}")
-    every = _query(db_path, version, "figure_series", json.dumps(_ALL, sort_keys=True))
-    return _restricted(every, _approved(db_path, version), audience, catalog())
+    if as_of is not None and audience != "drafts":  # the as-of view is for those who see drafts
+        raise ValueError("the dashboard as of a moment is for those who may see drafts")
+    every = _query(db_path, version, "figure_series", json.dumps(_ALL, sort_keys=True), as_of)
+    return _restricted(every, _approved(db_path, version, as_of), audience, catalog())
 
 
 _ALL = {"initiative": None, "key_only": False, "month": None, "max_note": MAX_NOTE_CHARS}
 
 
-def visible_figures(audience: str) -> pd.DataFrame:
-    """Every current figure `audience` may see, as queries/figure_series.sql returns them (see
-    _restricted); cached per data version and audience, never shared between audiences."""
+def visible_figures(audience: str, as_of: datetime | None = None) -> pd.DataFrame:
+    """Every current figure `audience` may see (as they stood at `as_of`, if given), as
+    queries/figure_series.sql returns them (see _restricted); cached per data version, audience
+    and moment, never shared between audiences."""
     s = store()
-    return _visible(str(s.path), s.data_version(), audience).copy()
+    return _visible(str(s.path), s.data_version(), audience, as_of).copy()
 
 
 def figures(
@@ -138,10 +222,11 @@ def figures(
     initiative: str | None = None,
     key_only: bool = False,
     month: object = None,
+    as_of: datetime | None = None,
 ) -> pd.DataFrame:
     """queries/figure_series.sql for `audience`: monthly series with the change from the month
-    before, narrowed to an initiative, the key measures or a month."""
-    rows = visible_figures(audience)
+    before, narrowed to an initiative, the key measures or a month (as of `as_of`, if given)."""
+    rows = visible_figures(audience, as_of)
     if initiative is not None:
         rows = rows[rows["initiative"] == initiative]
     if key_only:
@@ -189,23 +274,41 @@ def init_note(lang: str) -> str:
     return text(key, lang) if key else ""
 
 
-def demo_status() -> tuple[int, int]:
-    """(demo figures, all figures) among the current figures."""
-    row = query("demo_status").iloc[0]
+def demo_status(as_of: datetime | None = None) -> tuple[int, int]:
+    """(demo figures, all figures) among the current figures (at `as_of`, if given)."""
+    row = query("demo_status", as_of=as_of).iloc[0]
     return int(row["demo_figures"]), int(row["all_figures"])
 
 
-def demo_banner(lang: str) -> str:
+def demo_banner(lang: str, as_of: datetime | None = None) -> str:
     """The DEMO banner's HTML while demo figures show, else nothing; pages put it on top."""
-    demo, total = demo_status()
+    demo, total = demo_status(as_of)
     return views.demo_banner(lang, demo == total) if demo else ""
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
-def _months(db_path: str, version: tuple, audience: str) -> tuple[list, object, frozenset]:
-    """(available months, the latest complete month, the draft months) for `audience`: small,
-    so a run reads them without unpacking every figure."""
-    rows = _visible(db_path, version, audience)
+def _months_now(db_path: str, version: tuple, audience: str) -> tuple[list, object, frozenset]:
+    return _month_rows(_visible(db_path, version, audience))
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=16)
+def _months_then(
+    db_path: str, version: tuple, audience: str, as_of: datetime
+) -> tuple[list, object, frozenset]:
+    return _month_rows(_visible(db_path, version, audience, as_of))
+
+
+def _months(
+    db_path: str, version: tuple, audience: str, as_of: datetime | None = None
+) -> tuple[list, object, frozenset]:
+    if as_of is None:
+        return _months_now(db_path, version, audience)
+    return _months_then(db_path, version, audience, as_of)
+
+
+def _month_rows(rows: pd.DataFrame) -> tuple[list, object, frozenset]:
+    """(available months, the latest complete month, the draft months) of the figures a reader
+    may see: small, so a run reads them without unpacking every figure."""
     if rows.empty:
         return [], None, frozenset()
     months = sorted({pd.Timestamp(m) for m in rows["month"]})
@@ -214,27 +317,27 @@ def _months(db_path: str, version: tuple, audience: str) -> tuple[list, object, 
     return series.months_between(months[0], months[-1]), complete, drafts
 
 
-def _month_state(audience: str) -> tuple[list, object, frozenset]:
+def _month_state(audience: str, as_of: datetime | None = None) -> tuple[list, object, frozenset]:
     s = store()
-    return _months(str(s.path), s.data_version(), audience)
+    return _months(str(s.path), s.data_version(), audience, as_of)
 
 
-def available_months(audience: str) -> list[pd.Timestamp]:
+def available_months(audience: str, as_of: datetime | None = None) -> list[pd.Timestamp]:
     """Every month from the first to the last with a figure `audience` may see (gaps
-    included): for "approved" and "public", the approved months."""
-    return list(_month_state(audience)[0])
+    included): for "approved" and "public", the approved months. At `as_of`, if given."""
+    return list(_month_state(audience, as_of)[0])
 
 
-def complete_month(audience: str) -> pd.Timestamp | None:
+def complete_month(audience: str, as_of: datetime | None = None) -> pd.Timestamp | None:
     """The latest complete month (series.latest_complete_month) among the months `audience`
     may see: the default month of every page, so a half-reported newer month is shown only
     when a reader chooses it."""
-    return _month_state(audience)[1]
+    return _month_state(audience, as_of)[1]
 
 
-def draft_months(audience: str) -> frozenset[pd.Timestamp]:
+def draft_months(audience: str, as_of: datetime | None = None) -> frozenset[pd.Timestamp]:
     """The months shown as KLADDE: the unapproved months with figures, for "drafts" only."""
-    return _month_state(audience)[2]
+    return _month_state(audience, as_of)[2]
 
 
 # The overview's month (default: the latest complete one), e.g. maaned=2025-06.
@@ -244,15 +347,49 @@ OVERVIEW_MONTH = "maaned"
 PAGE_PARAMS = (PAGE, "tragt", series.PERIOD_PRESET, *series.PERIOD_MONTHS, OVERVIEW_MONTH)
 
 
-def settings(audience: str) -> Settings:
+def may_go_back(reader: Reader | None) -> bool:
+    """Whether `reader` may see the history: the Historik page and the dashboard as it stood at
+    a moment (those who see drafts; never a viewer or the public view)."""
+    return reader is not None and reader.can("read_history") and reader.audience == "drafts"
+
+
+def as_of_asked(reader: Reader | None) -> tuple[datetime | None, str]:
+    """(the moment the address asks for (settings.AS_OF), the key of the Danish text saying why
+    it is not used): (None, "") without one; (None, "as_of_refused") for a reader who may not
+    go back; (None, "as_of_invalid" / "as_of_range") for a value that is no usable moment."""
+    value = st.query_params.get(AS_OF)
+    if value is None:
+        return None, ""
+    if not may_go_back(reader):
+        return None, "as_of_refused"
+    try:
+        return parse_moment(value), ""
+    except BadMoment as bad:
+        return None, bad.key
+
+
+def settings(audience: str, reader: Reader | None = None) -> Settings:
     """The reader's choices, from the address (see dashboard.web.settings), among the months
-    `audience` may see: a month it may not see in the address is no choice."""
+    `audience` may see: a month it may not see in the address is no choice. The moment of the
+    as-of view only for a `reader` who may go back (may_go_back); else now."""
+    as_of = as_of_asked(reader)[0] if audience == "drafts" else None
     return parse_settings(
         st.query_params.to_dict(),
-        available_months(audience),
+        available_months(audience, as_of),
         PAGE_PARAMS,
-        complete_month(audience),
+        complete_month(audience, as_of),
+        as_of,
     )
+
+
+def as_of_note(s: Settings, reader: Reader | None, current: str) -> str:
+    """The as-of banner ("Sådan så dashboardet ud den ... — ikke de aktuelle tal", with a link
+    to page `current` now) while `s` shows a moment; the Danish note why the address's moment
+    is not used (the reader's role, or a value that is no moment); else ""."""
+    if s.as_of is not None:
+        return views.as_of_banner(s, current)
+    key = as_of_asked(reader)[1]
+    return views.as_of_refusal(s, key) if key else ""
 
 
 def _freshness(every: pd.DataFrame) -> pd.Series:
@@ -280,7 +417,7 @@ def _in_range(every: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> p
 def page_view(s: Settings, audience: str) -> views.PageView:
     """The settings a page body is drawn with: the reader's choices, the draft months to mark
     KLADDE and whether figures are protected (the public view's `..`)."""
-    return views.PageView.of(s, drafts=draft_months(audience), public=audience == "public")
+    return views.PageView.of(s, drafts=draft_months(audience, s.as_of), public=audience == "public")
 
 
 # Page bodies, cached per data version, audience and choice: building charts is the costly
@@ -291,32 +428,39 @@ def page_view(s: Settings, audience: str) -> views.PageView:
 def _initiative_page(version: tuple, audience: str, initiative_id: str, s: Settings) -> str:
     cat = catalog()
     view = page_view(s, audience)
+    events = reference("events", s.as_of)
     return views.initiative_body(
         cat.initiative(initiative_id),
         cat,
-        figures(audience, initiative_id),
-        series.events_between(query("events", as_of=None), s.first, s.last, initiative_id)
+        figures(audience, initiative_id, as_of=s.as_of),
+        series.events_between(events, s.first, s.last, initiative_id)
         if s.months
-        else query("events", as_of=None).iloc[:0],
-        query("targets", as_of=None),
+        else events.iloc[:0],
+        reference("targets", s.as_of),
         view,
     )
 
 
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
+def _initiative_page_then(version: tuple, audience: str, initiative_id: str, s: Settings) -> str:
+    return _initiative_page.__wrapped__(version, audience, initiative_id, s)
+
+
 def initiative_page(initiative_id: str, s: Settings, audience: str) -> str:
-    return _initiative_page(store().data_version(), audience, initiative_id, s)
+    page = _initiative_page if s.as_of is None else _initiative_page_then
+    return page(store().data_version(), audience, initiative_id, s)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
 def _overview_page(version: tuple, audience: str, s: Settings) -> str:
     cat = catalog()
-    every = figures(audience)
+    every = figures(audience, as_of=s.as_of)
     freshness = _freshness(every)
     latest = pd.Timestamp(freshness["latest_month"])
-    months = [m for m in available_months(audience) if m <= latest]
-    complete = complete_month(audience)
+    months = [m for m in available_months(audience, s.as_of) if m <= latest]
+    complete = complete_month(audience, s.as_of)
     month = s.month_param(OVERVIEW_MONTH, months, latest if complete is None else complete)
-    targets = query("targets", as_of=None)
+    targets = reference("targets", s.as_of)
     progress = series.target_progress(targets, every) if not targets.empty else pd.DataFrame()
     view = page_view(s, audience)
     keys = {m.id for m in cat.measures if m.key}
@@ -327,7 +471,7 @@ def _overview_page(version: tuple, audience: str, s: Settings) -> str:
         freshness=freshness,
         missing=series.missing_in_month(every, cat, month),
         changed=series.changed_since_last_month(every[every["month"] == month], month),
-        month_events=series.events_between(query("events", as_of=None), month, month),
+        month_events=series.events_between(reference("events", s.as_of), month, month),
         progress=progress,
         lang=s.lang,
         local_time=config.local_time,
@@ -339,17 +483,23 @@ def _overview_page(version: tuple, audience: str, s: Settings) -> str:
     )
 
 
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _overview_page_then(version: tuple, audience: str, s: Settings) -> str:
+    return _overview_page.__wrapped__(version, audience, s)
+
+
 def overview_page(s: Settings, audience: str) -> str:
-    return _overview_page(store().data_version(), audience, s)
+    page = _overview_page if s.as_of is None else _overview_page_then
+    return page(store().data_version(), audience, s)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=256)
 def _compare_page(version: tuple, audience: str, s: Settings) -> str:
-    months = available_months(audience)
-    preset, a, b = series.chosen_periods(dict(s.extra), months, complete_month(audience))
+    months = available_months(audience, s.as_of)
+    preset, a, b = series.chosen_periods(dict(s.extra), months, complete_month(audience, s.as_of))
     # the month before the earlier period too: a running total's increase starts from it
     first = min(a.first, b.first) - pd.DateOffset(months=1)
-    shown_figures = _in_range(figures(audience), first, max(a.last, b.last))
+    shown_figures = _in_range(figures(audience, as_of=s.as_of), first, max(a.last, b.last))
     comparisons = series.compare_periods(shown_figures, catalog(), a, b)
     choices = series.period_choices(months)
     shown = [m for m in choices if m >= min(months[0], a.first, b.first)]
@@ -357,6 +507,72 @@ def _compare_page(version: tuple, audience: str, s: Settings) -> str:
     return views.compare_body(comparisons, catalog(), a, b, preset, view, shown)
 
 
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
+def _compare_page_then(version: tuple, audience: str, s: Settings) -> str:
+    return _compare_page.__wrapped__(version, audience, s)
+
+
 def compare_page(s: Settings, audience: str) -> str:
-    """The compare page's body for the periods the address asks for (series.chosen_periods)."""
-    return _compare_page(store().data_version(), audience, s)
+    """The compare page's body for the periods the address asks for (series.chosen_periods);
+    a page as of a moment in a cache of its own."""
+    page = _compare_page if s.as_of is None else _compare_page_then
+    return page(store().data_version(), audience, s)
+
+
+# The Historik page's data (dashboard.history), cached per data version like every page's: the
+# audit log a page at a time, one batch and the figures it wrote, one figure's revisions.
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
+def _batch_log(db_path: str, version: tuple, limit: int, offset: int) -> tuple[list, int]:
+    s = Store(db_path)
+    return history.batches(s, limit, offset), history.counts(s)[0]
+
+
+def batch_log(limit: int, offset: int = 0) -> tuple[list[history.Batch], int]:
+    """(`limit` batches of the audit log from `offset`, newest first; how many there are)."""
+    s = store()
+    return _batch_log(str(s.path), s.data_version(), limit, offset)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
+def _batch_detail(
+    db_path: str, version: tuple, batch_id: int, limit: int, offset: int
+) -> tuple[history.Batch | None, list, int]:
+    s = Store(db_path)
+    found = history.batch(s, batch_id)
+    if found is None:
+        return None, [], 0
+    return found, history.batch_revisions(s, found, limit, offset), history.counts(s, batch_id)[1]
+
+
+def batch_detail(
+    batch_id: int, limit: int, offset: int = 0
+) -> tuple[history.Batch | None, list[history.Revision], int]:
+    """(batch `batch_id` or None, `limit` of the figures it wrote from `offset`, how many)."""
+    s = store()
+    return _batch_detail(str(s.path), s.data_version(), batch_id, limit, offset)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=128)
+def _figure_history(
+    db_path: str, version: tuple, month: object, measure: str, category: str
+) -> list[history.Revision]:
+    return history.figure_revisions(Store(db_path), month, measure, category)  # type: ignore[arg-type]
+
+
+def figure_history(month: object, measure: str, category: str) -> list[history.Revision]:
+    """Every revision of one figure, newest first, with the value each replaced."""
+    s = store()
+    return _figure_history(str(s.path), s.data_version(), month, measure, category)
+
+
+@st.cache_data(ttl=3600, show_spinner=False, max_entries=128)
+def _revised_months(db_path: str, version: tuple, measure: str, category: str) -> list:
+    return history.revised_months(Store(db_path), measure, category)
+
+
+def revised_months(measure: str, category: str) -> list:
+    """The months with a revision of a measure's category, newest first."""
+    s = store()
+    return _revised_months(str(s.path), s.data_version(), measure, category)

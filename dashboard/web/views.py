@@ -19,6 +19,7 @@ import re
 import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -27,11 +28,11 @@ from jinja2.ext import Extension
 
 from ..access import Reader
 from ..catalog import Catalog, Funnel, Initiative, Measure
-from ..config import lang_column
-from ..months import month_label
+from ..config import LOCAL_TZ, lang_column
+from ..months import MONTHS_DA, MONTHS_EN, month_label
 from . import charts, series
 from .render import ChartImage, chart_image, svg_data_uri
-from .settings import LANG, Settings
+from .settings import AS_OF, LANG, Settings
 from .texts import MINUS, fmt_int, fmt_number, fmt_pct, fmt_signed, text
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class PageView(Settings):
     def of(
         cls, s: Settings, *, drafts: frozenset[pd.Timestamp] = frozenset(), public: bool = False
     ) -> PageView:
-        return cls(s.lang, list(s.months), s.change, s.extra, frozenset(drafts), public)
+        return cls(s.lang, list(s.months), s.change, s.extra, s.as_of, frozenset(drafts), public)
 
 
 def month_shown(
@@ -253,6 +254,31 @@ def heading(title: str) -> str:
 def demo_banner(lang: str, all_demo: bool) -> str:
     """The DEMO banner: a bordered note at the top of every page while demo figures show."""
     return str(_macro("demo_banner")(lang, all_demo))
+
+
+def moment_text(moment: datetime, lang: str) -> str:
+    """A stored moment (naive UTC) in Danish local time, in words: 'den 5. januar 2026 kl.
+    10.00' ('5 January 2026 at 10:00'); with seconds when it has them."""
+    local = moment.replace(tzinfo=UTC).astimezone(LOCAL_TZ)
+    exact = local.second or local.microsecond
+    if lang == "en":
+        clock = local.strftime("%H:%M:%S" if exact else "%H:%M")
+        return f"{local.day} {MONTHS_EN[local.month - 1]} {local.year} at {clock}"
+    clock = local.strftime("%H.%M.%S" if exact else "%H.%M")
+    return f"den {local.day}. {MONTHS_DA[local.month - 1]} {local.year} kl. {clock}"
+
+
+def as_of_banner(s: Settings, current: str) -> str:
+    """The banner on top of every page of the dashboard as it stood at a moment (`s.as_of`):
+    which moment, that these are not the current figures, and a link to page `current` now."""
+    when = moment_text(s.as_of, s.lang) if s.as_of is not None else ""
+    return _render("as_of.html", lang=s.lang, when=when, now=s.link(current, **{AS_OF: None}))
+
+
+def as_of_refusal(s: Settings, key: str) -> str:
+    """The note that the address's moment is not used (texts `key`: the reader's role, or a
+    value that is no moment) and today's figures are shown instead."""
+    return _render("as_of.html", lang=s.lang, refusal=text(key, s.lang), now="")
 
 
 def table(header: list[str], rows: Iterable[list[str]], numeric: set[int] = frozenset()) -> str:

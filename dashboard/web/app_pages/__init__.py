@@ -103,17 +103,28 @@ def frame_first(frame: str) -> str:
 
 
 def show(
-    s: Settings, frame: str, title: str, body: Callable[[], str], *, has_figures: bool = True
+    s: Settings,
+    frame: str,
+    title: str,
+    body: Callable[[], str],
+    *,
+    has_figures: bool = True,
+    reader: Reader | None = None,
+    current: str = "",
 ) -> None:
-    """A page: `frame` at the start of its one HTML block with the title, the DEMO banner and
-    `body()`; the init note above it when one is due; without figures, a plain note instead
-    (and `body` is not called)."""
+    """A page: `frame` at the start of its one HTML block with the title, the as-of banner (the
+    dashboard as it stood at a moment, or why the address's moment is not used for `reader`),
+    the DEMO banner and `body()`; the init note above it when one is due; without figures, a
+    plain note instead (and `body` is not called). `current` is the page's path."""
     if note := appdata.init_note(s.lang):
         frame = frame_first(frame)
         st.warning(note)
+    as_of = appdata.as_of_note(s, reader, current)
     if not has_figures:
-        frame_first(frame)
+        if frame or as_of:
+            st.html(frame + as_of)
         st.title(title)
         st.markdown(text("no_figures", s.lang))
         return
-    st.html(frame + views.heading(title) + appdata.demo_banner(s.lang) + body())
+    demo = appdata.demo_banner(s.lang, s.as_of)
+    st.html(frame + views.heading(title) + as_of + demo + body())

@@ -11,7 +11,15 @@ from dashboard.web.texts import text
 def render(frame: str, reader: Reader) -> None:
     """The page for `reader`, with `frame` (app.py's top bar) at the start of its one HTML block."""
     audience = audience_of(reader)
-    s = appdata.settings(audience)
+    s = appdata.settings(audience, reader)
     title = text("page_compare", s.lang)
-    has_figures = bool(appdata.available_months(audience))
-    show(s, frame, title, lambda: appdata.compare_page(s, audience), has_figures=has_figures)
+    has_figures = bool(appdata.available_months(audience, s.as_of))
+    show(
+        s,
+        frame,
+        title,
+        lambda: appdata.compare_page(s, audience),
+        has_figures=has_figures,
+        reader=reader,
+        current="sammenlign",
+    )

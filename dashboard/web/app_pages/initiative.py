@@ -11,6 +11,13 @@ from dashboard.web.app_pages import audience_of, show
 def render(initiative_id: str, frame: str, reader: Reader) -> None:
     """The page for `reader`, with `frame` (app.py's top bar) at the start of its one HTML block."""
     audience = audience_of(reader)
-    s = appdata.settings(audience)
+    s = appdata.settings(audience, reader)
     title = appdata.catalog().initiative(initiative_id).name(s.lang)
-    show(s, frame, title, lambda: appdata.initiative_page(initiative_id, s, audience))
+    show(
+        s,
+        frame,
+        title,
+        lambda: appdata.initiative_page(initiative_id, s, audience),
+        reader=reader,
+        current=initiative_id,
+    )

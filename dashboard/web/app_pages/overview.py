@@ -11,7 +11,7 @@ from dashboard.web.texts import text
 def render(frame: str, reader: Reader) -> None:
     """The page for `reader`, with `frame` (app.py's top bar) at the start of its one HTML block."""
     audience = audience_of(reader)
-    s = appdata.settings(audience)
+    s = appdata.settings(audience, reader)
     title = text("overview_title", s.lang)
     show(
         s,
@@ -19,4 +19,5 @@ def render(frame: str, reader: Reader) -> None:
         title,
         lambda: appdata.overview_page(s, audience),
         has_figures=bool(s.months),
+        reader=reader,
     )
