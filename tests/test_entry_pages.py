@@ -7,7 +7,10 @@ tests/test_entry_browser.py."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import tempfile
+import time
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -392,6 +395,19 @@ def test_an_upload_lives_in_a_private_folder_until_removed(tmp_path) -> None:
     finally:
         writing.remove_upload(path)
     assert not path.parent.exists()
+
+
+def test_an_abandoned_upload_is_removed_by_a_later_one(monkeypatch, tmp_path) -> None:
+    """A preview no one saved (the session closed) leaves its folder; a later upload removes
+    folders older than a day, and leaves a fresh one (another analyst's preview) alone."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old = writing.save_upload(b"gammel", "gammel.csv")
+    fresh = writing.save_upload(b"ny", "ny.csv")
+    day_ago = time.time() - writing.STALE_UPLOAD_SECONDS - 60
+    os.utime(old.parent, (day_ago, day_ago))
+    newest = writing.save_upload(b"nyeste", "nyeste.csv")
+    assert not old.parent.exists()
+    assert fresh.exists() and newest.exists()
 
 
 def test_the_upload_limit_is_the_file_limit() -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -133,14 +135,37 @@ def safe_upload_name(name: str) -> str:
     return stem + suffix
 
 
+# An upload's folder older than this belongs to a preview no one saved (the session closed):
+# the next upload removes it, so abandoned files do not pile up in the temp folder.
+STALE_UPLOAD_SECONDS = 24 * 3600
+
+
 def save_upload(data: bytes, name: str) -> Path:
     """Write an upload to a new private folder (only this server's user may read it) under its
-    safe name; returns the file's path. `remove_upload` removes the folder."""
+    safe name; returns the file's path. `remove_upload` removes the folder; folders of previews
+    abandoned more than STALE_UPLOAD_SECONDS ago are removed first."""
+    remove_stale_uploads()
     folder = Path(tempfile.mkdtemp(prefix="krimdash-upload-"))  # mode 0700
     path = folder / safe_upload_name(name)
     with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
         handle.write(data)
     return path
+
+
+def remove_stale_uploads(now: float | None = None) -> int:
+    """Remove this user's upload folders older than STALE_UPLOAD_SECONDS; returns how many."""
+    now = time.time() if now is None else now
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob("krimdash-upload-*"):
+        try:
+            info = folder.lstat()
+        except OSError:
+            continue
+        mine = info.st_uid == os.getuid() and stat.S_ISDIR(info.st_mode)
+        if mine and now - info.st_mtime > STALE_UPLOAD_SECONDS:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
 
 
 def remove_upload(path: Path | str | None) -> None:
