@@ -498,28 +498,25 @@ def added_warnings(
     rule. Both are (month, measure, category, value) on `conn`; `touched` holds (at least) every
     (month, measure, category) whose value differs between them. Only the months and series
     it touches are checked: a warning elsewhere is the same before and after."""
-    conn.execute(
-        f"create or replace temp table rule_touched_months as select distinct month from {touched}"
-    )
-    conn.execute(
-        "create or replace temp table rule_touched_series as "
-        f"select distinct measure, category from {touched}"
-    )
-    earlier, later = _warnings(conn, catalog, [before, after], scoped=True)
+    earlier, later = _warnings(conn, catalog, [before, after], touched=touched)
     known = set(earlier)
     return [w for w in later if w not in known]
 
 
 def _warnings(
-    conn: duckdb.DuckDBPyConnection, catalog: Catalog, states: list[str], *, scoped: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    states: list[str],
+    *,
+    touched: str | None = None,
 ) -> list[list[FigureWarning]]:
     """The warnings over each relation in `states` (month, measure, category, value) on `conn`,
-    in one query, each list sorted by month, rule and message; `scoped`: only in
-    rule_touched_months and rule_touched_series (see added_warnings)."""
-    months = " where month in (select month from rule_touched_months)" if scoped else ""
+    in one query, each list sorted by month, rule and message; with `touched`, only in the
+    months and series that relation has (see added_warnings)."""
+    months = f" where month in (select month from {touched})" if touched else ""
     series = (
-        " where (measure, category) in (select measure, category from rule_touched_series)"
-        if scoped
+        f" where (measure, category) in (select measure, category from {touched})"
+        if touched
         else ""
     )
     for name, where in (("warn_months", months), ("warn_series", series)):
@@ -527,7 +524,7 @@ def _warnings(
             f"select {side} as side, month, measure, category, value from {state}{where}"
             for side, state in enumerate(states)
         )
-        conn.execute(f"create or replace temp table {name} as {union}")
+        conn.execute(f"create or replace temp view {name} as {union}")
     with _LOCK:  # the catalog tables are the database's: no other thread replaces them meanwhile
         _catalog_into(conn, catalog)
         rows = conn.execute(sql("rules_warnings")).fetchall()

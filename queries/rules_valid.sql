@@ -2,8 +2,9 @@
 -- typed columns. The lookups hold what Python found for each distinct cell: rule_months (the
 -- month, or why it is not one), rule_values (the number, or why it is not one), rule_keys (the
 -- measure and category ids, stripped, or why the catalog has no such figure) and rule_notes
--- (the notes that strip shorter, stripped).
-create or replace temp view rule_valid as
+-- (the notes that strip shorter, stripped). A table: the plan and the duplicates read it more
+-- than once, and the joins are done once.
+create or replace temp table rule_valid as
 select
     s.ord,
     s.line,
