@@ -195,7 +195,12 @@ class Staged:
     columns: list[dict[str, str]]
     objects: dict[str, object] = field(default_factory=dict)
     figures: int = 0  # after `check`: how many figures the rows give (rule_checked's rows)
+    rows: int | None = None  # how many rows `staging` has, when known (stage_rows)
 
+
+# Up to this many staged rows, rule_valid is a table (its joins done once, not in each statement
+# of the plan that reads it); above, a view (a large file's copy would cost memory).
+_TABLE_ROWS = 20_000
 
 _WORK: list[duckdb.DuckDBPyConnection] = []
 _LOCK = threading.RLock()
@@ -264,7 +269,7 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
         conn.execute("create or replace temp table staging as select * from rule_rows_in")
     finally:
         conn.unregister("rule_rows_in")
-    return Staged(conn, columns, objects)
+    return Staged(conn, columns, objects, rows=len(out["ord"]))
 
 
 def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[Problem]:
@@ -337,7 +342,10 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     errors = []
     if any(months["reason"]) or any(values["reason"]) or any(keys["reason"]):
         errors += conn.execute(sql("rules_row_errors")).fetchall()
-    conn.execute(sql("rules_valid"))
+    valid = sql("rules_valid")
+    if staged.rows is not None and staged.rows <= _TABLE_ROWS:
+        valid = valid.replace("temp view rule_valid", "temp table rule_valid")
+    conn.execute(valid)
     rows, figures = conn.execute(
         "select count(*), count(distinct (month, measure, category)) from rule_valid"
     ).fetchall()[0]
