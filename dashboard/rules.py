@@ -342,10 +342,14 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     errors = []
     if any(months["reason"]) or any(values["reason"]) or any(keys["reason"]):
         errors += conn.execute(sql("rules_row_errors")).fetchall()
-    valid = sql("rules_valid")
+    valid, kind = sql("rules_valid"), "view"
     if staged.rows is not None and staged.rows <= _TABLE_ROWS:
-        valid = valid.replace("temp view rule_valid", "temp table rule_valid")
-    conn.execute(valid)
+        valid, kind = valid.replace("temp view rule_valid", "temp table rule_valid"), "table"
+    try:
+        conn.execute(valid)
+    except duckdb.CatalogException:  # an earlier check on this connection made the other kind
+        conn.execute(f"drop {'view' if kind == 'table' else 'table'} rule_valid")
+        conn.execute(valid)
     rows, figures = conn.execute(
         "select count(*), count(distinct (month, measure, category)) from rule_valid"
     ).fetchall()[0]
