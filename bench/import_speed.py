@@ -117,8 +117,11 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="krimdash-import-bench-") as tmp:
         tmp = Path(tmp)
+        # the measured code makes the synthetic database, so that its schema is one it knows
+        synthetic = code / "bench" / "synthetic.py"
         subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "synthetic.py"), str(tmp / "synth"),
+            [sys.executable, str(synthetic if synthetic.exists() else ROOT / "bench" / "synthetic.py"),
+             str(tmp / "synth"),
              "--initiatives", str(a.initiatives), "--measures", str(a.measures),
              "--months", str(a.months)],
             check=True, cwd=ROOT, env=path_env, stdout=subprocess.DEVNULL,

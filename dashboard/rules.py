@@ -195,7 +195,12 @@ class Staged:
     columns: list[dict[str, str]]
     objects: dict[str, object] = field(default_factory=dict)
     figures: int = 0  # after `check`: how many figures the rows give (rule_checked's rows)
+    rows: int | None = None  # how many rows `staging` has, when known (stage_rows)
 
+
+# Up to this many staged rows, rule_valid is a table (its joins done once, not in each statement
+# of the plan that reads it); above, a view (a large file's copy would cost memory).
+_TABLE_ROWS = 20_000
 
 _WORK: list[duckdb.DuckDBPyConnection] = []
 _LOCK = threading.RLock()
@@ -264,7 +269,7 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
         conn.execute("create or replace temp table staging as select * from rule_rows_in")
     finally:
         conn.unregister("rule_rows_in")
-    return Staged(conn, columns, objects)
+    return Staged(conn, columns, objects, rows=len(out["ord"]))
 
 
 def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[Problem]:
@@ -337,7 +342,14 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     errors = []
     if any(months["reason"]) or any(values["reason"]) or any(keys["reason"]):
         errors += conn.execute(sql("rules_row_errors")).fetchall()
-    conn.execute(sql("rules_valid"))
+    valid, kind = sql("rules_valid"), "view"
+    if staged.rows is not None and staged.rows <= _TABLE_ROWS:
+        valid, kind = valid.replace("temp view rule_valid", "temp table rule_valid"), "table"
+    try:
+        conn.execute(valid)
+    except duckdb.CatalogException:  # an earlier check on this connection made the other kind
+        conn.execute(f"drop {'view' if kind == 'table' else 'table'} rule_valid")
+        conn.execute(valid)
     rows, figures = conn.execute(
         "select count(*), count(distinct (month, measure, category)) from rule_valid"
     ).fetchall()[0]
@@ -498,28 +510,25 @@ def added_warnings(
     rule. Both are (month, measure, category, value) on `conn`; `touched` holds (at least) every
     (month, measure, category) whose value differs between them. Only the months and series
     it touches are checked: a warning elsewhere is the same before and after."""
-    conn.execute(
-        f"create or replace temp table rule_touched_months as select distinct month from {touched}"
-    )
-    conn.execute(
-        "create or replace temp table rule_touched_series as "
-        f"select distinct measure, category from {touched}"
-    )
-    earlier, later = _warnings(conn, catalog, [before, after], scoped=True)
+    earlier, later = _warnings(conn, catalog, [before, after], touched=touched)
     known = set(earlier)
     return [w for w in later if w not in known]
 
 
 def _warnings(
-    conn: duckdb.DuckDBPyConnection, catalog: Catalog, states: list[str], *, scoped: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    states: list[str],
+    *,
+    touched: str | None = None,
 ) -> list[list[FigureWarning]]:
     """The warnings over each relation in `states` (month, measure, category, value) on `conn`,
-    in one query, each list sorted by month, rule and message; `scoped`: only in
-    rule_touched_months and rule_touched_series (see added_warnings)."""
-    months = " where month in (select month from rule_touched_months)" if scoped else ""
+    in one query, each list sorted by month, rule and message; with `touched`, only in the
+    months and series that relation has (see added_warnings)."""
+    months = f" where month in (select month from {touched})" if touched else ""
     series = (
-        " where (measure, category) in (select measure, category from rule_touched_series)"
-        if scoped
+        f" where (measure, category) in (select measure, category from {touched})"
+        if touched
         else ""
     )
     for name, where in (("warn_months", months), ("warn_series", series)):
@@ -527,7 +536,7 @@ def _warnings(
             f"select {side} as side, month, measure, category, value from {state}{where}"
             for side, state in enumerate(states)
         )
-        conn.execute(f"create or replace temp table {name} as {union}")
+        conn.execute(f"create or replace temp view {name} as {union}")
     with _LOCK:  # the catalog tables are the database's: no other thread replaces them meanwhile
         _catalog_into(conn, catalog)
         rows = conn.execute(sql("rules_warnings")).fetchall()
