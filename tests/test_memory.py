@@ -74,7 +74,12 @@ def test_started_once_per_process(monkeypatch):
 
 
 def test_trims_when_sessions_leave_and_after_quiet_rounds():
-    counts = iter([3, 5, 5, 2, 2, 0] + [0] * (memory.IDLE_ROUNDS + 1))
+    # (connected, held): readers come, two leave (still held for reconnection), their time is
+    # up (dropped), the rest leave; then quiet rounds
+    looks = (
+        [(3, 3), (5, 5), (3, 5), (3, 5), (3, 3), (0, 3)] + [(0, 0)] + [(0, 0)] * memory.IDLE_ROUNDS
+    )
+    counts = iter(looks)
     trims: list[int] = []
     reaps: list[int] = []
     trimmer = memory.Trimmer(
@@ -83,16 +88,16 @@ def test_trims_when_sessions_leave_and_after_quiet_rounds():
         count=lambda: next(counts),
         reap=lambda: reaps.append(1),
     )
-    last, rounds = 0, 0
+    last, rounds = (0, 0), 0
     seen = []
-    for _ in range(6 + memory.IDLE_ROUNDS):
+    for _ in looks:
         last, rounds = trimmer.step(last, rounds)
         seen.append(trimmer.trims)
-    # 3, 5, 5: readers came, no trim; 2: three left, trim; 2: no; 0: two left, trim; then quiet
-    # rounds until the tenth since the last trim.
-    assert seen[:6] == [0, 0, 0, 1, 1, 2]
-    assert seen[6 + memory.IDLE_ROUNDS - 2] == 2 and seen[-1] == 3
-    assert len(reaps) == 6 + memory.IDLE_ROUNDS  # expired sessions are dropped on every look
+    # readers came: no trim; two left: trim; no change: none; their sessions dropped: trim;
+    # the rest left: trim; their sessions dropped: trim; then quiet rounds until the tenth.
+    assert seen[:7] == [0, 0, 1, 1, 2, 3, 4]
+    assert seen[7 + memory.IDLE_ROUNDS - 2] == 4 and seen[-1] == 5
+    assert len(reaps) == len(looks)  # expired sessions are dropped on every look
 
 
 def test_a_failing_look_does_not_end_the_thread():
@@ -142,5 +147,5 @@ def test_expired_disconnected_sessions_are_dropped():
 
 
 def test_no_server_no_sessions():
-    assert memory.session_count() == 0
+    assert memory.session_count() == (0, 0)
     memory.drop_expired_sessions()  # no running server: nothing to do, no error

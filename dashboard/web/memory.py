@@ -70,11 +70,13 @@ def _session_manager():  # noqa: ANN202 - Streamlit's SessionManager, if a serve
     return getattr(Runtime.instance(), "_session_mgr", None)
 
 
-def session_count() -> int:
-    """Sessions the server holds: connected ones and disconnected ones kept for reconnection
-    (0 without a running Streamlit server, as in AppTest)."""
+def session_count() -> tuple[int, int]:
+    """(connected sessions, all sessions the server holds: connected ones and disconnected ones
+    kept for reconnection); (0, 0) without a running Streamlit server, as in AppTest."""
     manager = _session_manager()
-    return len(manager.list_sessions()) if manager is not None else 0
+    if manager is None:
+        return 0, 0
+    return len(manager.list_active_sessions()), len(manager.list_sessions())
 
 
 def drop_expired_sessions(manager: object | None = None) -> None:
@@ -99,7 +101,7 @@ class Trimmer(threading.Thread):
         self,
         every: float,
         trim: Callable[[], int],
-        count: Callable[[], int] = session_count,
+        count: Callable[[], tuple[int, int]] = session_count,
         reap: Callable[[], None] = drop_expired_sessions,
     ) -> None:
         super().__init__(name="krimdash-malloc-trim", daemon=True)
@@ -108,13 +110,14 @@ class Trimmer(threading.Thread):
         self.trims = 0  # how many times it trimmed (tests, logs)
         self.last_s = 0.0  # seconds the last trim took
 
-    def step(self, last_count: int, rounds: int) -> tuple[int, int]:
-        """One look: trim if sessions have gone since the last look or after IDLE_ROUNDS quiet
-        rounds. Returns the session count and the rounds since the last trim."""
+    def step(self, last: tuple[int, int], rounds: int) -> tuple[tuple[int, int], int]:
+        """One look: trim if readers have left (fewer connected sessions) or sessions have been
+        dropped (fewer held) since the last look, or after IDLE_ROUNDS quiet rounds. Returns
+        the session counts and the rounds since the last trim."""
         self._reap()
         count = self._count()
         rounds += 1
-        if count < last_count or rounds >= IDLE_ROUNDS:
+        if count[0] < last[0] or count[1] < last[1] or rounds >= IDLE_ROUNDS:
             started = time.perf_counter()
             self._trim()
             self.last_s = time.perf_counter() - started
@@ -123,10 +126,10 @@ class Trimmer(threading.Thread):
         return count, rounds
 
     def run(self) -> None:
-        last_count, rounds = 0, 0
+        last, rounds = (0, 0), 0
         while not self.stopping.wait(self.every):
             try:
-                last_count, rounds = self.step(last_count, rounds)
+                last, rounds = self.step(last, rounds)
             except Exception:  # a look that fails must never take the server down
                 LOGGER.exception("the memory trimmer's look failed")
 
