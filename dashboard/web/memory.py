@@ -2,21 +2,23 @@
 
 Under load (bench/load.py: 50 readers) the server's RSS rose by about 100 MB and stayed there after
 every reader had gone, through Streamlit's disconnectedSessionTTL and after its caches were
-emptied; a second load on the same server did not rise above the first. So it is not a leak but a
-high-water mark: memory that Python and the page runs (pandas, Arrow, DuckDB results, the page
-HTML of 50 sessions) freed, but that glibc's malloc keeps in its heaps (one arena per script
-thread) instead of returning it to the system. Two things keep it:
+emptied. Three things kept it:
 
-- glibc returns free memory at the top of a heap only, and only past a threshold; free pages in
-  the middle of a heap stay in the process until `malloc_trim` is called;
+- the charts' drawings, kept per process by functools caches in render.py that Streamlit's
+  "clear cache" does not reach: up to 1024 scenegraphs of about 85 kB of dicts each (now the SVG
+  and the hover boxes only, at most 256: see render.CHARTS_KEPT);
+- memory the page runs (pandas, Arrow, DuckDB results, the page HTML of 50 sessions) freed, but
+  that glibc's malloc keeps in its heaps (one arena per script thread): glibc returns free memory
+  at the top of a heap only, and free pages inside a heap stay in the process until
+  `malloc_trim` is called;
 - Streamlit keeps a disconnected session (its session state, its last page) for reconnection for
   `server.disconnectedSessionTTL` seconds, but only drops it when the store of those sessions is
   next written to: when the next reader connects, which after a committee meeting may be hours.
 
 One thread per server process (started by the first page run, once) wakes every
-`KRIMDASH_TRIM_EVERY` seconds (30; 0: off). When the count of sessions (connected or kept for
-reconnection) has fallen since it last looked, or when it has not trimmed for ten rounds, it
-drops the kept sessions whose time is up and calls glibc's `malloc_trim(0)`, which hands the free
+`KRIMDASH_TRIM_EVERY` seconds (30; 0: off) and drops the kept sessions whose time is up. When
+readers have left or sessions were dropped since it last looked, or when it has not trimmed for
+ten rounds, it calls glibc's `malloc_trim(0)`, which hands the free
 pages of every arena back to the system (a few milliseconds; the memory stays usable by the
 process, it is just no longer counted as its RSS). On a system without glibc (musl, macOS,
 Windows) the thread does not start: there is nothing to call, and nothing changes.
