@@ -19,8 +19,9 @@ One thread per server process (started by the first page run, once) wakes every
 `KRIMDASH_TRIM_EVERY` seconds (30; 0: off) and drops the kept sessions whose time is up. When
 readers have left or sessions were dropped since it last looked, or when it has not trimmed for
 ten rounds, it calls glibc's `malloc_trim(0)`, which hands the free
-pages of every arena back to the system (a few milliseconds; the memory stays usable by the
-process, it is just no longer counted as its RSS). On a system without glibc (musl, macOS,
+pages of every arena back to the system (2 ms with nothing to give back, 42 ms to give back
+220 MB in a test; the memory stays usable by the process, it is just no longer counted as its
+RSS). On a system without glibc (musl, macOS,
 Windows) the thread does not start: there is nothing to call, and nothing changes.
 """
 
