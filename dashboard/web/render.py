@@ -80,8 +80,8 @@ def _spec_json(chart: alt.TopLevelMixin) -> str:
 # Drawings kept per process (functools caches, beside the page bodies in Streamlit's caches):
 # a chart's SVG is about 25 kB, and a page body built again (another audience, a new data
 # version) reuses its unchanged charts. The scenegraph a drawing's hover boxes are read from is
-# not kept: about 85 kB of Python dicts per chart, 1024 of them held some 90 MB that a server
-# kept after its readers had gone (bench/README.md, "Load").
+# not kept: about 85 kB of Python dicts per chart, so the 1024 once kept could hold some 90 MB,
+# which a server kept after its readers had gone (bench/README.md, "Load").
 CHARTS_KEPT = 256
 
 
