@@ -37,7 +37,8 @@ def test_no_glibc_means_no_trim(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("raw", "seconds"), [("", 30.0), ("5", 5.0), ("0", 0.0), ("abc", 30.0), (" 2.5 ", 2.5)]
+    ("raw", "seconds"),
+    [("", 30.0), ("5", 5.0), ("0", 0.0), ("abc", 30.0), ("-1", 30.0), (" 2.5 ", 2.5)],
 )
 def test_interval_from_the_environment(monkeypatch, raw, seconds):
     monkeypatch.setenv("KRIMDASH_TRIM_EVERY", raw)

@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import ctypes
 import logging
-import os
 import platform
 import threading
 import time
 from collections.abc import Callable
 
+from dashboard import config
+
 LOGGER = logging.getLogger(__name__)
-TRIM_EVERY_S = 30.0  # seconds between looks; KRIMDASH_TRIM_EVERY overrides, 0 turns it off
 IDLE_ROUNDS = 10  # trim at least every this many rounds, readers leaving or not
 
 
@@ -54,15 +54,14 @@ def malloc_trim() -> Callable[[], int] | None:
 
 
 def interval() -> float:
-    """Seconds between the trimmer's looks: KRIMDASH_TRIM_EVERY (0 or less: off), else 30."""
-    raw = os.environ.get("KRIMDASH_TRIM_EVERY", "").strip()
+    """Seconds between the trimmer's looks: config.trim_every_s (KRIMDASH_TRIM_EVERY, 0: off),
+    the default where the variable is not a number of seconds (said in the server's log: a page
+    run must not fail on it)."""
     try:
-        return float(raw) if raw else TRIM_EVERY_S
-    except ValueError:
-        LOGGER.warning(
-            "KRIMDASH_TRIM_EVERY=%r is not a number of seconds; using %s", raw, TRIM_EVERY_S
-        )
-        return TRIM_EVERY_S
+        return config.trim_every_s()
+    except ValueError as exc:
+        LOGGER.warning("%s; using %s", exc, config.DEFAULT_TRIM_EVERY_S)
+        return config.DEFAULT_TRIM_EVERY_S
 
 
 def _session_manager():  # noqa: ANN202 - Streamlit's SessionManager, if a server runs
