@@ -84,6 +84,11 @@ ENV_VARS: dict[str, EnvVar] = {
         "`1` lets the local test sign-in (oidc-provider-mock) run on a database not made by "
         "`init --demo`, for tests only; every page then shows a red TEST-LOGIN bar",
     ),
+    "KRIMDASH_TRIM_EVERY": EnvVar(
+        "30",
+        "seconds between the app server's looks at its memory: when readers have left it gives "
+        "freed memory back to the system (glibc's malloc_trim); 0 turns it off",
+    ),
 }
 
 
@@ -127,6 +132,15 @@ def backup_dir() -> Path | None:
     """The backups' folder: KRIMDASH_BACKUP_DIR, else None (no backup folder is set)."""
     raw = _env("KRIMDASH_BACKUP_DIR")
     return Path(raw) if raw else None
+
+
+DEFAULT_TRIM_EVERY_S = 30.0
+
+
+def trim_every_s() -> float:
+    """Seconds between the app server's memory looks (dashboard.web.memory):
+    KRIMDASH_TRIM_EVERY, else 30; 0 turns them off."""
+    return _number("KRIMDASH_TRIM_EVERY", DEFAULT_TRIM_EVERY_S, float, 0.0, "et antal sekunder")
 
 
 def allow_test_login() -> bool:

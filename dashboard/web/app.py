@@ -29,7 +29,7 @@ from dashboard import accesslog, approvals
 from dashboard.access import NotAllowed, Reader
 from dashboard.db import Store
 from dashboard.months import month_label
-from dashboard.web import appdata, auth, views
+from dashboard.web import appdata, auth, memory, views
 from dashboard.web.app_pages import (
     admin,
     check_database,
@@ -68,6 +68,8 @@ def record(event: str, **entry: object) -> None:
         )
 
 
+# Free memory goes back to the system when readers leave (glibc's malloc_trim; once per process).
+memory.start()
 lang = language(st.query_params.to_dict())
 store = appdata.store()
 if not store.exists():

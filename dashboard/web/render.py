@@ -77,14 +77,27 @@ def _spec_json(chart: alt.TopLevelMixin) -> str:
     return json.dumps(spec, sort_keys=True, default=str)
 
 
-@lru_cache(maxsize=1024)
+# Drawings kept per process (functools caches, beside the page bodies in Streamlit's caches):
+# a chart's SVG is about 25 kB, and a page body built again (another audience, a new data
+# version) reuses its unchanged charts. The scenegraph a drawing's hover boxes are read from is
+# not kept: about 85 kB of Python dicts per chart, so the 1024 once kept could hold some 90 MB,
+# which a server kept after its readers had gone (bench/README.md, "Load").
+CHARTS_KEPT = 256
+
+
+def _vega(spec_json: str) -> dict:
+    """The Vega spec the chart compiles to (once per drawing: the SVG and the scenegraph share it)."""
+    return vl_convert.vegalite_to_vega(json.loads(spec_json))
+
+
+def _svg(vega: dict, locale: str) -> str:
+    return _lean(vl_convert.vega_to_svg(vega, format_locale=locale, time_format_locale=locale))
+
+
+@lru_cache(maxsize=CHARTS_KEPT)
 def _drawn(spec_json: str, locale: str) -> str:
     """The chart drawn as lean SVG; the same chart and language are drawn once."""
-    return _lean(
-        vl_convert.vegalite_to_svg(
-            json.loads(spec_json), format_locale=locale, time_format_locale=locale
-        )
-    )
+    return _svg(_vega(spec_json), locale)
 
 
 def chart_svg(chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "") -> str:
@@ -197,11 +210,23 @@ def _hover_layers(scenegraph: dict) -> tuple[list[Box], list[Box]]:
     return rules, _merge_overlapping(data)
 
 
-@lru_cache(maxsize=1024)
-def _scenegraph(spec_json: str, locale: str) -> dict:
-    return vl_convert.vegalite_to_scenegraph(
-        json.loads(spec_json), format_locale=locale, time_format_locale=locale
+def _scenegraph(spec_json: str, locale: str, vega: dict | None = None) -> dict:
+    """The chart's scenegraph (every mark's position and description); not kept (see
+    CHARTS_KEPT)."""
+    return vl_convert.vega_to_scenegraph(
+        _vega(spec_json) if vega is None else vega, format_locale=locale, time_format_locale=locale
     )
+
+
+@lru_cache(maxsize=CHARTS_KEPT)
+def _picture(spec_json: str, locale: str) -> tuple[str, float, float, tuple, tuple]:
+    """(lean SVG, width, height, rule boxes, data boxes): what chart_image needs of a drawing,
+    kept instead of the scenegraph it is read from; the Vega spec is compiled once for both."""
+    vega = _vega(spec_json)
+    scene = _scenegraph(spec_json, locale, vega)
+    rules, data = _hover_layers(scene)
+    svg = _svg(vega, locale)
+    return svg, float(scene["width"]), float(scene["height"]), tuple(rules), tuple(data)
 
 
 def svg_data_uri(svg: str) -> str:
@@ -245,12 +270,7 @@ def chart_image(
     the browser nothing to parse. The boxes are placed in percent, so they follow the image
     when it scales down on a tablet.
     """
-    spec_json = _spec_json(chart)
-    locale = _LOCALES.get(lang, "da-DK")
-    svg = _drawn(spec_json, locale)
-    scene = _scenegraph(spec_json, locale)
-    width, height = float(scene["width"]), float(scene["height"])
-    rules, data = _hover_layers(scene)
+    svg, width, height, rules, data = _picture(_spec_json(chart), _LOCALES.get(lang, "da-DK"))
     boxes = [(*box, True) for box in rules] + [(*box, False) for box in data]
     boxes = tuple(
         HoverBox(
