@@ -200,3 +200,20 @@ def test_no_om_tallene_entry_repeats_a_sentence(lang: str) -> None:
     for item in views.about(list(CATALOG.measures), lang):
         said = sentences(f"{item.definition} {item.kind}")
         assert len(said) == len(set(said)), item
+
+
+def test_every_danish_text_has_an_english_one_with_the_same_blanks() -> None:
+    """A reader who asks for English gets English on every page, the write pages included, and
+    each English text fills the same blanks ({month}, {batch}, …) as its Danish one."""
+    import string
+
+    from dashboard.web.texts import DA, EN
+
+    blanks = string.Formatter()
+
+    def names(template: str) -> set[str]:
+        return {name for _, name, _, _ in blanks.parse(template) if name}
+
+    assert sorted(set(DA) - set(EN)) == []
+    assert [k for k in DA if names(DA[k]) != names(EN[k])] == []
+    assert sorted(set(EN) - set(DA)) == []

@@ -755,3 +755,78 @@ EN |= {
     "as_of_range": "The moment in the address (pr=) is before the year 2000 or after now, so "
     "there is nothing to show for it. These are the current figures.",
 }
+# The write pages in English (Indtast tal, Indlæs fil, Ret og fortryd). The rules' own messages
+# (a file's or a field's errors and warnings) are Danish in every language, as on the command line.
+EN |= {
+    "entry_title": "Enter figures",
+    "entry_intro": "Pick a month and an initiative. The fields show the current figures; type the "
+    "new ones, and the rules are checked as you go. An empty field means «not reported». "
+    "Everything is saved together as one batch, with the same rules as krimdash import.",
+    "entry_month": "Month",
+    "entry_initiative": "Initiative",
+    "entry_last_month": "Last month: {value}",
+    "entry_cleared": "a saved figure cannot be emptied here; withdraw it under «Correct and undo»",
+    "entry_warnings": "Warnings: the figures may be right but look wrong. Tick the box and write a "
+    "note explaining them to save.",
+    "entry_ack": "I have seen the warnings, and the figures are right",
+    "entry_note": "Note for the batch (optional)",
+    "entry_note_required": "Note explaining the warnings (required)",
+    "entry_fix_errors": "Correct the errors at the fields to save.",
+    "entry_nothing": "No changes to save.",
+    "entry_needs_ack": "Tick the box at the warnings and write a note to save.",
+    "entry_changes": "{n} figures are saved when you press «Save».",
+    "save": "Save",
+    "saved_batch": "Saved as batch no. {batch}: {new} new and {changed} changed figures.",
+    "conflict": "Nothing was saved: the figures changed after the page was opened. The fields now "
+    "show the new figures (what you typed yourself is still there). Check them, and press «Save» "
+    "again.",
+    "nothing_saved": "Nothing was saved.",
+    "changed_since": "The figures changed after the page was opened (nothing is saved yet). The "
+    "fields now show the new figures; what you typed yourself is still there. Check them, and "
+    "press «Save».",
+    "nothing_saved_same": "Nothing was saved: the figures are the same as those saved.",
+    "and_more": "… and {n} more figures.",
+    "upload_title": "Upload file",
+    "upload_intro": "Choose a CSV or Excel file (.xlsx) with figures, in the long format or as the "
+    "template below, at most {mb} MB. The file is checked with the same rules as krimdash import, "
+    "and you see what will happen before anything is saved.",
+    "upload_choose": "File with figures (CSV or XLSX)",
+    "upload_reading": "Reading and checking {name} …",
+    "upload_read": "{name} is read and checked",
+    "upload_saving": "Saving …",
+    "upload_refused": "The file is refused; nothing was saved.",
+    "upload_too_large": "the file is too large; it may be at most {mb} MB",
+    "upload_preview": "Preview of {name}",
+    "upload_rejected": "The file is refused; nothing was saved. {n} errors in {name}:",
+    "upload_more_errors": "Only the first {n} errors are shown.",
+    "upload_counts": "**{new}** new, **{changed}** changed and **{unchanged}** unchanged figures.",
+    "upload_sample": "The table shows at most {n} rows of each kind.",
+    "template_title": "Template",
+    "template_intro": "Download an Excel template for a range of months, filled in with the current "
+    "figures. Fill it in, and upload it above.",
+    "template_order": "«To» must be the same month as «From» or later.",
+    "template_make": "Make the template",
+    "template_download": "Download the template",
+    "fix_title": "Correct and undo",
+    "fix_one": "Correct a figure",
+    "fix_measure": "Measure",
+    "fix_category": "Category",
+    "fix_current": "Current figure: **{value}**",
+    "fix_changed_since": "The figure changed after the page was opened: it showed {shown}, now it "
+    "is {now} (see the history below). Nothing was saved; press again to save.",
+    "fix_new_value": "New value",
+    "fix_reason": "Reason (required)",
+    "fix_reason_needed": "A correction needs a reason.",
+    "fix_save": "Save the correction",
+    "fix_withdraw": "Withdraw the figure",
+    "withdrawn": "The figure is withdrawn (batch no. {batch}); it stays in the history.",
+    "undo_title": "Undo a batch",
+    "undo_intro": "Undoing a batch saves a new batch that sets each of its figures back to the "
+    "value before, or withdraws the figure if there was none. Nothing is deleted.",
+    "undo_none": "There are no batches with figures.",
+    "undo_pick": "Batch",
+    "undo_option": "no. {batch}",
+    "undo_button": "Undo batch no. {batch}",
+    "undone": "Batch no. {batch} is undone as batch no. {new}: {restored} figures set back, "
+    "{retracted} withdrawn.",
+}
