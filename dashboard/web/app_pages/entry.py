@@ -46,6 +46,19 @@ def _bound(page: Callable, lang: str, store: Store) -> Callable[[str, Reader], N
     return lambda frame, reader: page(frame, reader, lang=lang, store=store)
 
 
+def acknowledged(warnings: list, key: str, lang: str, shown: int = 100) -> bool:
+    """The warnings a save would add (the first `shown`), each escaped, and the tick that
+    acknowledges them (its value; False when there are none). The note is asked for apart."""
+    if not warnings:
+        return False
+    st.warning(
+        text("entry_warnings", lang)
+        + "\n\n"
+        + "\n".join(f"- {markdown_literal(w.message)}" for w in warnings[:shown])
+    )
+    return st.checkbox(text("entry_ack", lang), key=key)
+
+
 def flash(page: str, lines: list[str] | None = None, kind: str = "success") -> None:
     """Keep a message for the next run of `page` (after st.rerun)."""
     st.session_state[f"flash|{page}"] = (kind, lines or [])
@@ -140,14 +153,7 @@ def render(frame: str, reader: Reader, *, lang: str, store: Store) -> None:
         st.error(markdown_literal(reason))
     warnings = result.warnings if result and not result.errors else []
     changes = result.n_new + result.n_changed if result and not result.errors else 0
-    ack = False
-    if warnings:
-        st.warning(
-            text("entry_warnings", lang)
-            + "\n\n"
-            + "\n".join(f"- {markdown_literal(w.message)}" for w in warnings)
-        )
-        ack = st.checkbox(text("entry_ack", lang), key=form + "|ok")
+    ack = acknowledged(warnings, form + "|ok", lang)
     note = st.text_area(
         text("entry_note_required" if warnings else "entry_note", lang),
         key=form + "|note",

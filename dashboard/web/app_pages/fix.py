@@ -18,7 +18,7 @@ from dashboard.records import RawRow
 from dashboard.rules import MAX_NOTE_CHARS
 from dashboard.web import appdata, writing
 from dashboard.web.app_pages import frame_first
-from dashboard.web.app_pages.entry import FIX_PAGE, flash, show_flash
+from dashboard.web.app_pages.entry import FIX_PAGE, acknowledged, flash, show_flash
 from dashboard.web.texts import fmt_int, markdown_literal, text
 
 VALUE_COLUMN = "ny værdi"
@@ -88,14 +88,7 @@ def correct(store: Store, reader: Reader, lang: str) -> None:
         for problem in check.errors:
             st.error(markdown_literal(problem.reason))
     warnings = check.warnings if check and not check.errors else []
-    ack = False
-    if warnings:
-        st.warning(
-            text("entry_warnings", lang)
-            + "\n\n"
-            + "\n".join(f"- {markdown_literal(w.message)}" for w in warnings)
-        )
-        ack = st.checkbox(text("entry_ack", lang), key=form + "|ok")
+    ack = acknowledged(warnings, form + "|ok", lang)
     ready = bool(check and not check.errors and (check.n_new or check.n_changed))
     has_reason = bool(reason.strip())
     if not has_reason:

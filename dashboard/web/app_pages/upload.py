@@ -25,7 +25,7 @@ from dashboard.months import format_month, month_label
 from dashboard.rules import MAX_NOTE_CHARS
 from dashboard.web import appdata, writing
 from dashboard.web.app_pages import frame_first
-from dashboard.web.app_pages.entry import UPLOAD_PAGE, flash, show_flash
+from dashboard.web.app_pages.entry import UPLOAD_PAGE, acknowledged, flash, show_flash
 from dashboard.web.texts import fmt_int, markdown_literal, text
 
 STATE = "indlaes|fil"  # session state: the upload being previewed
@@ -114,14 +114,7 @@ def show_preview(store: Store, reader: Reader, current: dict, lang: str) -> None
     )
     if current.get("saved"):
         return
-    ack, note = False, ""
-    if result.warnings:
-        st.warning(
-            text("entry_warnings", lang)
-            + "\n\n"
-            + "\n".join(f"- {markdown_literal(w.message)}" for w in result.warnings[:100])
-        )
-        ack = st.checkbox(text("entry_ack", lang), key="indlaes|ok")
+    ack = acknowledged(result.warnings, "indlaes|ok", lang)
     note = st.text_area(
         text("entry_note_required" if result.warnings else "entry_note", lang),
         key="indlaes|note",
