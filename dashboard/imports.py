@@ -10,7 +10,8 @@ engine, rules.check. The current figures of the months and series the file touch
 inside the write transaction as an Arrow table; the plan and the warnings are SQL over both
 (queries/import_plan.sql, queries/rules_warnings.sql), and the batch's revisions go back as an
 Arrow table in one INSERT … SELECT: a file of 276,000 figures never becomes 276,000 Python
-objects. `check_rows` is the rules alone, for a form's few values.
+objects. The app's forms check as the analyst types with `import_rows(..., dry_run=True)`:
+the same path, saving nothing.
 """
 
 from __future__ import annotations
@@ -182,24 +183,6 @@ def import_rows(
             action=action,
             is_demo=is_demo,
             expected=expected,
-        )
-
-
-def check_rows(
-    store: Store, rows: list[RawRow], *, catalog: Catalog | None = None, today: date | None = None
-) -> ImportResult:
-    """What saving `rows` would do, saving nothing: the row errors, or the plan and the warnings
-    the save would add (status rejected or dry_run). Needs no role: it changes nothing."""
-    with work_connection() as work:
-        return _import_staged(
-            store,
-            stage_rows(work, rows),
-            file_name=None,
-            file_sha256=None,
-            user="",
-            dry_run=True,
-            catalog=catalog,
-            today=today,
         )
 
 

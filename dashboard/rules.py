@@ -20,7 +20,7 @@ per row, and a form's three values go through the very same rules:
   save: only the months and series it touches, before and after, in one query).
 
 `validate_rows`, `find_warnings` and `new_warnings` are the same engine for Python values (lists
-of RawRows, dicts of figures); `imports.import_rows` / `imports.check_rows` put rows through it
+of RawRows, dicts of figures); `imports.import_rows` (a dry run for the app's forms) puts rows through it
 against the store.
 """
 

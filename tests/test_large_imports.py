@@ -17,7 +17,7 @@ from dashboard import rules
 from dashboard.catalog import load_catalog
 from dashboard.db import Store
 from dashboard.files import read_figures, stage_figures
-from dashboard.imports import check_rows, import_file
+from dashboard.imports import import_file, import_rows
 from dashboard.records import RawRow
 from dashboard.reference import load_reference
 from dashboard.rules import find_warnings, new_warnings, stage_rows, validate_rows
@@ -291,17 +291,17 @@ def test_the_sql_warnings_are_the_python_warnings(synthetic) -> None:
         )
 
 
-def test_check_rows_runs_the_same_rules_and_saves_nothing(store: Store) -> None:
-    """The entry point for a form's few values (issue 10): the same engine, nothing written."""
+def test_a_dry_run_of_rows_runs_the_same_rules_and_saves_nothing(store: Store) -> None:
+    """How a form checks its few values (issue 10): the same engine, nothing written."""
     columns = {"month": "måned", "measure": "måling", "value": "værdi"}
     bad = [RawRow(1, "2025-13", "ungeteam.cases", "", "4", "", columns=columns)]
-    result = check_rows(store, bad, today=TODAY)
+    result = import_rows(store, bad, user="FAS", role="analyst", dry_run=True, today=TODAY)
     assert result.status == "rejected"
     assert [str(e) for e in result.errors] == [
         "Linje 1, kolonne «måned»: «2025-13» er ikke en måned (brug fx 2025-01 eller januar 2025)"
     ]
     good = [RawRow(1, "januar 2025", "ungeteam.cases", "", "4", "", columns=columns)]
-    result = check_rows(store, good, today=TODAY)
+    result = import_rows(store, good, user="FAS", role="analyst", dry_run=True, today=TODAY)
     assert (result.status, result.n_new, result.errors) == ("dry_run", 1, [])
     with store.reader() as conn:
         assert conn.execute("select count(*) from figure_revisions").fetchone() == (0,)
