@@ -148,6 +148,12 @@ def test_the_form_shows_the_current_and_last_months_values(monkeypatch, db) -> N
         ("-4", "-4 er negativ"),
         ("1.234", "skriv 1234 (uden tusindtalsskilletegn)"),
         ("2000000", "over grænsen på 1.000.000"),
+        # what an attacker types: huge, control characters, markup, a formula, mis-encoded
+        ("9" * 5000, "en værdi har højst 100 tegn"),
+        ("12\x1b[2K", "kontroltegnet \\x1b"),
+        ("<script>alert(1)</script>", "er ikke et helt tal"),
+        ('=HYPERLINK("http://x";"12")', "er ikke et helt tal"),
+        ("1Ã¦2", "er ikke et helt tal"),
     ],
 )
 def test_an_invalid_entry_is_refused_at_its_field_and_nothing_saved(
