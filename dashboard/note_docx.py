@@ -33,7 +33,6 @@ from docx.text.paragraph import Paragraph
 from dashboard.config import LOCAL_TZ
 from dashboard.months import month_label
 from dashboard.note_model import Chart, InitiativeStatus, KeyFigure, Note, NoteEvent
-from dashboard.web.texts import text as _text
 
 # The page: A4 portrait with margins as in a municipal note; the text is 16 cm wide.
 PAGE_WIDTH, PAGE_HEIGHT = Cm(21.0), Cm(29.7)
@@ -42,6 +41,29 @@ TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
 # The document language per note language (Word's proofing and hyphenation).
 LANGUAGE = {"da": "da-DK", "en": "en-GB"}
 DRAFT_RED = RGBColor(0xB0, 0x00, 0x20)  # the KLADDE mark's colour in the pages (krimdash.css)
+# The writer's own few words (the core does not import the web wing's texts.py).
+TEXTS = {
+    "da": {
+        "col_figure": "Nøgletal",
+        "col_comparison": "Sammenligning",
+        "col_date": "Dato",
+        "col_initiative": "Indsats",
+        "col_event": "Begivenhed",
+        "whole_area": "Hele området",
+        "footer": "{title} · dannet af krimdash {made}",
+        "page": "side",
+    },
+    "en": {
+        "col_figure": "Key figure",
+        "col_comparison": "Comparison",
+        "col_date": "Date",
+        "col_initiative": "Initiative",
+        "col_event": "Event",
+        "whole_area": "The whole area",
+        "footer": "{title} · made by krimdash {made}",
+        "page": "page",
+    },
+}
 
 # What XML 1.0 cannot hold: control characters other than tab, line feed and carriage return,
 # lone surrogates, U+FFFE and U+FFFF. python-docx (lxml) refuses them with an error.
@@ -53,6 +75,10 @@ def clean(value: object) -> str:
     one line feed each ('\\r\\n' and a lone '\\r' alike). Nothing else changes: '=', '<', '{'
     and the like stay the characters they are."""
     return _NOT_XML.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _text(key: str, lang: str) -> str:
+    return TEXTS[lang][key]
 
 
 def note_docx(note: Note) -> bytes:
@@ -151,8 +177,8 @@ def _footer(footer, note: Note, lang: str) -> None:
     """The title, when krimdash made the note, and the page number (a Word field)."""
     para = footer.paragraphs[0]
     made = made_text(note.made_at)
-    para.add_run(clean(_text("note_docx_footer", lang).format(title=note.title, made=made)))
-    para.add_run(" · " + _text("note_docx_page", lang) + " ")
+    para.add_run(clean(_text("footer", lang).format(title=note.title, made=made)))
+    para.add_run(" · " + _text("page", lang) + " ")
     _field(para, "PAGE", "1")
 
 
@@ -226,9 +252,9 @@ def _key_figures(doc, figures: list[KeyFigure], note: Note, lang: str) -> None:
     table = _table(
         doc,
         [
-            _text("note_docx_col_figure", lang),
+            _text("col_figure", lang),
             month_label(note.month, lang),
-            _text("note_docx_col_comparison", lang),
+            _text("col_comparison", lang),
         ],
         numeric={1},
     )
@@ -269,15 +295,15 @@ def _events_table(doc, events: list[NoteEvent], lang: str) -> None:
     table = _table(
         doc,
         [
-            _text("note_docx_col_date", lang),
-            _text("note_docx_col_initiative", lang),
-            _text("note_docx_col_event", lang),
+            _text("col_date", lang),
+            _text("col_initiative", lang),
+            _text("col_event", lang),
         ],
     )
     for event in events:
         cells = table.add_row().cells
         cells[0].text = clean(event.date_text)
-        cells[1].text = clean(event.initiative) or _text("note_docx_whole_area", lang)
+        cells[1].text = clean(event.initiative) or _text("whole_area", lang)
         para = cells[2].paragraphs[0]
         para.add_run(clean(event.title)).bold = True
         if event.text.strip():
