@@ -832,24 +832,14 @@ EN |= {
 }
 
 
-# Issue 11, the monthly note as DOCX (dashboard/note_docx.py) and the print style sheet.
+# Issue 11, the print style sheet (dashboard/web/printing.py).
 DA |= {
-    "note_docx_col_figure": "Nøgletal",
-    "note_docx_col_comparison": "Sammenligning",
-    "note_docx_col_date": "Dato",
-    "note_docx_col_initiative": "Indsats",
-    "note_docx_col_event": "Begivenhed",
-    "note_docx_whole_area": "Hele området",
-    "note_docx_footer": "{title} · dannet af krimdash {made}",
-    "note_docx_page": "side",
+    "print_demo_mark": "DEMO – fiktive tal",
+    "print_fetched": "hentet {when}",
+    "print_page_number": "Side {page} af {pages}",
 }
 EN |= {
-    "note_docx_col_figure": "Key figure",
-    "note_docx_col_comparison": "Comparison",
-    "note_docx_col_date": "Date",
-    "note_docx_col_initiative": "Initiative",
-    "note_docx_col_event": "Event",
-    "note_docx_whole_area": "The whole area",
-    "note_docx_footer": "{title} · made by krimdash {made}",
-    "note_docx_page": "page",
+    "print_demo_mark": "DEMO – fictive figures",
+    "print_fetched": "fetched {when}",
+    "print_page_number": "Page {page} of {pages}",
 }

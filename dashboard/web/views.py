@@ -30,7 +30,7 @@ from ..access import Reader
 from ..catalog import Catalog, Funnel, Initiative, Measure
 from ..config import LOCAL_TZ, lang_column
 from ..months import MONTHS_DA, MONTHS_EN, month_label
-from . import charts, series
+from . import charts, printing, series
 from .render import ChartImage, chart_image, svg_data_uri
 from .settings import AS_OF, LANG, Settings
 from .texts import MINUS, fmt_int, fmt_number, fmt_pct, fmt_signed, text
@@ -553,9 +553,14 @@ def sidebar(
             text("signed_in_as", lang).format(name=reader.name or reader.subject, role=role),
             f"./?{LOG_OUT}=1",
         )
+    # What each printed page carries (krimdash.css @media print): marks, page, when fetched.
+    now = datetime.now(UTC).replace(tzinfo=None, second=0, microsecond=0)
+    page = next((title for path, title in pages if path == current), "")
+    printed = printing.stamp(settings, page, demo, drafts, moment_text(now, lang))
     return _render(
         "frame.html",
         lang=lang,
+        stamp=printed,
         who=who,
         public=reader is not None and reader.audience == "public",
         test_login=bool(reader and reader.test_login),
