@@ -100,10 +100,14 @@ def note_docx(note: Note) -> bytes:
         doc.add_heading(clean(note.events_heading), level=2)
         _events_table(doc, note.events, lang)
 
-    if note.public and note.footnote:
+    if note.public and note.footnote.strip():
+        # The public view's footnote on "..", with the sign it explains in front (as the pages
+        # write it) unless the text begins with it.
         para = doc.add_paragraph(style="Footer")
-        para.add_run(".. ").bold = True
-        para.add_run(clean(note.footnote))
+        footnote = clean(note.footnote).strip()
+        if not footnote.startswith(".."):
+            para.add_run(".. ").bold = True
+        para.add_run(footnote)
 
     out = io.BytesIO()
     doc.save(out)

@@ -319,7 +319,9 @@ def test_the_page_is_a4_and_the_document_language_danish():
 def test_the_public_note_prints_its_footnote_and_the_internal_one_does_not():
     foot = "Tal fra 1 til 4 vises som .. for at beskytte de personer, tallene handler om."
     public = _read(january(public=True, draft=False, footnote=foot))
-    assert any(foot in p.text for p in public.paragraphs)
+    assert [p.text for p in public.paragraphs][-1] == f".. {foot}"
+    again = _read(january(public=True, footnote=".. betyder: " + foot))
+    assert [p.text for p in again.paragraphs][-1] == ".. betyder: " + foot
     internal = _read(january(footnote=foot))
     assert not any(foot in p.text for p in internal.paragraphs)
 
