@@ -315,3 +315,29 @@ def test_file_names_are_plain_danish() -> None:
         drafts=frozenset(),
     )
     assert ctx.stem() == "krimdash-top100-2025-01"
+
+
+def test_an_analyst_exports_the_dashboard_as_it_stood_at_a_moment(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, downloads: dict[str, bytes]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from dashboard.web.settings import moment_param
+
+    moment = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=1)
+    at = _export(monkeypatch, demo_db, ANALYST, **{"for": "top100", "pr": moment_param(moment)})
+    stamp = f"-pr-{config_local(moment)}"
+    assert downloads and all(stamp in name for name in downloads)
+    _, xlsx = _one(downloads, ".xlsx")
+    notes = [c.value for c in load_workbook(io.BytesIO(xlsx))[ABOUT_SHEET]["A"]]
+    assert any(n.startswith("Tallene, som de stod den ") for n in notes)
+    html = "".join(h.proto.body for h in at.main.html).replace("&amp;", "&")
+    # the as-of banner's link to today's figures stays on this page's export
+    now_link = re.findall(r'<div class="kd-banner kd-asof".*?href="([^"]+)"', html, re.S)[0]
+    assert "side=eksport" in now_link and "for=top100" in now_link and "pr=" not in now_link
+
+
+def config_local(moment) -> str:
+    from dashboard.config import local_time
+
+    return local_time(moment, "%Y-%m-%d-%H%M")

@@ -84,7 +84,7 @@ def render(frame: str, reader: Reader) -> None:
     head = (
         frame
         + views.heading(text("export_title", lang).format(page=title))
-        + appdata.as_of_note(s, reader, exportfiles.EXPORT_PAGE)
+        + appdata.as_of_note(with_target(s), reader, exportfiles.EXPORT_PAGE)
         + appdata.demo_banner(lang, s.as_of)
         + views.export_back(back, lang)
     )
