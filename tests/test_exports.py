@@ -32,6 +32,7 @@ from dashboard.exports import (
     export_csv,
     export_xlsx,
     figures_csv,
+    figures_xlsx,
     public_csv,
     public_xlsx,
     table_csv,
@@ -320,3 +321,31 @@ def test_cli_xlsx_to_standard_output_is_the_file(
     path.write_bytes(done.stdout)
     expected = public_csv(Store(demo_db)) if public else export_csv(Store(demo_db))
     assert [[str(v) for v in row] for row in _xlsx_rows(path)] == _as_csv_rows(expected)
+
+
+# Notes as they are stored (no control character, no space around: the rules strip a note):
+# quotes, formula starts, separators.
+notes = (
+    st.text(
+        alphabet=st.sampled_from(["=", "+", "-", "@", "'", '"', ",", ";", " ", "a", "Ø", "1", "("]),
+        min_size=1,
+        max_size=12,
+    )
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@given(st.lists(notes, min_size=1, max_size=4))
+def test_any_note_comes_back_from_the_csv_and_the_xlsx_export(written: list[str]) -> None:
+    rows = [(date(2025, 1, 1), "ungesporet.visits", "", n, note) for n, note in enumerate(written)]
+    csv_data = figures_csv(rows)
+    xlsx_data = figures_xlsx(rows)
+    assert [r.note for r in read_figures(csv_data).rows] == written
+    assert [r.note for r in read_figures(xlsx_data).rows] == written
+    # and what is read is written again as the same bytes
+    again = [
+        (date(2025, 1, 1), r.measure, r.category, int(r.value), r.note)
+        for r in read_figures(csv_data).rows
+    ]
+    assert figures_csv(again) == csv_data
