@@ -298,14 +298,24 @@ def cmd_import(args: argparse.Namespace, store: Store) -> int:
 
 
 def cmd_export(args: argparse.Namespace, store: Store) -> int:
-    from .exports import export_csv, parse_as_of, public_csv
+    from .exports import (
+        current_rows,
+        figures_csv,
+        figures_xlsx,
+        parse_as_of,
+        public_rows,
+        xlsx_notes,
+    )
 
     as_of = parse_as_of(args.as_of) if args.as_of else None
-    data = public_csv(store, as_of) if args.public else export_csv(store, as_of)
+    rows = public_rows(store, as_of) if args.public else current_rows(store, as_of)
+    if args.format == "xlsx":
+        data = figures_xlsx(rows, xlsx_notes(rows, public=args.public))
+    else:
+        data = figures_csv(rows)
     if args.output and args.output != "-":
         Path(args.output).write_bytes(data)
-        rows = data.count(b"\n") - 1
-        _say(f"Eksporteret {rows} tal til {args.output}")
+        _say(f"Eksporteret {len(rows)} tal til {args.output}")
     else:
         sys.stdout.buffer.write(data)
     return 0
@@ -639,8 +649,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "export",
-        help="eksportér nuværende tal som CSV",
-        description="Eksportér tallene som CSV: de nuværende, eller som de så ud på et tidspunkt.",
+        help="eksportér nuværende tal som CSV eller XLSX",
+        description="Eksportér tallene som CSV (eller XLSX med --format xlsx): de nuværende, "
+        "eller som de så ud på et tidspunkt.",
     )
     p.add_argument("-o", "--output", metavar="FIL", help="fil (ellers standard-output)")
     p.add_argument(
@@ -652,6 +663,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--public",
         action="store_true",
         help="den offentlige udgave: kun godkendte måneder, små tal (1-4) vist som ..",
+    )
+    p.add_argument(
+        "--format",
+        choices=("csv", "xlsx"),
+        default="csv",
+        help="csv (standard) eller xlsx (Excel); tekst, der ligner en formel, skrives med ' foran",
     )
     p.set_defaults(func=cmd_export)
 
@@ -919,6 +936,7 @@ def _access_entry(args: argparse.Namespace) -> tuple[str, str, str] | None:
             for part in (
                 "offentlig" if getattr(args, "public", False) else "",
                 f"as-of {args.as_of}" if args.as_of else "",
+                "xlsx" if getattr(args, "format", "csv") == "xlsx" else "",
             )
             if part
         )

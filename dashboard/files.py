@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 import duckdb
 
+from dashboard.cells import RESTORE_SQL, restore
 from dashboard.db import sql
 from dashboard.months import format_month, parse_month
 from dashboard.records import FileRejected, Problem, RawRow
@@ -219,6 +220,9 @@ def _stage_long_csv(text: str, conn: duckdb.DuckDBPyConnection) -> Staged | None
     parts = {
         name: cell.format(found.fields[name]) if name in found.fields else "''" for name in FIELDS
     }
+    if "'" in text:  # a cell an export neutralised (`'=x`): as it was (dashboard.cells.restore)
+        for name in ("category", "note"):
+            parts[name] = RESTORE_SQL.format(parts[name])
     conn.execute(sql("stage_csv_rows").format(**parts), {"header_line": first + 1})
     conn.execute("drop table csv_cells")  # its cells are in staging now
     if not conn.execute("select count(*) from staging").fetchall()[0][0]:
@@ -637,8 +641,18 @@ def _cell(cells: Sequence[Any], index: int | None) -> Any:
 
 
 def _text_or_empty(value: Any) -> Any:
-    """Category and note: a missing or empty cell means '' (the total / no note)."""
-    return "" if _is_blank(value) else value
+    """Category and note: a missing or empty cell means '' (the total / no note); a text as it
+    was before krimdash's export neutralised it (_restored)."""
+    return "" if _is_blank(value) else _restored(value)
+
+
+def _restored(value: Any) -> Any:
+    """A text cell as written before an export made it safe (dashboard.cells.restore: `'=x` is
+    `=x` again), after any leading spaces, as the large-CSV reading trims them; not text: as is."""
+    if not isinstance(value, str):
+        return value
+    rest = value.lstrip(" ")
+    return value[: len(value) - len(rest)] + restore(rest)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from dashboard.web.app_pages import (
     content,
     database_trouble,
     entry,
+    export,
     history,
     initiative,
     login,
@@ -53,6 +54,7 @@ ADMIN_PAGE = "admin"  # ?side=admin: users and the access log (admins)
 EVENTS_PAGE = "begivenheder"  # ?side=begivenheder: events and targets (analysts, admins)
 TEXT_PAGE = "maanedens-tekst"  # ?side=maanedens-tekst: the month's text (analysts, admins)
 HISTORY_PAGE = "historik"  # ?side=historik: the audit log and every figure's revisions
+EXPORT_PAGE = views.EXPORT_PAGE  # ?side=eksport&for=<page>: a page's files (export.py)
 
 st.set_page_config(page_title="krimdash", layout="wide")
 
@@ -160,6 +162,8 @@ if reader.can("write_content"):
 if reader.can("manage_users") or reader.can("read_access_log"):
     routes.append((ADMIN_PAGE, text("page_admin", lang), framed(partial(admin.render, lang=lang, store=store))))  # fmt: skip
 routes += entry.routes(reader, lang, store, framed)  # ?side=indtast|indlaes|ret (write_figures)
+# The export page: reached from each reading page's export menu, not listed in the frame.
+routes.append((EXPORT_PAGE, text("page_export", lang), framed(export.render)))
 if appdata.may_go_back(reader):
     routes.append((HISTORY_PAGE, text("page_history", lang), framed(history.render)))
 # Every page lives at the root, named in the address (`?side=top100`, settings.PAGE): at a path
@@ -182,10 +186,12 @@ current = next((path for path, _, p in pages if p.url_path == page.url_path), ""
 st.set_page_config(page_title=text("tab_title", lang).format(page=page.title))
 # The frame is a top bar at the start of the page's one st.html (not in a sidebar a tablet hides
 # behind "»"); st.html, not widgets or st.markdown: each costs the browser a script of its own.
+if current == EXPORT_PAGE:  # the frame's links and period form stay on this page's export
+    settings = export.with_target(settings)
 with database_trouble(lang):
     frame = views.sidebar(
         settings,
-        [(path, title) for path, title, _ in pages],
+        [(path, title) for path, title, _ in pages if path != EXPORT_PAGE],
         current,
         appdata.available_months(audience, settings.as_of) if audience else [],
         bool(demo),

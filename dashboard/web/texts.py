@@ -843,3 +843,75 @@ EN |= {
     "print_fetched": "fetched {when}",
     "print_page_number": "Page {page} of {pages}",
 }
+
+
+# --- Issue 11, exports: the export menu of the reading pages and the export page --------------
+DA |= {
+    "page_export": "Eksport",
+    "export_menu": "Eksportér",
+    "export_menu_figures": "Tallene (CSV, Excel)",
+    "export_menu_charts": "Graferne (PNG, SVG) og tallene bag dem",
+    "export_title": "Eksport: {page}",
+    "export_intro": "Filerne indeholder det, du kan se på siden «{page}», for perioden {period}.",
+    "export_intro_public": "Det er den offentlige udgave: små tal (1-{threshold}) og tal, som "
+    "de kan regnes ud af, står som «..».",
+    "export_figures": "Tallene",
+    "export_figures_about": "Målingerne som CSV (UTF-8, komma: month, measure, category, value, "
+    "note) og som Excel-fil. Tekst, der ligner en formel, står med ' foran.",
+    "export_charts": "Graferne",
+    "export_charts_none": "Siden har ingen grafer; dens tal kan hentes ovenfor.",
+    "export_chart_csv": "Tallene bag (CSV)",
+    "export_chart_png": "Billede (PNG)",
+    "export_chart_svg": "Vektorgrafik (SVG)",
+    "export_file_csv": "Tallene som CSV",
+    "export_file_xlsx": "Tallene som Excel (XLSX)",
+    "export_back": "Tilbage til siden",
+    "export_making": "Laver filerne …",
+    "export_no_period": "Der er ingen måneder med tal, som du kan se; der er intet at eksportere.",
+    "export_bad_page": "Adressen beder om eksport af en side, der ikke findes eller som du ikke "
+    "har adgang til. Vælg «Eksportér» på den side, du vil have tallene fra.",
+    "export_bad_param": "Adressens «{name}» er ikke gyldig; filerne er lavet for {used} i stedet.",
+    "export_sheet_what": "krimdash: tallene på siden «{page}».",
+    "export_sheet_period": "Perioden: {first} til {last}.",
+    "export_demo": "DEMO: filen indeholder fiktive demotal, ikke rigtige tal.",
+    "export_drafts": "KLADDE: {months} er ikke godkendt af rådmanden endnu.",
+    "export_as_of": "Tallene, som de stod {moment} – ikke de aktuelle tal.",
+    "export_mark_demo": "DEMO – fiktive tal",
+    "export_mark_drafts": "KLADDE – ikke godkendt",
+    "export_mark_public": "Offentlig udgave: små tal vist som ..",
+}
+EN |= {
+    "page_export": "Export",
+    "export_menu": "Export",
+    "export_menu_figures": "The figures (CSV, Excel)",
+    "export_menu_charts": "The charts (PNG, SVG) and the figures behind them",
+    "export_title": "Export: {page}",
+    "export_intro": "The files hold what you can see on the page «{page}», for {period}.",
+    "export_intro_public": "This is the public version: small counts (1-{threshold}) and "
+    "figures they can be worked out from are shown as «..».",
+    "export_figures": "The figures",
+    "export_figures_about": "The figures as CSV (UTF-8, comma: month, measure, category, value, "
+    "note) and as an Excel file. Text that looks like a formula starts with '.",
+    "export_charts": "The charts",
+    "export_charts_none": "This page has no charts; its figures can be downloaded above.",
+    "export_chart_csv": "The figures behind it (CSV)",
+    "export_chart_png": "Picture (PNG)",
+    "export_chart_svg": "Vector graphics (SVG)",
+    "export_file_csv": "The figures as CSV",
+    "export_file_xlsx": "The figures as Excel (XLSX)",
+    "export_back": "Back to the page",
+    "export_making": "Making the files …",
+    "export_no_period": "There are no months with figures you can see; there is nothing to export.",
+    "export_bad_page": "The address asks to export a page that does not exist or that you "
+    "cannot see. Choose «Export» on the page you want the figures from.",
+    "export_bad_param": "The address's «{name}» is not valid; the files are made for {used} "
+    "instead.",
+    "export_sheet_what": "krimdash: the figures of the page «{page}».",
+    "export_sheet_period": "The period: {first} to {last}.",
+    "export_demo": "DEMO: the file holds fictive demo figures, not real figures.",
+    "export_drafts": "DRAFT: {months} not yet approved by the rådmand.",
+    "export_as_of": "The figures as they stood {moment} – not the current figures.",
+    "export_mark_demo": "DEMO – fictive figures",
+    "export_mark_drafts": "DRAFT – not approved",
+    "export_mark_public": "Public version: small counts shown as ..",
+}

@@ -171,6 +171,17 @@ class AboutItem:
 
 
 @dataclass(frozen=True)
+class ChartSource:
+    """What a chart is drawn from, for the export page (app_pages/export.py): the Altair chart,
+    and the numbers its 'Vis tal' shows, unformatted (`columns`: column -> heading; a column's
+    `<column>_protected` marks the cells shown as '..')."""
+
+    chart: alt.TopLevelMixin
+    data: pd.DataFrame
+    columns: dict[str, str]
+
+
+@dataclass(frozen=True)
 class ChartSection:
     """A heading, the chart, the events numbered on it, 'Vis tal' and 'Om tallene'."""
 
@@ -180,6 +191,7 @@ class ChartSection:
     events: list[EventItem] = field(default_factory=list)
     about: list[AboutItem] = field(default_factory=list)
     form: MonthForm | None = None
+    source: ChartSource | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -192,6 +204,7 @@ class FunnelSection:
     numbers: Table
     notes: list[str]
     form: MonthForm | None = None
+    source: ChartSource | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -662,9 +675,11 @@ def measure_section(
         if hidden:
             wide[f"{TOTAL}_protected"] = wide[hidden].any(axis=1)
         shown[TOTAL] = text("col_total", lang)
+        columns = {"month": text("col_month", lang)} | shown
+        source = ChartSource(chart, wide, columns)
         table = numbers(
             wide,
-            {"month": text("col_month", lang)} | shown,
+            columns,
             lang,
             signed=tuple(shown) if view.change else (),
             drafts=_drafts(view),
@@ -685,23 +700,20 @@ def measure_section(
             events=events,
             targets=None if view.change else goal,
         )
-        table = numbers(
-            data,
-            {
-                "month": text("col_month", lang),
-                "value": text("col_value", lang),
-                "change": text("col_change", lang),
-            },
-            lang,
-            signed=("change",),
-            drafts=_drafts(view),
-        )
+        columns = {
+            "month": text("col_month", lang),
+            "value": text("col_value", lang),
+            "change": text("col_change", lang),
+        }
+        source = ChartSource(chart, data, columns)
+        table = numbers(data, columns, lang, signed=("change",), drafts=_drafts(view))
     return ChartSection(
         title=label,
         chart=chart_image(chart, lang=lang, title=label, hint=measure.definition(lang)),
         numbers=table,
         events=event_items(events, view),
         about=about([measure], lang, figures, view.months),
+        source=source,
     )
 
 
@@ -748,19 +760,21 @@ def funnel_sections(
     wide = _wide(over_time, view.months, "measure")
     shown = [m for m in ids if m in wide.columns]
     title = text("funnel_over_time", lang)
+    columns = {"month": text("col_month", lang)} | {m: label[m] for m in shown}
     sections.append(
         ChartSection(
             title=title,
             chart=chart_image(chart, lang=lang, title=title),
             numbers=numbers(
                 wide,
-                {"month": text("col_month", lang)} | {m: label[m] for m in shown},
+                columns,
                 lang,
                 signed=tuple(shown) if view.change else (),
                 drafts=_drafts(view),
             ),
             events=event_items(events, view),
             about=about([catalog.measure(m) for m in ids], lang, figures, view.months),
+            source=ChartSource(chart, wide, columns),
         )
     )
     # The same bases as the funnel's table and chart (series.funnel_bases).
@@ -898,6 +912,16 @@ def funnel_section(
             [("tragt", text("funnel_month", lang), funnel_months[::-1], month)],
             text("show", lang),
         ),
+        source=ChartSource(
+            chart,
+            data,
+            {
+                "label": text("funnel_col_step", lang),
+                "value": text("funnel_col_total", lang),
+                "share": text("col_share", lang),
+                "change": text("funnel_col_change", lang).format(month=month_text(month, lang)),
+            },
+        ),
     )
 
 
@@ -939,18 +963,14 @@ def shares_section(
     wide = _wide(data, view.months, "pair")
     shown = {key: name for key, name in names.items() if key in wide.columns}
     measures = list(dict.fromkeys(catalog.measure(m) for pair in pairs for m in pair))
+    columns = {"month": text("col_month", lang)} | shown
     return ChartSection(
         title=title,
         chart=chart_image(chart, lang=lang, title=title),
-        numbers=numbers(
-            wide,
-            {"month": text("col_month", lang)} | shown,
-            lang,
-            percent=tuple(shown),
-            drafts=_drafts(view),
-        ),
+        numbers=numbers(wide, columns, lang, percent=tuple(shown), drafts=_drafts(view)),
         events=event_items(events, view),
         about=about(measures, lang, figures, view.months),
+        source=ChartSource(chart, wide, columns),
     )
 
 
@@ -963,9 +983,28 @@ def initiative_body(
     view: Settings,
 ) -> str:
     """The whole page of one initiative, chosen from its catalog entry."""
-    no_figures = figures.empty or not view.months
+    return _render(
+        "initiative.html",
+        lang=view.lang,
+        header=initiative_header(initiative, view.lang),
+        no_figures=figures.empty or not view.months,
+        sections=initiative_sections(initiative, catalog, figures, events, targets, view),
+        protected_note=_protected_note(view),
+    )
+
+
+def initiative_sections(
+    initiative: Initiative,
+    catalog: Catalog,
+    figures: pd.DataFrame,
+    events: pd.DataFrame,
+    targets: pd.DataFrame,
+    view: Settings,
+) -> list[ChartSection | FunnelSection]:
+    """The chart sections of one initiative's page (its funnel, measures and shares), each with
+    the chart's source for the export page."""
     sections: list[ChartSection | FunnelSection] = []
-    if not no_figures:
+    if not (figures.empty or not view.months):
         funnel = catalog.funnel_of(initiative.id)
         in_funnel = set(funnel.stages + funnel.outcomes) if funnel else set()
         if funnel:
@@ -982,14 +1021,7 @@ def initiative_body(
                     shares, catalog, figures, events, view, text("share_title", view.lang)
                 )
             )
-    return _render(
-        "initiative.html",
-        lang=view.lang,
-        header=initiative_header(initiative, view.lang),
-        no_figures=no_figures,
-        sections=sections,
-        protected_note=_protected_note(view),
-    )
+    return sections
 
 
 # --- the overview ---------------------------------------------------------------------------
@@ -1356,3 +1388,25 @@ def compare_body(
         groups=groups,
         protected_note=_protected_note(settings),
     )
+
+
+# --- the export menu (issue 11, exports) ----------------------------------------------------
+
+EXPORT_PAGE = "eksport"  # ?side=eksport&for=<page>: app_pages/export.py
+EXPORT_FOR = "for"
+
+
+def export_menu(s: Settings, page: str) -> str:
+    """A reading page's one export menu: links to the export page for `page` ('overblik', an
+    initiative id, 'sammenlign') with the reader's settings, at the figures or the charts."""
+    href = s.link(EXPORT_PAGE, **{EXPORT_FOR: page or "overblik"})
+    links = [
+        Link(f"{href}#tal", text("export_menu_figures", s.lang)),
+        Link(f"{href}#grafer", text("export_menu_charts", s.lang)),
+    ]
+    return str(_macro("export_menu")(links, s.lang))
+
+
+def export_back(href: str, lang: str) -> str:
+    """The export page's link back to the page (`href`, made by Settings.link)."""
+    return str(_macro("export_back")(href, lang))

@@ -127,4 +127,5 @@ def show(
         st.markdown(text("no_figures", s.lang))
         return
     demo = appdata.demo_banner(s.lang, s.as_of)
-    st.html(frame + views.heading(title) + as_of + demo + body())
+    menu = views.export_menu(s, current)  # the page's one export menu: plain links
+    st.html(frame + views.heading(title) + as_of + demo + menu + body())
