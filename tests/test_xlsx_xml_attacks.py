@@ -50,6 +50,7 @@ def poisoned(part: str, prolog: str) -> bytes:
 
 def test_openpyxl_parses_with_defusedxml() -> None:
     assert openpyxl.xml.DEFUSEDXML
+    assert not openpyxl.xml.LXML  # lxml is installed (WeasyPrint), but openpyxl must not use it
 
 
 @pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/workbook.xml"])
