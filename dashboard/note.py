@@ -272,7 +272,7 @@ def _chart(
         lang="da",
         bars=bars,
         series=None if single else "series",
-        events=events,
+        events=_in_slot(events, month),
     )
     span = f"{month_label(months[0].date(), short=True)} – {month_label(month.date(), short=True)}"
     what = labels[drawn[0]] if single else "udviklingen"
@@ -287,6 +287,18 @@ def _chart(
         ),
         rows,
     )
+
+
+def _in_slot(events: pd.DataFrame, month: pd.Timestamp) -> pd.DataFrame:
+    """The month's events placed inside the month's slot on the axis: the axis ends half a month
+    after the month's point (charts._time_domain), so an event late in the month (the 27th)
+    is drawn at the slot's edge rather than off the chart."""
+    from .web import charts
+
+    pad = month - charts._time_domain([month])[0]  # the axis's half month
+    latest = month + pad - pd.Timedelta(days=1)
+    dates = pd.to_datetime(events["event_date"])
+    return events.assign(event_date=dates.where(dates <= latest, latest))
 
 
 def _description(
