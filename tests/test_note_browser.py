@@ -107,3 +107,12 @@ def test_printed_on_a4_every_page_says_kladde(browser, january_html: Path) -> No
     assert len(pages) >= 2
     assert all("KLADDE" in text for text in pages), [t[:80] for t in pages]
     assert all(re.search(r"Side \d+ af \d+", text) for text in pages)
+    # Sections drawn only when scrolled to on screen (content-visibility) are all printed.
+    printed = " ".join(pages)
+    for text in (
+        "Det Opsøgende Ungeteam",
+        "45",
+        "Begivenheder i måneden",
+        "Åbent hus i Ungesporet",
+    ):
+        assert text in printed, text
