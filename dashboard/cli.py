@@ -136,7 +136,7 @@ def _suggest_command(message: str) -> str:
 
 COMMANDS = (
     "init", "import", "export", "template", "check", "log", "retract",
-    "user", "month", "public", "backup", "restore", "serve", "report",
+    "user", "month", "public", "backup", "restore", "report", "serve",
 )  # fmt: skip
 
 
