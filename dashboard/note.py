@@ -58,7 +58,7 @@ def build_note(
     approved is NoteUnavailable). `as_of` (naive UTC): figures, texts, events and approvals as
     they stood then. `images=False` leaves Chart.png empty (the HTML and PDF need only the SVG).
     Raises NoteUnavailable (Danish) for a month in the future or without figures."""
-    from .web import render  # the chart drawing of the pages; no Streamlit
+    from .web import render, series  # the pages' chart drawing and figures; no Streamlit
     from .web.texts import text
     from .web.views import PROTECTED, protect_threshold
 
@@ -94,8 +94,6 @@ def build_note(
     texts = content.month_texts(store, the_month, as_of)
     body = dict(zip(texts["section"], texts["body"], strict=True))
     events = content.events(store, as_of)
-    from .web import series
-
     month_events = series.events_between(events, stamp, stamp)
     shown_demo = False
     parts = []
@@ -103,7 +101,7 @@ def build_note(
         mine = figures[figures["initiative"] == initiative.id]
         own_events = series.events_between(events, stamp, stamp, initiative.id)
         chart, used = _chart(initiative, catalog, mine, own_events, stamp, drafts, render)
-        key_figures, tiles_used = _key_figures(initiative, catalog, mine, stamp, text, PROTECTED)
+        key_figures, tiles_used = _key_figures(initiative, catalog, mine, stamp, PROTECTED)
         shown_demo |= _any_demo(used) or _any_demo(tiles_used)
         if chart is not None and images:
             chart = dataclasses.replace(chart, png=_png(chart.spec_json))
@@ -175,7 +173,6 @@ def _key_figures(
     catalog: Catalog,
     figures: pd.DataFrame,
     month: pd.Timestamp,
-    text,  # noqa: ANN001 - texts.text
     protected: str,
 ) -> tuple[list[KeyFigure], pd.DataFrame]:
     """The initiative's figures of `month`, each as the overview's key figure shows it
