@@ -1,5 +1,5 @@
 """The `krimdash` command: init, import, export, template, check, log, retract, user, month,
-public, backup, restore, serve.
+public, backup, restore, serve, report.
 
 Messages are in Danish for the analysts who use it. Exit codes: 0 done; 1 the input was
 rejected (nothing saved); 2 wrong use of the command; 3 warnings not acknowledged (nothing
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import errno
 import os
 import sqlite3
 import sys
@@ -135,7 +136,7 @@ def _suggest_command(message: str) -> str:
 
 COMMANDS = (
     "init", "import", "export", "template", "check", "log", "retract",
-    "user", "month", "public", "backup", "restore", "serve",
+    "user", "month", "public", "backup", "restore", "report", "serve",
 )  # fmt: skip
 
 
@@ -318,6 +319,81 @@ def cmd_export(args: argparse.Namespace, store: Store) -> int:
         _say(f"Eksporteret {len(rows)} tal til {args.output}")
     else:
         sys.stdout.buffer.write(data)
+    return 0
+
+
+REPORT_FORMATS = ("docx", "pdf", "html")
+
+
+def _writable(output: str) -> Path:
+    """The file -o names, if it can be written; else a Danish ValueError (before any work)."""
+    path = Path(output)
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise ValueError(f"«{output}» er en mappe; angiv et filnavn, fx notat.pdf")
+    if not folder.is_dir():
+        raise ValueError(f"mappen «{folder}» findes ikke; opret den eller vælg en anden -o")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"der er ikke skriveadgang til «{output}»; vælg en anden -o")
+    return path
+
+
+_OS_ERRORS_DA = {
+    errno.ENOENT: "filen kan ikke oprettes der",
+    errno.EACCES: "der er ikke skriveadgang",
+    errno.EPERM: "der er ikke skriveadgang",
+    errno.EROFS: "drevet er skrivebeskyttet",
+    errno.ENOSPC: "der er ikke plads på disken",
+    errno.EISDIR: "det er en mappe",
+}
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (a temporary file beside it, then renamed);
+    a failure is a Danish ValueError naming the file and the reason."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        reason = _OS_ERRORS_DA.get(exc.errno or 0, exc.strerror or str(exc))
+        raise ValueError(f"notatet kunne ikke skrives til «{path}»: {reason}") from None
+
+
+def cmd_report(args: argparse.Namespace, store: Store) -> int:
+    """The monthly note for a month as DOCX, PDF or one HTML file (dashboard/note.py)."""
+    from .note import build_note
+
+    month = parse_month(args.month)
+    if not store.exists():
+        raise DatabaseMissing(store.path)
+    path = _writable(args.output)
+    if args.format == "docx":
+        try:
+            from .note_docx import note_docx as write
+        except ImportError:
+            raise ValueError(
+                "notatet som DOCX er ikke tilgængeligt i denne udgave af krimdash; brug "
+                "--format pdf eller --format html"
+            ) from None
+    else:
+        from .note_html import note_html, note_pdf
+
+        write = note_pdf if args.format == "pdf" else note_html
+    note = build_note(store, month, public=args.public, images=args.format == "docx")
+    data = write(note)
+    _write_file(path, data)
+    marks = [m for m, on in (("KLADDE", note.draft), ("DEMO", note.demo)) if on]
+    size = f"{len(data):,}".replace(",", ".")
+    _say(
+        f"Notatet for {month_label(month)} er skrevet til {args.output} "
+        f"({args.format.upper()}, {size} byte"
+        + ("; offentlig udgave" if note.public else "")
+        + (f"; mærket {' og '.join(marks)}" if marks else "")
+        + ")."
+    )
     return 0
 
 
@@ -840,6 +916,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser(
+        "report",
+        help="lav månedens notat (DOCX, PDF eller HTML)",
+        description="Lav «Månedlig orientering på det kriminalpræventive område» for en måned: "
+        "månedens tekst, hver indsats' tal og figur og månedens begivenheder. En måned, "
+        "rådmanden ikke har godkendt, er mærket KLADDE på hver side.",
+    )
+    p.add_argument("--month", metavar="MÅNED", required=True, help="måneden, fx 2025-01")
+    p.add_argument(
+        "--format", choices=REPORT_FORMATS, required=True, metavar="FORMAT",
+        help="docx (Word), pdf eller html (én fil, der kan åbnes uden net)",
+    )  # fmt: skip
+    p.add_argument(
+        "--public", action="store_true",
+        help="den offentlige udgave: kun en godkendt måned, små tal (1-4) skjult som ..",
+    )  # fmt: skip
+    p.add_argument("-o", "--output", metavar="FIL", required=True, help="hvor notatet skrives")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
         "serve", help="start dashboardet", description="Start dashboardet (Streamlit)."
     )
     p.add_argument(
@@ -941,6 +1036,9 @@ def _access_entry(args: argparse.Namespace) -> tuple[str, str, str] | None:
             if part
         )
         return ("export", what, args.output or "standard-output")
+    if args.command == "report":
+        what = f"notat {args.month} {args.format}" + (" offentlig" if args.public else "")
+        return ("export", what, args.output)
     if args.command == "user" and action in ("add", "remove"):
         what = f"rolle {args.role}" if action == "add" else "fjernet"
         return ("user", what, args.subject)

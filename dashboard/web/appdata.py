@@ -33,9 +33,9 @@ import streamlit as st
 
 from .. import approvals, config, history
 from ..access import Reader
+from ..audience import AUDIENCES, restricted
 from ..catalog import Catalog, load_catalog
 from ..db import Store, latest_version
-from ..demo import DEMO_NOTE
 from ..protect import protect
 from ..reference import loaded_catalog
 from ..rules import MAX_NOTE_CHARS
@@ -103,9 +103,6 @@ def reference(name: str, as_of: datetime | None = None) -> pd.DataFrame:
     return _reference(str(s.path), s.data_version(), name, as_of).copy()
 
 
-AUDIENCES = ("public", "approved", "drafts")
-
-
 def _approved_months_of(s: Store, as_of: datetime | None = None) -> list[pd.Timestamp]:
     """The approved months (dashboard.approvals; at `as_of`, if given). A database older than
     month status (before `krimdash init` upgrades it) has none approved: it shows only to those
@@ -124,32 +121,9 @@ def _protect(figures: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
 def _restricted(
     every: pd.DataFrame, approved: list[pd.Timestamp], audience: str, catalog: Catalog
 ) -> pd.DataFrame:
-    """figure_series' rows as `audience` may see them: every month for "drafts" (with a
-    `draft` column), approved months only for "approved", and those protected for "public"
-    (protect.protect: `value` and `change` empty where protected, with `protected` and
-    `change_protected`). A change across a month the reader may not see is no change: it
-    would give the hidden month's value away."""
-    ok = set(approved)
-    months = every["month"].map(pd.Timestamp)
-    if audience == "drafts":
-        return every.assign(draft=~months.isin(ok))
-    shown = every[months.isin(ok).to_numpy()].reset_index(drop=True)
-    before = shown["month"].map(lambda m: pd.Timestamp(m) - pd.DateOffset(months=1))
-    shown = shown.assign(change=shown["change"].where(before.isin(ok).to_numpy()), draft=False)
-    if audience != "public":
-        return shown
-    protected = _protect(shown, catalog)
-    # An analyst's note can name a small number and says who wrote it; so can recorded_by: the
-    # public view shows neither (the DEMO banner still marks demo figures).
-    demo_note = protected["note"].fillna("").astype(str).str.startswith(DEMO_NOTE)
-    return protected.assign(
-        note=protected["note"].where(demo_note.to_numpy(), ""),
-        recorded_by="",
-        value=protected["value"].astype("float"),
-        change=protected["change"].astype("float"),
-        protected=protected["protected"].astype(bool),
-        change_protected=protected["change_protected"].astype(bool),
-    )
+    """figure_series' rows as `audience` may see them: dashboard.audience.restricted, the one
+    rule of the pages and the monthly note (public: protected by `_protect`)."""
+    return restricted(every, approved, audience, catalog, protect_with=_protect)
 
 
 # Each loader below has a twin for a moment (`..._then`), with a cache of its own (as `_query`).
