@@ -35,12 +35,20 @@ LOCAL = "lokal"  # the command line's role
 Audience = Literal["public", "approved", "drafts"]
 
 # read_history: the audit log, every revision of a figure and the dashboard as it stood at a
-# moment (the Historik page, `pr=` in the address): for those who see drafts.
+# moment (the Historik page, `pr=` in the address): for those who see drafts. make_note: the
+# monthly note from the Rapport page (the rådmand approves it, analysts write it).
 CAPABILITIES: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read_approved"}),
-    "raadmand": frozenset({"read_approved", "read_drafts", "read_history", "approve"}),
+    "raadmand": frozenset({"read_approved", "read_drafts", "read_history", "approve", "make_note"}),
     "analyst": frozenset(
-        {"read_approved", "read_drafts", "read_history", "write_figures", "write_content"}
+        {
+            "read_approved",
+            "read_drafts",
+            "read_history",
+            "write_figures",
+            "write_content",
+            "make_note",
+        }
     ),
     "admin": frozenset(
         {

@@ -43,6 +43,7 @@ from dashboard.web.app_pages import (
     login,
     noaccess,
     overview,
+    report,
 )
 from dashboard.web.settings import PAGE, language
 from dashboard.web.texts import text
@@ -164,6 +165,8 @@ if reader.can("manage_users") or reader.can("read_access_log"):
 routes += entry.routes(reader, lang, store, framed)  # ?side=indtast|indlaes|ret (write_figures)
 # The export page: reached from each reading page's export menu, not listed in the frame.
 routes.append((EXPORT_PAGE, text("page_export", lang), framed(export.render)))
+if reader.can(report.CAPABILITY):  # the monthly note (rådmand, analysts)
+    routes.append((report.REPORT_PAGE, text("page_report", lang), framed(partial(report.render, lang=lang, store=store))))  # fmt: skip
 if appdata.may_go_back(reader):
     routes.append((HISTORY_PAGE, text("page_history", lang), framed(history.render)))
 # Every page lives at the root, named in the address (`?side=top100`, settings.PAGE): at a path

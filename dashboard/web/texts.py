@@ -915,3 +915,46 @@ EN |= {
     "export_mark_drafts": "DRAFT – not approved",
     "export_mark_public": "Public version: small counts shown as ..",
 }
+
+
+# --- Issue 11, the Rapport page (dashboard/web/app_pages/report.py) ---------------------------
+DA |= {
+    "page_report": "Rapport",
+    "report_title": "Rapport: månedens orientering",
+    "report_intro": "Den månedlige orientering til Social- og Beskæftigelsesudvalget for en "
+    "måned: som Word-fil (DOCX, kan redigeres), som PDF og som én HTML-fil, der kan åbnes uden "
+    "net. Notatet får månedens tekst, nøgletal, en graf for hver indsats og månedens "
+    "begivenheder. Filen laves, når du klikker.",
+    "report_no_months": "Der er endnu ingen måneder med tal, så der er intet notat at lave.",
+    "report_month": "Måned",
+    "report_public": "Offentlig udgave (små tal skjult som i den offentlige visning)",
+    "report_approved": "{month} er godkendt af rådmanden.",
+    "report_draft": "{month} er ikke godkendt endnu: notatet mærkes KLADDE på hver side.",
+    "report_public_draft": "{month} er ikke godkendt endnu, så der kan ikke laves en offentlig "
+    "udgave. Den offentlige udgave viser kun godkendte måneder.",
+    "report_docx": "Hent som Word (DOCX)",
+    "report_pdf": "Hent som PDF",
+    "report_html": "Hent som HTML",
+    "report_cli": "Samme filer fra kommandolinjen: krimdash report --month {month} "
+    "--format docx|pdf|html -o FIL",
+}
+EN |= {
+    "page_report": "Report",
+    "report_title": "Report: the month's orientation",
+    "report_intro": "The monthly orientation to the Social and Employment Committee for a "
+    "month: as a Word file (DOCX, editable), as PDF and as one HTML file that opens without a "
+    "network. The note has the month's text, key figures, a chart per initiative and the "
+    "month's events. The file is made when you click.",
+    "report_no_months": "There are no months with figures yet, so there is no note to make.",
+    "report_month": "Month",
+    "report_public": "Public version (small counts hidden as in the public view)",
+    "report_approved": "{month} is approved by the rådmand.",
+    "report_draft": "{month} is not approved yet: the note is marked KLADDE (draft) on every page.",
+    "report_public_draft": "{month} is not approved yet, so no public version can be made. The "
+    "public version shows approved months only.",
+    "report_docx": "Download as Word (DOCX)",
+    "report_pdf": "Download as PDF",
+    "report_html": "Download as HTML",
+    "report_cli": "The same files from the command line: krimdash report --month {month} "
+    "--format docx|pdf|html -o FILE",
+}

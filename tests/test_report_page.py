@@ -1,0 +1,104 @@
+"""The Rapport page (`?side=rapport`): the rådmand and analysts make the monthly note as DOCX,
+PDF and HTML from the app, the same files as `krimdash report`; other readers never reach it;
+a public note of a month not approved is refused before any button; every file made is in the
+access log."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import docx
+import pandas as pd
+import pypdf
+import pytest
+import real_january
+from apptest import ANALYST, open_page
+from test_content_pages import ADMIN, RAADMAND, VIEWER
+
+from dashboard import accesslog
+from dashboard.access import Reader
+from dashboard.db import Store
+from dashboard.web.app_pages import report
+
+JANUARY = pd.Timestamp(real_january.MONTH)
+FIGURES = [
+    str(real_january.value("top100.screened")),
+    str(real_january.value("knaek_kurven.discussed")),
+    str(real_january.value("knaek_kurven.relevant")),
+]
+
+
+def _buttons(at) -> list[str]:
+    return [b.proto.label for b in at.get("download_button")]
+
+
+@pytest.mark.parametrize("reader", [ANALYST, RAADMAND], ids=["analyst", "raadmand"])
+def test_the_page_offers_the_note_in_three_formats(
+    monkeypatch: pytest.MonkeyPatch, real_db: Path, reader: Reader
+) -> None:
+    at = open_page(monkeypatch, real_db, report.REPORT_PAGE, reader=reader)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Rapport: månedens orientering"
+    assert at.selectbox(key="report_month").value == JANUARY
+    assert _buttons(at) == ["Hent som Word (DOCX)", "Hent som PDF", "Hent som HTML"]
+    # January is not approved: the page says the note is marked KLADDE
+    assert "KLADDE" in at.warning[0].value
+
+
+@pytest.mark.parametrize(
+    "reader", [VIEWER, ADMIN, None], ids=["viewer", "admin", "anonymous-public-view"]
+)
+def test_other_readers_never_reach_the_page(
+    monkeypatch: pytest.MonkeyPatch, demo_db: Path, reader: Reader | None
+) -> None:
+    at = open_page(monkeypatch, demo_db, report.REPORT_PAGE, reader=reader)
+    assert not at.exception, at.exception
+    assert not at.get("download_button")
+    assert all("Rapport" not in t.value for t in at.title)
+
+
+def test_a_public_note_of_a_draft_month_is_refused_before_any_button(
+    monkeypatch: pytest.MonkeyPatch, real_db: Path
+) -> None:
+    at = open_page(monkeypatch, real_db, report.REPORT_PAGE, reader=ANALYST)
+    at.checkbox(key="report_public").check().run()
+    assert not at.exception, at.exception
+    assert not at.get("download_button")
+    assert "ikke laves en offentlig udgave" in at.warning[0].value
+
+
+def _text(fmt: str, data: bytes) -> str:
+    if fmt == "docx":
+        document = docx.Document(io.BytesIO(data))
+        cells = [c.text for t in document.tables for row in t.rows for c in row.cells]
+        headers = [p.text for s in document.sections for p in s.header.paragraphs]
+        return "\n".join([p.text for p in document.paragraphs] + cells + headers)
+    if fmt == "pdf":
+        return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    return data.decode("utf-8")
+
+
+@pytest.mark.parametrize("fmt", list(report.FORMATS))
+def test_each_file_is_the_january_note_and_is_logged(
+    real_db: Path, own_copy, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = own_copy(real_db)
+    monkeypatch.setenv("KRIMDASH_DB", str(db))
+    store = Store(db)
+    data = report.note_file(store, JANUARY, fmt, public=False, reader=ANALYST)
+    shown = _text(fmt, data)
+    for figure in FIGURES:
+        assert figure in shown, (fmt, figure)
+    assert "Månedlig orientering på det kriminalpræventive område" in shown
+    assert "KLADDE" in shown
+    entries = accesslog.read(database=store)
+    assert any(
+        e.event == "export" and e.who == ANALYST.subject and e.what == f"notat 2025-01 {fmt}"
+        for e in entries
+    )
+
+
+def test_a_reader_without_the_role_gets_no_file(real_db: Path) -> None:
+    with pytest.raises(PermissionError):
+        report.note_file(Store(real_db), JANUARY, "html", public=False, reader=VIEWER)
