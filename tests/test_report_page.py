@@ -6,6 +6,7 @@ access log."""
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import docx
@@ -102,3 +103,44 @@ def test_each_file_is_the_january_note_and_is_logged(
 def test_a_reader_without_the_role_gets_no_file(real_db: Path) -> None:
     with pytest.raises(PermissionError):
         report.note_file(Store(real_db), JANUARY, "html", public=False, reader=VIEWER)
+
+
+@pytest.mark.browser
+def test_the_rådmand_downloads_the_note_in_the_browser(
+    browser, demo_db: Path, own_copy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed in through the local test provider, the rådmand clicks "Hent som PDF" on the
+    Rapport page of the demo data; the file the browser saves is the demo month's note, marked
+    DEMO, and the access log has the export."""
+    from conftest import served
+    from servers import krimdash_serve_signed, oidc_provider
+    from test_signin_browser import _body, _settled, _sign_in
+
+    db = own_copy(demo_db)
+    log = tmp_path / "access.sqlite"
+    with oidc_provider(tmp_path / "provider.log") as provider:
+        command = krimdash_serve_signed(tmp_path / "secrets.toml", provider)
+        env = {"KRIMDASH_DB": str(db), "KRIMDASH_ACCESS_LOG": str(log)}
+        with served(command, env, tmp_path / "serve.log") as server:
+            page = _sign_in(browser, server.url, provider, "raadmand")
+            page.goto(f"{server.url}/?side=rapport")
+            _settled(page)
+            assert "Rapport: månedens orientering" in _body(page)
+            button = page.get_by_role("button", name="Hent som PDF")
+            button.wait_for(timeout=30_000)
+            with page.expect_download(timeout=120_000) as caught:
+                button.click()
+            download = caught.value
+            assert download.suggested_filename.startswith("maanedlig-orientering-")
+            data = Path(download.path()).read_bytes()
+            page.context.close()
+    shown = _text("pdf", data)
+    assert "Månedlig orientering på det kriminalpræventive område" in shown
+    assert "DEMO" in shown
+    monkeypatch.setenv("KRIMDASH_ACCESS_LOG", str(log))
+    entries = accesslog.read(database=db)
+    exports = [(e.who, e.role, e.what) for e in entries if e.event == "export"]
+    assert len(exports) == 1
+    _, role, what = exports[0]
+    assert role == "raadmand"
+    assert re.fullmatch(r"notat \d{4}-\d{2} pdf", what), what
