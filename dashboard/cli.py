@@ -364,7 +364,7 @@ def _write_file(path: Path, data: bytes) -> None:
 
 def cmd_report(args: argparse.Namespace, store: Store) -> int:
     """The monthly note for a month as DOCX, PDF or one HTML file (dashboard/note.py)."""
-    from .note import build_note
+    from .note import build_note, small_counts_in_text
 
     month = parse_month(args.month)
     if not store.exists():
@@ -383,6 +383,9 @@ def cmd_report(args: argparse.Namespace, store: Store) -> int:
 
         write = note_pdf if args.format == "pdf" else note_html
     note = build_note(store, month, public=args.public, images=args.format == "docx")
+    if args.public:  # the protection covers figures, not the words the analyst wrote
+        for place in small_counts_in_text(note):
+            _err(f"Advarsel: {place}; den offentlige udgave trykker teksten, som den er skrevet.")
     data = write(note)
     _write_file(path, data)
     marks = [m for m, on in (("KLADDE", note.draft), ("DEMO", note.demo)) if on]

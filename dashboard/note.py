@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from datetime import date, datetime
 
 import pandas as pd
@@ -343,3 +344,27 @@ def _png(spec_json: str) -> bytes:
         format_locale="da-DK",
         time_format_locale="da-DK",
     )
+
+
+# A count from 1 to 4 written as a number in the text: a digit on its own, not part of a larger
+# number, a date ("3. januar", "2025-01-03", "3/1"), a time ("kl. 3.30") or a decimal.
+_SMALL_COUNT = re.compile(r"(?<![\w.,:/–-])([1-4])(?![\w]|[.,:/–-]\d|\.\s)")
+
+
+def small_counts_in_text(note: Note) -> list[str]:
+    """Where the note's own words name a count from 1 to 4 (Danish, one line per place).
+
+    The public note protects the figures, tables and charts, but the month's text and events
+    are printed as the analyst wrote them: "3 familier har sagt ja" in the text would let a
+    reader single out a family. Made for `krimdash report --public` and the Rapport page to warn
+    before the file leaves the house; the analyst decides, as they wrote it."""
+    places: list[tuple[str, str]] = [(s.heading, s.text) for s in note.sections]
+    for part in note.initiatives:
+        places.append((f"{note.status_heading}: {part.name}", part.text))
+    places += [(f"begivenheden «{e.title[:60]}»", f"{e.title}\n{e.text}") for e in note.events]
+    found = []
+    for where, body in places:
+        numbers = sorted({m.group(1) for m in _SMALL_COUNT.finditer(body or "")})
+        if numbers:
+            found.append(f"Teksten under «{where}» nævner tallet {' og '.join(numbers)}")
+    return found

@@ -144,3 +144,49 @@ def test_the_rådmand_downloads_the_note_in_the_browser(
     _, role, what = exports[0]
     assert role == "raadmand"
     assert re.fullmatch(r"notat \d{4}-\d{2} pdf", what), what
+
+
+def _approved_with_text(db: Path, month: str) -> Store:
+    """`month` approved, with a month's text that names 3 families (and, as no count: a date,
+    a version number, a deadline and a time)."""
+    from dashboard import approvals, content
+
+    store = Store(db)
+    texts = {
+        f"{content.STATUS}knaek_kurven": "3 familier har sagt ja til indsatsen den 13. januar.",
+        content.PERSONALE: "Stillingen er slået op (version 12), svarfrist 2025-02-03 kl. 3.30.",
+    }
+    the_month = pd.Timestamp(month).date()
+    content.save_month_text(store, the_month, texts, user="FAS", role="analyst")
+    approvals.approve(store, the_month, user="raadmand", role="raadmand")
+    return store
+
+
+def test_a_small_count_in_the_words_of_a_public_note_is_warned_about(
+    demo_db: Path, own_copy, krimdash, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The public note protects the figures; the month's text is printed as written, so the CLI
+    and the page name the place that says "3 familier" (and not dates, times or 12)."""
+    from dashboard.note import build_note, small_counts_in_text
+
+    db = own_copy(demo_db)
+    month = "2025-06"
+    store = _approved_with_text(db, month)
+    places = small_counts_in_text(build_note(store, month, public=True, images=False))
+    assert places == ["Teksten under «Status på indsatser: Knæk Kurven» nævner tallet 3"]
+
+    out = tmp_path / "offentlig.html"
+    code, _, err = krimdash(
+        "report", "--month", month, "--format", "html", "--public", "-o", out, db=db
+    )
+    assert code == 0, err
+    assert "Advarsel: Teksten under «Status på indsatser: Knæk Kurven» nævner tallet 3" in err
+    assert "Personale" not in err
+
+    at = open_page(monkeypatch, db, report.REPORT_PAGE, reader=ANALYST)
+    at.selectbox(key="report_month").select(pd.Timestamp(month)).run()
+    at.checkbox(key="report_public").check().run()
+    assert not at.exception, at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Status på indsatser: Knæk Kurven» nævner tallet 3" in warnings
+    assert len(_buttons(at)) == 3  # a warning: the analyst decides, the files are still offered

@@ -935,6 +935,9 @@ DA |= {
     "report_docx": "Hent som Word (DOCX)",
     "report_pdf": "Hent som PDF",
     "report_html": "Hent som HTML",
+    "report_public_small": "Den offentlige udgave skjuler små tal (1-4) i nøgletal og grafer, "
+    "men månedens tekst og begivenhederne trykkes, som de er skrevet. Læs disse steder igennem, "
+    "før notatet bliver offentligt, så ingen familie kan genkendes:",
     "report_cli": "Samme filer fra kommandolinjen: krimdash report --month {month} "
     "--format docx|pdf|html -o FIL",
 }
@@ -955,6 +958,9 @@ EN |= {
     "report_docx": "Download as Word (DOCX)",
     "report_pdf": "Download as PDF",
     "report_html": "Download as HTML",
+    "report_public_small": "The public version hides small counts (1-4) in key figures and "
+    "charts, but the month's text and the events are printed as written. Read these places "
+    "before the note is made public, so that no family can be recognised:",
     "report_cli": "The same files from the command line: krimdash report --month {month} "
     "--format docx|pdf|html -o FILE",
 }

@@ -94,6 +94,17 @@ def _maker(
     return lambda: note_file(store, month, fmt, public=public, reader=reader, as_of=as_of)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _public_text_warnings(
+    db_path: str, version: tuple, month: pd.Timestamp, as_of: datetime | None
+) -> list[str]:
+    """Where the public note's own words name a count from 1 to 4 (once per data version)."""
+    from dashboard.note import build_note, small_counts_in_text
+
+    note = build_note(Store(db_path), month.date(), public=True, as_of=as_of, images=False)
+    return small_counts_in_text(note)
+
+
 def render(frame: str, reader: Reader, *, lang: str, store: Store) -> None:
     if not reader.can(CAPABILITY):
         return  # app.py never routes here for other roles; the page checks again
@@ -126,6 +137,12 @@ def render(frame: str, reader: Reader, *, lang: str, store: Store) -> None:
         return
     else:
         st.warning(text("report_draft", lang).format(month=label))
+    if public:
+        places = _public_text_warnings(str(store.path), store.data_version(), month, s.as_of)
+        if places:
+            st.warning(
+                text("report_public_small", lang) + "\n\n" + "\n".join(f"- {p}" for p in places)
+            )
     if banner := appdata.demo_banner(lang, s.as_of):
         st.html(banner)
     for column, (fmt, (key, mime)) in zip(st.columns(len(FORMATS)), FORMATS.items(), strict=True):
