@@ -699,7 +699,7 @@ def _state_table(state: State) -> pa.Table:
 @dataclass(frozen=True)
 class _RuleCatalog:
     """The catalog as the warnings read it: Arrow tables for queries/rules_warnings.sql
-    (rule_groups, rule_started, rule_cumulative), and what the messages name."""
+    (rule_groups, rule_measures), and what the messages name."""
 
     tables: dict[str, pa.Table]
     groups: list[tuple[str, ...]]  # by grp: the measures (categories_vs_total: the one measure)
@@ -794,16 +794,17 @@ def _rule_catalog(catalog: Catalog) -> _RuleCatalog:
         for m in catalog.measures
         if m.initiative in initiatives and initiatives[m.initiative].started
     }
-    types = {"grp": pa.int64(), "n": pa.int64(), "pos": pa.int64()}
+    kinds = [m for m in catalog.measures if m.kind == "cumulative" or m.id in started]
     rules = _RuleCatalog(
         tables={
-            "rule_groups": _arrow(groups, types),
-            "rule_started": _arrow(
-                {"measure": list(started), "started": [i.started for i in started.values()]},
-                {"started": pa.date32()},
-            ),
-            "rule_cumulative": _arrow(
-                {"measure": [m.id for m in catalog.measures if m.kind == "cumulative"]}, {}
+            "rule_groups": _arrow(groups, {"grp": pa.int64(), "n": pa.int64(), "pos": pa.int64()}),
+            "rule_measures": _arrow(
+                {
+                    "measure": [m.id for m in kinds],
+                    "cumulative": [m.kind == "cumulative" for m in kinds],
+                    "started": [started[m.id].started if m.id in started else None for m in kinds],
+                },
+                {"cumulative": pa.bool_(), "started": pa.date32()},
             ),
         },
         groups=measures,

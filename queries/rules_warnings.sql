@@ -12,11 +12,11 @@
 --   present and add up to another number; sum_equals: measures whose totals should add up to
 --   another's, when all are present; not_above: a measure (the one part) above another (the
 --   "total");
--- - rule_started (measure, started): the first month of the measure's initiative;
--- - rule_cumulative (measure): the running totals.
--- One join and one aggregate for the three rules that compare figures within a month, since
--- on a monthly file's few figures each join, aggregate or window costs about as much as
--- another query.
+-- - rule_measures (measure, cumulative, started): the measures that are running totals or whose
+--   initiative has a start month (its first).
+-- One join and one aggregate for the three rules that compare figures within a month, and one
+-- join and one window for the two about single figures and series: on a monthly file's few
+-- figures each join, aggregate or window costs about as much as another query.
 with grouped as (
     select
         s.side,
@@ -33,19 +33,24 @@ with grouped as (
     group by s.side, g.grp, s.month
 ),
 
--- A running total should never fall: each figure against the latest earlier month with one.
-steps as (
+-- Each figure of a series to check with its measure's kind and start (rule_measures), and the
+-- latest earlier month of its series with a figure: for the running totals, and for the
+-- figures before their initiative started (a rule about single figures: any figure a save
+-- changes is in both scopes, so this one may look in either).
+series as (
     select
         s.side,
         s.month,
         s.measure,
         s.category,
         s.value,
-        lag(s.month) over series as before,
-        lag(s.value) over series as old
+        m.cumulative,
+        m.started,
+        lag(s.month) over same_series as before,
+        lag(s.value) over same_series as old
     from warn_series as s
-    semi join rule_cumulative as c on c.measure = s.measure
-    window series as (partition by s.side, s.measure, s.category order by s.month)
+    join rule_measures as m on m.measure = s.measure
+    window same_series as (partition by s.side, s.measure, s.category order by s.month)
 )
 
 select
@@ -69,11 +74,11 @@ where
     end
 union all
 -- A figure for a month before its initiative started.
-select s.side, 'before_start', s.month, null, s.measure, s.category, null, null, null, b.started
-from warn_months as s
-join rule_started as b on b.measure = s.measure
-where s.month < b.started
+select side, 'before_start', month, null, measure, category, null, null, null, started
+from series
+where month < started
 union all
+-- A running total should never fall: each figure against the latest earlier month with one.
 select side, 'cumulative_decrease', month, null, measure, category, value, old, null, before
-from steps
-where value < old
+from series
+where cumulative and value < old

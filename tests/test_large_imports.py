@@ -353,3 +353,38 @@ def test_an_import_that_saves_nothing_leaves_the_database_file_as_it_was(
     assert result.status == how, result.errors
     assert (db.read_bytes(), db.stat().st_mtime_ns) == before
     assert not db.with_name(db.name + ".wal").exists()
+
+
+def test_a_small_files_warnings_are_the_python_warnings_of_the_save(
+    synthetic, synthetic_store: Store, tmp_path: Path
+) -> None:
+    """A file of a few figures has its warnings found over the whole months and series it has
+    (no narrower scope): the same warnings as the old Python rules give for the save."""
+    catalog, lines = synthetic
+    path = tmp_path / "alle.csv"
+    path.write_bytes(_csv(lines))
+    assert import_file(synthetic_store, path, user="test", role="analyst", catalog=catalog).ok
+    state = {
+        (date(int(m[:4]), int(m[5:]), 1), measure, category): int(value)
+        for m, measure, category, value, _ in (line.split(",") for line in lines)
+    }
+    rng = random.Random(11)
+    warned = 0
+    for round_ in range(4):
+        chosen = rng.sample(lines, 12)
+        changed = []
+        after = dict(state)
+        for line in chosen:
+            month, measure, category, value, note = line.split(",")
+            new = max(0, int(value) + rng.choice([-50, -2, 1, 300]))
+            changed.append(f"{month},{measure},{category},{new},{note}")
+            after[(date(int(month[:4]), int(month[5:]), 1), measure, category)] = new
+        small = tmp_path / f"lille{round_}.csv"
+        small.write_bytes(_csv(changed))
+        result = import_file(
+            synthetic_store, small, user="test", role="analyst", catalog=catalog, dry_run=True
+        )
+        assert result.status == "dry_run", result.errors
+        assert result.warnings == rules_reference.new_warnings(state, after, catalog)
+        warned += bool(result.warnings)
+    assert warned, "the changes should have given warnings in some round"
