@@ -124,6 +124,7 @@ def import_file(
             PermissionError: f"der er ikke adgang til at læse filen {path}",
         }.get(type(exc), f"filen kan ikke læses ({exc.strerror})")
         return ImportResult("rejected", path.name, errors=[Problem(reason)])
+    catalog = catalog or load_catalog()  # before the store's lock is taken
     try:
         with _connection(store, dry_run) as conn:
             parsed, staged = stage_figures(data, path.name, conn)
@@ -174,6 +175,7 @@ def import_rows(
     differences (corrections.changed_since), and nothing is saved.
     """
     require(role, "write_figures", "indlæse tal")
+    catalog = catalog or load_catalog()  # before the store's lock is taken
     with _connection(store, dry_run) as conn:
         return _import_staged(
             conn,
@@ -213,13 +215,12 @@ def _import_staged(
     dry_run: bool = False,
     accept_warnings: bool = False,
     note: str = "",
-    catalog: Catalog | None = None,
+    catalog: Catalog,
     today: date | None = None,
     action: str = "import",
     is_demo: bool = False,
     expected: Expected | None = None,
 ) -> ImportResult:
-    catalog = catalog or load_catalog()
     errors = check(staged, catalog, today)
     result = ImportResult(
         "rejected", file_name or "", counts={"figures": staged.figures}, errors=errors
