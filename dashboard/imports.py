@@ -4,19 +4,22 @@ A rejected file (file-level problem or any row error) changes nothing; warnings 
 nothing unless acknowledged with a note. The plan is made inside the write transaction,
 so what is saved is exactly what was checked.
 
-The rows are read into a staging table of an in-memory DuckDB connection (files.stage_figures
-for a file, rules.stage_rows for rows from anywhere else) and checked there by the one rule
-engine, rules.check. The current figures of the months and series the file touches are read
-inside the write transaction as an Arrow table; the plan and the warnings are SQL over both
-(queries/import_plan.sql, queries/rules_warnings.sql), and the batch's revisions go back as an
-Arrow table in one INSERT … SELECT: a file of 276,000 figures never becomes 276,000 Python
-objects. The app's forms check as the analyst types with `import_rows(..., dry_run=True)`:
-the same path, saving nothing.
+Everything runs on the store's own connection (a reader for a dry run, else the writer's
+transaction): the rows are read into a temp staging table (files.stage_figures for a file,
+rules.stage_rows for rows from anywhere else) and checked there by the one rule engine,
+rules.check; the current figures of the months and series the file touches, the plan and the
+warnings are SQL over them (queries/import_plan.sql, queries/rules_warnings.sql), and the
+batch's revisions go in with one INSERT … SELECT: a file of 276,000 figures never becomes
+276,000 Python objects. No temp table reaches the file, so a rejected file or a dry run leaves
+the database as it was. The app's forms check as the analyst types with `import_rows(...,
+dry_run=True)`: the same path, saving nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,7 +34,7 @@ from .corrections import Conflict, Expected, changed_since
 from .db import Store, insert_batch, sql
 from .files import ParsedFile, read_file_bytes, stage_figures
 from .records import Figure, FileRejected, Problem, RawRow
-from .rules import FigureWarning, Staged, added_warnings, check, stage_rows, work_connection
+from .rules import FigureWarning, Staged, added_warnings, check, stage_rows
 
 # An ImportResult carries at most this many changed figures (with their old values), in file order,
 # and at most this many of the file's figures with what each would be (a preview's table).
@@ -109,35 +112,39 @@ def import_file(
     actor's (access.LOCAL for the command line): only a role that may change figures imports."""
     require(role, "write_figures", "indlæse tal")
     path = Path(path)
-    with work_connection() as work:
-        try:
-            data = read_file_bytes(path)
-            parsed, staged = stage_figures(data, path.name, work)
-        except FileRejected as exc:
-            return ImportResult("rejected", path.name, errors=exc.problems)
-        except OSError as exc:
-            # strerror is the system's English text; the common cases get a Danish reason.
-            reason = {
-                FileNotFoundError: f"filen {path} findes ikke",
-                IsADirectoryError: f"{path} er en mappe, ikke en fil",
-                PermissionError: f"der er ikke adgang til at læse filen {path}",
-            }.get(type(exc), f"filen kan ikke læses ({exc.strerror})")
-            return ImportResult("rejected", path.name, errors=[Problem(reason)])
-        result = _import_staged(
-            store,
-            staged,
-            file_name=path.name,
-            file_sha256=hashlib.sha256(data).hexdigest(),
-            user=user,
-            dry_run=dry_run,
-            accept_warnings=accept_warnings,
-            note=note,
-            catalog=catalog,
-            today=today,
-            action=action,
-            is_demo=is_demo,
-            expected=expected,
-        )
+    try:
+        data = read_file_bytes(path)
+    except FileRejected as exc:
+        return ImportResult("rejected", path.name, errors=exc.problems)
+    except OSError as exc:
+        # strerror is the system's English text; the common cases get a Danish reason.
+        reason = {
+            FileNotFoundError: f"filen {path} findes ikke",
+            IsADirectoryError: f"{path} er en mappe, ikke en fil",
+            PermissionError: f"der er ikke adgang til at læse filen {path}",
+        }.get(type(exc), f"filen kan ikke læses ({exc.strerror})")
+        return ImportResult("rejected", path.name, errors=[Problem(reason)])
+    catalog = catalog or load_catalog()  # before the store's lock is taken
+    try:
+        with _connection(store, dry_run) as conn:
+            parsed, staged = stage_figures(data, path.name, conn)
+            result = _import_staged(
+                conn,
+                staged,
+                file_name=path.name,
+                file_sha256=hashlib.sha256(data).hexdigest(),
+                user=user,
+                dry_run=dry_run,
+                accept_warnings=accept_warnings,
+                note=note,
+                catalog=catalog,
+                today=today,
+                action=action,
+                is_demo=is_demo,
+                expected=expected,
+            )
+    except FileRejected as exc:  # raised inside the transaction: rolled back, nothing written
+        return ImportResult("rejected", path.name, errors=exc.problems)
     result.parsed = parsed
     return result
 
@@ -168,10 +175,11 @@ def import_rows(
     differences (corrections.changed_since), and nothing is saved.
     """
     require(role, "write_figures", "indlæse tal")
-    with work_connection() as work:
+    catalog = catalog or load_catalog()  # before the store's lock is taken
+    with _connection(store, dry_run) as conn:
         return _import_staged(
-            store,
-            stage_rows(work, rows),
+            conn,
+            stage_rows(conn, rows),
             file_name=file_name,
             file_sha256=file_sha256,
             user=user,
@@ -186,8 +194,19 @@ def import_rows(
         )
 
 
+@contextmanager
+def _connection(store: Store, dry_run: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The store's connection an import runs on from staging to saving: a reader for a dry run,
+    else the writer's transaction. The rows are staged and checked in its temp tables (no second
+    database), and the plan is made against the store inside the same transaction, so what is
+    saved is exactly what was checked. A temp table never reaches the file: a rejected file,
+    like a dry run, leaves the database as it was."""
+    with store.reader() if dry_run else store.writer() as conn:
+        yield conn
+
+
 def _import_staged(
-    store: Store,
+    conn: duckdb.DuckDBPyConnection,
     staged: Staged,
     *,
     file_name: str | None,
@@ -196,15 +215,13 @@ def _import_staged(
     dry_run: bool = False,
     accept_warnings: bool = False,
     note: str = "",
-    catalog: Catalog | None = None,
+    catalog: Catalog,
     today: date | None = None,
     action: str = "import",
     is_demo: bool = False,
     expected: Expected | None = None,
 ) -> ImportResult:
-    catalog = catalog or load_catalog()
     errors = check(staged, catalog, today)
-    work = staged.conn
     result = ImportResult(
         "rejected", file_name or "", counts={"figures": staged.figures}, errors=errors
     )
@@ -216,94 +233,89 @@ def _import_staged(
         ]
         return result
     if dry_run:
-        with store.reader() as conn:
-            _plan(conn, work, result, catalog)
-        result.shown = work.sql(
+        _plan(conn, result, catalog)
+        result.shown = conn.sql(
             "select month, measure, category, old_value as value from import_plan"
         ).to_arrow_table()
         result.status = "dry_run"
         return result
-    with store.writer() as conn:
-        if expected is not None and (conflicts := changed_since(conn, expected)):
-            result.status, result.conflicts = "conflict", conflicts
-            result.errors = [c.problem() for c in conflicts]
-            return result
-        _plan(conn, work, result, catalog)
-        if result.warnings and not accept_warnings:
-            result.status = "needs_ack"
-            return result
-        if not result.n_new and not result.n_changed:
-            result.status = "no_change"
-            return result
-        revisions = work.sql(
-            "select month, measure, category, value, note from import_plan "
-            "where change <> 'unchanged'"
-        ).to_arrow_table()
-        result.batch_id = insert_batch(
-            conn,
-            action=action,
-            user=user,
-            revisions=revisions,
-            file_name=file_name,
-            file_sha256=file_sha256,
-            counts={k: result.counts[k] for k in ("new", "changed", "unchanged")},
-            warnings=[w.as_dict() for w in result.warnings],
-            note=note.strip(),
-            is_demo=is_demo,
-        )
+    if expected is not None and (conflicts := changed_since(conn, expected)):
+        result.status, result.conflicts = "conflict", conflicts
+        result.errors = [c.problem() for c in conflicts]
+        return result
+    _plan(conn, result, catalog)
+    if result.warnings and not accept_warnings:
+        result.status = "needs_ack"
+        return result
+    if not result.n_new and not result.n_changed:
+        result.status = "no_change"
+        return result
+    revisions = conn.sql(
+        "select month, measure, category, value, note from import_plan where change <> 'unchanged'"
+    ).to_arrow_table()
+    result.batch_id = insert_batch(
+        conn,
+        action=action,
+        user=user,
+        revisions=revisions,
+        file_name=file_name,
+        file_sha256=file_sha256,
+        counts={k: result.counts[k] for k in ("new", "changed", "unchanged")},
+        warnings=[w.as_dict() for w in result.warnings],
+        note=note.strip(),
+        is_demo=is_demo,
+    )
     result.status = "saved"
     return result
 
 
-def _plan(
-    conn: duckdb.DuckDBPyConnection,
-    work: duckdb.DuckDBPyConnection,
-    result: ImportResult,
-    catalog: Catalog,
-) -> None:
-    """Sort the checked figures (rule_checked on `work`) into new / changed / unchanged against
-    the store's current figures (read on `conn`, inside its transaction) and find the warnings a
-    save adds. Figures pass between the two connections as Arrow tables, never row by row."""
-    conn.register(
-        "import_months", work.sql("select distinct month from rule_checked").to_arrow_table()
-    )
-    conn.register(
-        "import_series",
-        work.sql("select distinct measure, category from rule_checked").to_arrow_table(),
-    )
-    try:
-        current = conn.sql(sql("import_current")).to_arrow_table()
-    finally:
-        conn.unregister("import_months")
-        conn.unregister("import_series")
-    work.register("import_before", current)
-    work.execute(sql("import_plan"))
-    new, changed, unchanged, touched = work.execute(
-        "select count(*) filter (where change = 'new'), count(*) filter (where change = 'changed'), "
-        "count(*) filter (where change = 'unchanged'), "
-        "count(*) filter (where old_value is null or old_value <> value) from import_plan"
-    ).fetchall()[0]
-    result.counts |= {"new": new, "changed": changed, "unchanged": unchanged}
-    result.changed = [
-        (Figure(month, measure, category, value, note, line), old)
-        for month, measure, category, value, note, line, old in work.execute(
-            "select month, measure, category, value, note, line, old_value from import_plan "
-            "where change = 'changed' order by ord limit $n",
+def _plan(conn: duckdb.DuckDBPyConnection, result: ImportResult, catalog: Catalog) -> None:
+    """Sort the checked figures (rule_checked) into new / changed / unchanged against the store's
+    current figures, on the store's connection inside its transaction, and find the warnings a
+    save adds (queries/import_plan.sql). No Python object per figure: at most the samples."""
+    conn.execute(sql("import_plan"))
+    columns = "month, measure, category, value, note, line, change, old_value"
+    if result.counts["figures"] <= _PLAN_ROWS:  # few figures: the whole plan in one query
+        plan = conn.execute(f"select {columns} from import_plan order by ord").fetchall()
+        counts = {kind: sum(1 for p in plan if p[6] == kind) for kind in _CHANGES}
+        touched = sum(1 for p in plan if p[7] is None or p[7] != p[3])
+        changed = [p for p in plan if p[6] == "changed"][:CHANGED_SAMPLE]
+    else:
+        new, changed_n, unchanged, touched = conn.execute(
+            "select count(*) filter (where change = 'new'), "
+            "count(*) filter (where change = 'changed'), "
+            "count(*) filter (where change = 'unchanged'), "
+            "count(*) filter (where old_value is null or old_value <> value) from import_plan"
+        ).fetchall()[0]
+        counts = {"new": new, "changed": changed_n, "unchanged": unchanged}
+        changed = conn.execute(
+            f"select {columns} from import_plan where change = 'changed' order by ord limit $n",
             {"n": CHANGED_SAMPLE},
         ).fetchall()
+        plan = conn.execute(
+            f"select {columns} from import_plan order by ord limit $n", {"n": PLAN_SAMPLE}
+        ).fetchall()
+    result.counts |= counts
+    result.changed = [
+        (Figure(month, measure, category, value, note, line), old)
+        for month, measure, category, value, note, line, _, old in changed
     ]
     result.sample = [
         (Figure(month, measure, category, value, note, line), change, old)
-        for month, measure, category, value, note, line, change, old in work.execute(
-            "select month, measure, category, value, note, line, change, old_value "
-            "from import_plan order by ord limit $n",
-            {"n": PLAN_SAMPLE},
-        ).fetchall()
+        for month, measure, category, value, note, line, change, old in plan[:PLAN_SAMPLE]
     ]
     if touched:  # the same figures give the same warnings
-        result.warnings = added_warnings(
-            work, catalog, "import_before", "import_after", "import_touched"
-        )
+        # import_before and import_after hold whole months and series: a small plan's warnings
+        # are found over all of them, a large one's only where a value changes
+        after, changed = (f"(\n{sql(name)}\n)" for name in ("import_after", "import_touched"))
+        scope = changed if result.counts["figures"] > _PLAN_ROWS else None
+        result.warnings = added_warnings(conn, catalog, "import_before", after, scope)
+
+
+_CHANGES = ("new", "changed", "unchanged")
+# Up to this many figures, the plan is read whole and counted and sampled in Python (one query
+# instead of three); a monthly file has dozens, a year's template a few hundred.
+_PLAN_ROWS = 2_000
 
 
 def retract(

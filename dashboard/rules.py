@@ -7,9 +7,11 @@ figures would be in after a save, so they compare measures, categories and month
 The engine runs in DuckDB, so that a file of 276,000 figures is checked without a Python object
 per row, and a form's three values go through the very same rules:
 
-- rows are staged in a table `staging` on a `work_connection()` (an in-memory database): by
-  `stage_rows(conn, rows)` for RawRows (a form, a test, the csv module's or openpyxl's reading)
-  or by `files.stage_figures` for a file (a large plain CSV straight from DuckDB's read_csv);
+- rows are staged in a table `staging` on a DuckDB connection: the store's own connection for
+  an import (its temp tables, inside the write transaction: no second database), or a
+  `work_connection()` for Python values. `stage_rows(conn, rows)` stages RawRows (a form, a
+  test, the csv module's or openpyxl's reading) as an Arrow table, `files.stage_figures` a file
+  (a large plain CSV straight from DuckDB's read_csv);
 - `check(staged, catalog, today) -> list[Problem]` is the entry point for the row rules: every
   row error in row order with its line, column and Danish reason, and the figures the rows give
   in the temp table `rule_checked`. The SQL finds (queries/rules_*.sql); Python says what SQL
@@ -17,11 +19,16 @@ per row, and a form's three values go through the very same rules:
   value (parse_value, with its thousands-separator hint), the measure and category (the
   catalog, difflib's "mente du …?"), and each unreadable cell's message (cell_problems);
 - the warnings are queries/rules_warnings.sql over one or more states (`added_warnings` for a
-  save: only the months and series it touches, before and after, in one query).
+  save: only the months and series it touches, before and after, in one query); the query
+  finds them and Python phrases each message (labels, names and Danish month names).
+
+Small inputs (a month's dozens of rows, a form's few) cost DuckDB's fixed price per statement
+and per join, aggregate or window (about 0.5-1 ms each), not per row: so they go through as few
+statements as the rules need, and a statement whose input is empty is not run.
 
 `validate_rows`, `find_warnings` and `new_warnings` are the same engine for Python values (lists
-of RawRows, dicts of figures); `imports.import_rows` (a dry run for the app's forms) puts rows through it
-against the store.
+of RawRows, dicts of figures); `imports.import_rows` (a dry run for the app's forms) puts rows
+through it against the store.
 """
 
 from __future__ import annotations
@@ -196,6 +203,10 @@ class Staged:
     objects: dict[str, object] = field(default_factory=dict)
     figures: int = 0  # after `check`: how many figures the rows give (rule_checked's rows)
     rows: int | None = None  # how many rows `staging` has, when known (stage_rows)
+    # stage_rows's cells by field (and ord, line, src, objs), and `staging`'s Arrow table: with
+    # at most _TABLE_ROWS rows, `check` finds the cells to read in these instead of in SQL
+    cells: dict[str, list[Any]] | None = None
+    table: pa.Table | None = None
 
 
 # Up to this many staged rows, rule_valid is a table (its joins done once, not in each statement
@@ -207,15 +218,29 @@ _LOCK = threading.RLock()
 
 
 def work_connection() -> duckdb.DuckDBPyConnection:
-    """A new connection to the process's in-memory DuckDB database, where the rules stage and
-    check rows (temp tables are each connection's own; close it, or use it in a `with`). Opening
-    a database costs tens of milliseconds; a connection to an open one costs nothing."""
+    """A new connection to the process's in-memory DuckDB database, for the rules over Python
+    values (validate_rows, find_warnings, new_warnings; temp tables and registered tables are
+    each connection's own: close it, or use it in a `with`). Imports do not use it: they run the
+    rules on the store's own connection. Opening a database costs 10-20 ms, once per process; a
+    connection to an open one costs nothing."""
     with _LOCK:
         if not _WORK:
-            database = duckdb.connect(":memory:")
-            database.execute(sql("rules_database"))
-            _WORK.append(database)
+            _WORK.append(duckdb.connect(":memory:"))
         return _WORK[0].cursor()
+
+
+def _register(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
+    """Register an Arrow table as `name` on `conn`, in place of a temp table or view of that name
+    that an earlier check on the same connection made with SQL (register replaces only what was
+    registered)."""
+    try:
+        conn.register(name, table)
+    except duckdb.CatalogException:
+        try:
+            conn.execute(f"drop view {name}")
+        except duckdb.CatalogException:
+            conn.execute(f"drop table {name}")
+        conn.register(name, table)
 
 
 def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Staged:
@@ -263,13 +288,8 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
             **{name: pa.array(out[name], pa.string()) for name in _FIELDS},
         }
     )
-    conn.register("rule_rows_in", table)
-    try:
-        # the staging table is the Arrow table's copy (the types of Staged's docstring)
-        conn.execute("create or replace temp table staging as select * from rule_rows_in")
-    finally:
-        conn.unregister("rule_rows_in")
-    return Staged(conn, columns, objects, rows=len(out["ord"]))
+    _register(conn, "staging", table)  # the Arrow table itself (the types of Staged's docstring)
+    return Staged(conn, columns, objects, rows=len(out["ord"]), cells=out, table=table)
 
 
 def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[Problem]:
@@ -285,25 +305,38 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     latest = current_month(today)
     found: list[tuple[int, int, int, Problem, bool]] = []  # (ord, seq, n, problem, from_header)
     # 1. Cells no rule should read (control characters, overlong): the row is not read further.
+    # The cells to look at, and below the distinct cells, are found in Python when stage_rows has
+    # them and they are few (a statement less each), else in SQL.
+    cells = staged.cells if staged.rows is not None and staged.rows <= _TABLE_ROWS else None
     bad: list[int] = []
-    candidates = conn.execute(
-        sql("rules_cell_candidates"),
-        {"control": _CONTROL.pattern, "key_chars": MAX_KEY_CHARS, "note_chars": MAX_NOTE_CHARS},
-    ).fetchall()
-    for ord_, line, src, objs, *cells in candidates:
-        values = [None if objs & _OBJ_BIT[n] else c for n, c in zip(_FIELDS, cells, strict=True)]
+    for ord_, line, src, objs, *row in (
+        _cell_candidates(cells) if cells is not None else conn.execute(
+            sql("rules_cell_candidates"),
+            {"control": _CONTROL.pattern, "key_chars": MAX_KEY_CHARS, "note_chars": MAX_NOTE_CHARS},
+        ).fetchall()
+    ):  # fmt: skip
+        values = [None if objs & _OBJ_BIT[n] else c for n, c in zip(_FIELDS, row, strict=True)]
         problems = cell_problems(RawRow(line, *values, columns=staged.columns[src]))
         if problems:
             bad.append(ord_)
             found += [(ord_, 0, n, p, False) for n, p in enumerate(problems)]
-    if bad:
-        conn.register("rule_bad_cells", _arrow({"ord": bad}, {"ord": pa.int64()}))
-        conn.execute(
-            "create or replace temp view rule_readable as select * from staging "
-            "anti join rule_bad_cells using (ord)"
-        )
+    if cells is not None and staged.table is not None:
+        readable = staged.table
+        if bad:
+            skip = set(bad)
+            readable = readable.filter(pa.array([o not in skip for o in cells["ord"]]))
+        _register(conn, "rule_readable", readable)
+        distinct = _distinct_cells(cells, set(bad))
     else:
-        conn.execute("create or replace temp view rule_readable as select * from staging")
+        if bad:
+            conn.register("rule_bad_cells", _arrow({"ord": bad}, {"ord": pa.int64()}))
+            conn.execute(
+                "create or replace temp view rule_readable as select * from staging "
+                "anti join rule_bad_cells using (ord)"
+            )
+        else:
+            conn.execute("create or replace temp view rule_readable as select * from staging")
+        distinct = conn.execute(sql("rules_distinct")).fetchall()
     # 2. Each distinct month, value, measure + category and note, read once in Python.
     months: dict[str, list[Any]] = {"raw": [], "obj": [], "month": [], "reason": []}
     values: dict[str, list[Any]] = {"raw": [], "obj": [], "number": [], "reason": []}
@@ -312,7 +345,7 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
         "reason": [],
     }  # fmt: skip
     notes: dict[str, list[Any]] = {"raw": [], "note": []}
-    for kind, a, b, obj in conn.execute(sql("rules_distinct")).fetchall():
+    for kind, a, b, obj in distinct:
         if kind == "month":
             month, reason = _month_or_reason(staged.objects[a] if obj else a, latest)
             for name, item in zip(months, (a, obj, month, reason), strict=True):
@@ -342,24 +375,47 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     errors = []
     if any(months["reason"]) or any(values["reason"]) or any(keys["reason"]):
         errors += conn.execute(sql("rules_row_errors")).fetchall()
+    # The valid rows (queries/rules_valid.sql). When every staged row is valid and gives a
+    # figure of its own (no error so far, and no two rows read as the same figure: known in
+    # Python from the lookups), they stay a view, which the plan reads once, and they are the
+    # figures. Otherwise a table when few rows are staged (the count and the duplicate rules
+    # read it again), a view when many (a large file's copy would cost memory).
+    simple = (
+        cells is not None
+        and not found
+        and not errors
+        and _all_different(cells, set(bad), months, keys)
+    )
     valid, kind = sql("rules_valid"), "view"
-    if staged.rows is not None and staged.rows <= _TABLE_ROWS:
+    if not simple and staged.rows is not None and staged.rows <= _TABLE_ROWS:
         valid, kind = valid.replace("temp view rule_valid", "temp table rule_valid"), "table"
     try:
         conn.execute(valid)
     except duckdb.CatalogException:  # an earlier check on this connection made the other kind
         conn.execute(f"drop {'view' if kind == 'table' else 'table'} rule_valid")
         conn.execute(valid)
-    rows, figures = conn.execute(
-        "select count(*), count(distinct (month, measure, category)) from rule_valid"
-    ).fetchall()[0]
+    if simple:
+        rows = figures = len(cells["ord"])
+    else:
+        rows, figures = conn.execute(
+            "select count(*), count(distinct (month, measure, category)) from rule_valid"
+        ).fetchall()[0]
     staged.figures = figures
     if rows > figures:  # a figure given twice (or more)
         conn.execute(sql("rules_repeated"))
         conn.execute(sql("rules_duplicates"))
-        errors += conn.execute(
-            "select ord, seq, line, src, field, reason from rule_duplicate_errors"
-        ).fetchall()
+        for ord_, line, src, month, measure, category, first, first_line, value in conn.execute(
+            "select ord, line, src, month, measure, category, first_value, first_line, value "
+            "from rule_duplicate_errors"
+        ).fetchall():
+            where = f"{month_label(month)} / {measure}" + (
+                f" / kategori {category}" if category else ""
+            )
+            reason = (
+                f"{where} står to gange med forskellige værdier ({first} i linje {first_line} "
+                f"og {value} her)"
+            )
+            errors.append((ord_, 4, line, src, "value", reason))
     else:
         conn.execute(
             "create or replace temp view rule_checked as "
@@ -375,6 +431,71 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     for *_, problem, from_header in found:
         mistakes.add(problem, from_header=from_header)
     return mistakes.result()
+
+
+def _cell_candidates(cells: dict[str, list[Any]]) -> list[tuple[Any, ...]]:
+    """queries/rules_cell_candidates.sql over stage_rows's cells: the rows (ord, line, src, objs,
+    month, measure, category, value, note) with a cell that may be unreadable, in row order."""
+    limits = [(name, MAX_NOTE_CHARS if name == "note" else MAX_KEY_CHARS) for name in _FIELDS]
+    found = []
+    for i, ord_ in enumerate(cells["ord"]):
+        if any(
+            len(text := cells[name][i]) > limit or _CONTROL.search(text) for name, limit in limits
+        ):
+            found.append(
+                (ord_, cells["line"][i], cells["src"][i], cells["objs"][i],
+                 *(cells[name][i] for name in _FIELDS))
+            )  # fmt: skip
+    return found
+
+
+def _all_different(
+    cells: dict[str, list[Any]],
+    bad: set[int],
+    months: dict[str, list[Any]],
+    keys: dict[str, list[Any]],
+) -> bool:
+    """Whether no two rows can give the same figure: no two readable rows whose month and measure
+    and category are read without a reason (a superset of the valid rows) read as the same
+    (month, measure, category). Then the duplicate rules have nothing to find."""
+    month_of = {
+        (raw, obj): month
+        for raw, obj, month in zip(months["raw"], months["obj"], months["month"], strict=True)
+        if month is not None
+    }
+    key_of = {
+        (m_raw, c_raw): (measure, category)
+        for m_raw, c_raw, measure, category, reason in zip(
+            keys["measure_raw"], keys["category_raw"], keys["measure"], keys["category"],
+            keys["reason"], strict=True,
+        )
+        if reason is None
+    }  # fmt: skip
+    seen: set[tuple[Any, ...]] = set()
+    for i, ord_ in enumerate(cells["ord"]):
+        month = month_of.get((cells["month"][i], cells["objs"][i] & 1 != 0))
+        key = key_of.get((cells["measure"][i], cells["category"][i]))
+        if ord_ in bad or month is None or key is None:
+            continue
+        if (month, *key) in seen:
+            return False
+        seen.add((month, *key))
+    return True
+
+
+def _distinct_cells(cells: dict[str, list[Any]], bad: set[int]) -> list[tuple[str, str, str, bool]]:
+    """queries/rules_distinct.sql over stage_rows's cells, the rows in `bad` left out."""
+    found: dict[tuple[str, str, str, bool], None] = {}
+    month, measure, category = cells["month"], cells["measure"], cells["category"]
+    value, note, objs = cells["value"], cells["note"], cells["objs"]
+    for i, ord_ in enumerate(cells["ord"]):
+        if ord_ in bad:
+            continue
+        found[("month", month[i], "", objs[i] & 1 != 0)] = None
+        found[("value", value[i], "", objs[i] & 8 != 0)] = None
+        found[("key", measure[i], category[i], False)] = None
+        found[("note", note[i], "", False)] = None
+    return list(found)
 
 
 def _arrow(data: dict[str, list[Any]], types: dict[str, pa.DataType]) -> pa.Table:
@@ -504,12 +625,19 @@ def new_warnings(before: State, after: State, catalog: Catalog) -> list[FigureWa
 
 
 def added_warnings(
-    conn: duckdb.DuckDBPyConnection, catalog: Catalog, before: str, after: str, touched: str
+    conn: duckdb.DuckDBPyConnection,
+    catalog: Catalog,
+    before: str,
+    after: str,
+    touched: str | None,
 ) -> list[FigureWarning]:
     """The warnings of the relation `after` that `before` does not have, sorted by month and
-    rule. Both are (month, measure, category, value) on `conn`; `touched` holds (at least) every
-    (month, measure, category) whose value differs between them. Only the months and series
-    it touches are checked: a warning elsewhere is the same before and after."""
+    rule. Both are (month, measure, category, value) on `conn` (a table or view's name, or a
+    query in parentheses); `touched` holds (at least) every (month, measure, category) whose
+    value differs between them. Only the months and series it touches are checked: a warning
+    elsewhere is the same before and after. With `touched` None, both are checked whole: for a
+    few figures the cheaper query (no scope to find), and the same result when `before` and
+    `after` hold whole months and whole series around what differs (an import's do)."""
     earlier, later = _warnings(conn, catalog, [before, after], touched=touched)
     known = set(earlier)
     return [w for w in later if w not in known]
@@ -522,27 +650,35 @@ def _warnings(
     *,
     touched: str | None = None,
 ) -> list[list[FigureWarning]]:
-    """The warnings over each relation in `states` (month, measure, category, value) on `conn`,
-    in one query, each list sorted by month, rule and message; with `touched`, only in the
-    months and series that relation has (see added_warnings)."""
-    months = f" where month in (select month from {touched})" if touched else ""
-    series = (
-        f" where (measure, category) in (select measure, category from {touched})"
-        if touched
-        else ""
-    )
-    for name, where in (("warn_months", months), ("warn_series", series)):
-        union = " union all ".join(
-            f"select {side} as side, month, measure, category, value from {state}{where}"
-            for side, state in enumerate(states)
+    """The warnings over each relation in `states` (month, measure, category, value: a table or
+    view name, or a parenthesised query) on `conn`, in one query, each list sorted by month,
+    rule and message; with `touched`, only in the months and series that relation has (see
+    added_warnings)."""
+    rules = _rule_catalog(catalog)
+    for name, table in rules.tables.items():
+        conn.register(name, table)
+    # Each state and the touched figures once, as a CTE of their own (a query given in
+    # parentheses is then bound once, not in each place that reads it).
+    ctes = [f"warn_state{side} as (select * from {state})" for side, state in enumerate(states)]
+    scopes = {"warn_months": ""}
+    if touched:
+        ctes.append(f"warn_touched as (select * from {touched})")
+        scopes["warn_months"] = " where month in (select month from warn_touched)"
+        scopes["warn_series"] = (
+            " where (measure, category) in (select measure, category from warn_touched)"
         )
-        conn.execute(f"create or replace temp view {name} as {union}")
-    with _LOCK:  # the catalog tables are the database's: no other thread replaces them meanwhile
-        _catalog_into(conn, catalog)
-        rows = conn.execute(sql("rules_warnings")).fetchall()
+    for name, where in scopes.items():
+        union = " union all ".join(
+            f"select {side} as side, month, measure, category, value from warn_state{side}{where}"
+            for side in range(len(states))
+        )
+        ctes.append(f"{name} as ({union})")
+    if not touched:  # the same figures for both kinds of rule
+        ctes.append("warn_series as (select * from warn_months)")
+    query = f"with {', '.join(ctes)}\nselect * from (\n{sql('rules_warnings')}\n)"
     found: list[list[FigureWarning]] = [[] for _ in states]
-    for side, rule, month, message in rows:
-        found[side].append(FigureWarning(rule, month, message))
+    for side, rule, month, *details in conn.execute(query).fetchall():
+        found[side].append(FigureWarning(rule, month, rules.message(rule, month, *details)))
     for warnings in found:
         warnings.sort(key=lambda w: (w.month, w.rule, w.message))
     return found
@@ -560,55 +696,121 @@ def _state_table(state: State) -> pa.Table:
     )
 
 
-_CATALOG_TABLES: list[tuple[Catalog, dict[str, pa.Table]]] = []  # which catalog is loaded
+@dataclass(frozen=True)
+class _RuleCatalog:
+    """The catalog as the warnings read it: Arrow tables for queries/rules_warnings.sql
+    (rule_groups, rule_measures), and what the messages name."""
 
+    tables: dict[str, pa.Table]
+    groups: list[tuple[str, ...]]  # by grp: the measures (categories_vs_total: the one measure)
+    labels: dict[str, str]  # measure id -> its Danish label
+    initiatives: dict[str, str]  # measure id -> its initiative's Danish name
 
-def _catalog_into(conn: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
-    """The catalog as the warning query reads it: tables rule_measures, rule_categories and
-    rule_relations in the rules' in-memory database (`conn` is a work_connection), made once per
-    catalog."""
-    with _LOCK:
-        if _CATALOG_TABLES and _CATALOG_TABLES[0][0] is catalog:
-            return
-        for name, table in _catalog_tables(catalog).items():
-            conn.register(f"{name}_in", table)
-            try:
-                conn.execute(f"create or replace table {name} as select * from {name}_in")
-            finally:
-                conn.unregister(f"{name}_in")
-        _CATALOG_TABLES[:] = [(catalog, {})]  # the last catalog only: one per process
+    def label(self, measure_id: str, category: str = "") -> str:
+        text = self.labels.get(measure_id, measure_id)
+        return f"{text}, kategori {category}" if category else text
 
-
-def _catalog_tables(catalog: Catalog) -> dict[str, pa.Table]:
-    measures: dict[str, list[Any]] = {
-        "measure_id": [], "label_da": [], "kind": [], "n_categories": [], "started": [],
-        "initiative_name": [],
-    }  # fmt: skip
-    categories: dict[str, list[Any]] = {"measure_id": [], "category": []}
-    relations: dict[str, list[Any]] = {"rel": [], "kind": [], "pos": [], "measure_id": [], "n": []}
-    initiatives = {i.id: i for i in catalog.initiatives}
-    for m in catalog.measures:
-        initiative = initiatives.get(m.initiative)
-        started = initiative.started if initiative else None
-        row = (m.id, m.label_da, m.kind, len(m.categories), started,
-               initiative.name_da if initiative else None)  # fmt: skip
-        for name, item in zip(measures, row, strict=True):
-            measures[name].append(item)
-        for c in m.categories:
-            categories["measure_id"].append(m.id)
-            categories["category"].append(c.id)
-    for rel, relation in enumerate(catalog.relations):
-        for pos, measure_id in enumerate(relation.measures):
-            row = (rel, relation.kind, pos, measure_id, len(relation.measures))
-            for name, item in zip(relations, row, strict=True):
-                relations[name].append(item)
-    types = {"n_categories": pa.int64(), "started": pa.date32(), "rel": pa.int64(),
-             "pos": pa.int64(), "n": pa.int64()}  # fmt: skip
-    return {
-        name: pa.table({k: pa.array(v, types.get(k, pa.string())) for k, v in data.items()})
-        for name, data in (
-            ("rule_measures", measures),
-            ("rule_categories", categories),
-            ("rule_relations", relations),
+    def message(
+        self,
+        rule: str,
+        month: date,
+        grp: int | None,
+        measure: str | None,
+        category: str | None,
+        value: int | None,
+        total: int | None,
+        parts: list[int] | None,
+        since: date | None,
+    ) -> str:
+        """The Danish message of one warning (a row of queries/rules_warnings.sql)."""
+        when = month_label(month)
+        if rule == "categories_vs_total":
+            (measure_id,) = self.groups[grp]
+            return (
+                f"{when}: kategorierne for {self.label(measure_id)} summerer til {_fmt(value)}, "
+                f"men totalen er {_fmt(total)}"
+            )
+        if rule == "not_above":
+            measure_id, limit_id = self.groups[grp]
+            return (
+                f"{when}: {self.label(measure_id)} ({_fmt(value)}) er flere end "
+                f"{self.label(limit_id)} ({_fmt(total)})"
+            )
+        if rule == "sum_equals":
+            *part_ids, total_id = self.groups[grp]
+            terms = " + ".join(
+                f"{self.label(m)} ({_fmt(v)})" for m, v in zip(part_ids, parts, strict=True)
+            )
+            return f"{when}: {terms} = {_fmt(value)}, men {self.label(total_id)} er {_fmt(total)}"
+        if rule == "before_start":
+            return (
+                f"{when}: {self.label(measure, category)} har et tal før "
+                f"{self.initiatives[measure]} startede ({month_label(since)})"
+            )
+        return (  # cumulative_decrease
+            f"{when}: {self.label(measure, category)} er {_fmt(value)}, lavere end "
+            f"{_fmt(total)} i {month_label(since)}; en løbende total bør ikke falde"
         )
+
+
+_RULE_CATALOGS: list[tuple[Catalog, _RuleCatalog]] = []  # the last catalog's, one per process
+
+
+def _rule_catalog(catalog: Catalog) -> _RuleCatalog:
+    """The catalog's _RuleCatalog, made once per catalog."""
+    with _LOCK:
+        if _RULE_CATALOGS and _RULE_CATALOGS[0][0] is catalog:
+            return _RULE_CATALOGS[0][1]
+    columns = ("grp", "rule", "n", "measure", "category", "pos")
+    groups: dict[str, list[Any]] = {name: [] for name in columns}
+    measures: list[tuple[str, ...]] = []
+
+    def group(rule: str, members: list[tuple[str, str, int]]) -> None:
+        """members: (measure, category, pos), pos -1 the total."""
+        n = sum(1 for *_, pos in members if pos >= 0)
+        for measure_id, category, pos in members:
+            row = (len(measures), rule, n, measure_id, category, pos)
+            for name, item in zip(columns, row, strict=True):
+                groups[name].append(item)
+
+    for m in catalog.measures:
+        if m.categories:
+            group(
+                "categories_vs_total",
+                [(m.id, "", -1), *((m.id, c, pos) for pos, c in enumerate(m.category_ids))],
+            )
+            measures.append((m.id,))
+    for relation in catalog.relations:
+        *parts, total = relation.measures
+        if relation.kind in ("not_above", "sum_equals"):
+            group(
+                relation.kind,
+                [*((mid, "", pos) for pos, mid in enumerate(parts)), (total, "", -1)],
+            )
+            measures.append(tuple(relation.measures))
+    initiatives = {i.id: i for i in catalog.initiatives}
+    started = {
+        m.id: initiatives[m.initiative]
+        for m in catalog.measures
+        if m.initiative in initiatives and initiatives[m.initiative].started
     }
+    kinds = [m for m in catalog.measures if m.kind == "cumulative" or m.id in started]
+    rules = _RuleCatalog(
+        tables={
+            "rule_groups": _arrow(groups, {"grp": pa.int64(), "n": pa.int64(), "pos": pa.int64()}),
+            "rule_measures": _arrow(
+                {
+                    "measure": [m.id for m in kinds],
+                    "cumulative": [m.kind == "cumulative" for m in kinds],
+                    "started": [started[m.id].started if m.id in started else None for m in kinds],
+                },
+                {"cumulative": pa.bool_(), "started": pa.date32()},
+            ),
+        },
+        groups=measures,
+        labels={m.id: m.label_da for m in catalog.measures},
+        initiatives={measure_id: i.name_da for measure_id, i in started.items()},
+    )
+    with _LOCK:
+        _RULE_CATALOGS[:] = [(catalog, rules)]
+    return rules

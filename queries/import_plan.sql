@@ -1,9 +1,20 @@
--- The plan of an import (dashboard.imports), on the rules' connection: each checked figure of the
--- file (rule_checked) against the current figure (import_before: an Arrow table read from the
--- store inside the write transaction, queries/import_current.sql), as new, changed (another
--- value, or a note that differs) or unchanged; the figures whose value the save would change
--- (import_touched); the state after the save (import_after) that the warnings compare with
--- import_before.
+-- The plan of an import (dashboard.imports), on the store's connection inside its transaction:
+-- the current figures of every month and every series (measure, category) the file has a figure
+-- in, so that the warnings see whole months and series (import_before); each checked figure of
+-- the file (rule_checked) against them, as new, changed (another value, or a note that differs)
+-- or unchanged (import_plan). What the warnings compare (when a value changes at all) is in
+-- import_after.sql and import_touched.sql.
+--
+-- Only a file without errors is planned: then every staged row is a valid one, and the months
+-- and series of its figures are those the rules read for its distinct cells (rule_months and
+-- rule_keys, queries/rules_valid.sql), two small lookups, so that rule_checked is read once.
+create or replace temp table import_before as
+select month, measure_id as measure, category, value, note
+from current_figures
+where
+    month in (select month from rule_months)
+    or (measure_id, category) in (select measure, category from rule_keys);
+
 create or replace temp table import_plan as
 select
     f.ord,
@@ -22,18 +33,3 @@ select
 from rule_checked as f
 left join import_before as c
     on c.month = f.month and c.measure = f.measure and c.category = f.category;
-
-create or replace temp table import_touched as
-select month, measure, category
-from import_plan
-where old_value is null or old_value <> value;
-
--- The state after the save, where the warnings look: the file's figures over the current ones.
-create or replace temp table import_after as
-select b.month, b.measure, b.category, b.value
-from import_before as b
-anti join rule_checked as f
-    on f.month = b.month and f.measure = b.measure and f.category = b.category
-union all
-select month, measure, category, value
-from rule_checked;

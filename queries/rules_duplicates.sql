@@ -1,7 +1,7 @@
 -- The same figure (month, measure, category) twice in one file: with the same value it is one
 -- figure (the first row's, note included); with another value it is an error at the later row,
--- naming the first row's value and line. rule_checked holds the figures the file gives.
--- Only the figures given more than once (rule_repeated) are ranked.
+-- naming the first row's value and line (dashboard.rules.check phrases it). rule_checked holds
+-- the figures the file gives. Only the figures given more than once (rule_repeated) are ranked.
 create or replace temp table rule_ranked as
 select
     v.*,
@@ -19,15 +19,6 @@ from rule_valid
 where ord not in (select ord from rule_ranked where n > 1);
 
 create or replace temp table rule_duplicate_errors as
-select
-    ord,
-    4 as seq,
-    line,
-    src,
-    'value' as field,
-    rule_month_label(month) || ' / ' || measure
-    || case when category <> '' then ' / kategori ' || category else '' end
-    || ' står to gange med forskellige værdier (' || first_value::varchar || ' i linje '
-    || first_line::varchar || ' og ' || value::varchar || ' her)' as reason
+select ord, line, src, month, measure, category, first_value, first_line, value
 from rule_ranked
 where n > 1 and value <> first_value;

@@ -1,154 +1,84 @@
--- The warning rules of DOMAIN.md: (side, rule, month, message) for each figure that may be right
--- but looks wrong. Reads warn_months (the figures of the months to check, for the rules within a
--- month) and warn_series (the figures of the series to check, for running totals), both with
--- columns side, month, measure, category, value: `side` tells states apart (a save's before and
--- after, checked in one query), and every rule looks within one side. The catalog is in
--- rule_measures (id, label, kind, number of categories, the initiative's start and name),
--- rule_categories and rule_relations (rel, kind, pos, measure_id, n: not_above is (measure,
--- limit), sum_equals is (*parts, total)). The messages are the Danish texts the analyst sees;
--- callers sort by month, rule, message.
-with labelled as (
+-- The warning rules of DOMAIN.md: each figure that may be right but looks wrong, as
+-- (side, rule, month, grp, measure, category, value, total, parts, since); dashboard.rules
+-- phrases the Danish message from these and the catalog (labels, names, month names).
+--
+-- Reads warn_months (the figures of the months to check, for the rules within a month) and
+-- warn_series (the figures of the series to check, for running totals), both with columns
+-- side, month, measure, category, value: `side` tells states apart (a save's before and after,
+-- checked in one query), and every rule looks within one side. The catalog is in:
+-- - rule_groups (grp, rule, n, measure, category, pos): figures compared as parts against a
+--   total, pos -1 the total and 0 .. n-1 the n parts. categories_vs_total: a measure's
+--   categories against its total, a warning when the parts present add up to more, or all are
+--   present and add up to another number; sum_equals: measures whose totals should add up to
+--   another's, when all are present; not_above: a measure (the one part) above another (the
+--   "total");
+-- - rule_measures (measure, cumulative, started): the measures that are running totals or whose
+--   initiative has a start month (its first).
+-- One join and one aggregate for the three rules that compare figures within a month, and one
+-- join and one window for the two about single figures and series: on a monthly file's few
+-- figures each join, aggregate or window costs about as much as another query.
+with grouped as (
     select
-        s.*,
-        coalesce(m.label_da, s.measure) as label,
-        coalesce(m.label_da, s.measure)
-        || case when s.category <> '' then ', kategori ' || s.category else '' end as full_label
+        s.side,
+        g.grp,
+        s.month,
+        any_value(g.rule) as rule,
+        any_value(g.n) as n,
+        count(*) filter (where g.pos >= 0) as n_parts,
+        coalesce(sum(s.value) filter (where g.pos >= 0), 0) as parts_sum,
+        any_value(s.value) filter (where g.pos < 0) as total,
+        list(s.value order by g.pos) filter (where g.pos >= 0 and g.rule = 'sum_equals') as parts
     from warn_months as s
-    left join rule_measures as m on m.measure_id = s.measure
+    join rule_groups as g on g.measure = s.measure and g.category = s.category
+    group by s.side, g.grp, s.month
 ),
 
--- Parts of a measure against its total: over the total when the parts present add up to more;
--- unequal when every category is present. One pass over the measures that have categories.
-parts as (
+-- Each figure of a series to check with its measure's kind and start (rule_measures), and the
+-- latest earlier month of its series with a figure: for the running totals, and for the
+-- figures before their initiative started (a rule about single figures: any figure a save
+-- changes is in both scopes, so this one may look in either).
+series as (
     select
         s.side,
         s.month,
-        any_value(s.label) filter (where s.category = '') as label,
-        any_value(s.value) filter (where s.category = '') as total,
-        any_value(m.n_categories) as n_categories,
-        coalesce(sum(s.value) filter (where c.category is not null), 0) as parts_sum,
-        count(c.category) as n_parts
-    from labelled as s
-    join rule_measures as m on m.measure_id = s.measure and m.n_categories > 0
-    left join rule_categories as c on c.measure_id = s.measure and c.category = s.category
-    group by s.side, s.month, s.measure
-    having count(*) filter (where s.category = '') > 0
-),
-
-categories_vs_total as (
-    select
-        side,
-        'categories_vs_total' as rule,
-        month,
-        rule_month_label(month) || ': kategorierne for ' || label || ' summerer til '
-        || rule_fmt(parts_sum) || ', men totalen er ' || rule_fmt(total) as message
-    from parts
-    where parts_sum > total or (n_parts = n_categories and parts_sum <> total)
-),
-
-totals as (
-    select side, month, measure, value, label from labelled where category = ''
-),
-
--- One measure's total above another's (e.g. accepted above discussed).
-not_above as (
-    select
-        a.side,
-        'not_above' as rule,
-        a.month,
-        rule_month_label(a.month) || ': ' || a.label || ' (' || rule_fmt(a.value)
-        || ') er flere end ' || l.label || ' (' || rule_fmt(l.value) || ')' as message
-    from rule_relations as ra
-    join rule_relations as rl on rl.rel = ra.rel and rl.pos = 1
-    join totals as a on a.measure = ra.measure_id
-    join totals as l on l.side = a.side and l.month = a.month and l.measure = rl.measure_id
-    where ra.kind = 'not_above' and ra.pos = 0 and a.value > l.value
-),
-
--- Parts that should add up to a total, when every one of them is there.
-sum_terms as (
-    select t.side, r.rel, r.pos, r.n, t.month, t.label, t.value
-    from rule_relations as r
-    join totals as t on t.measure = r.measure_id
-    where r.kind = 'sum_equals'
-),
-
-sums as (
-    select
-        side,
-        rel,
-        month,
-        any_value(n) as n,
-        count(*) as present,
-        coalesce(sum(value) filter (where pos < n - 1), 0) as parts_sum,
-        any_value(value) filter (where pos = n - 1) as total,
-        any_value(label) filter (where pos = n - 1) as total_label,
-        coalesce(
-            string_agg(label || ' (' || rule_fmt(value) || ')', ' + ' order by pos)
-                filter (where pos < n - 1),
-            ''
-        ) as terms
-    from sum_terms
-    group by side, rel, month
-),
-
-sum_equals as (
-    select
-        side,
-        'sum_equals' as rule,
-        month,
-        rule_month_label(month) || ': ' || terms || ' = ' || rule_fmt(parts_sum) || ', men '
-        || total_label || ' er ' || rule_fmt(total) as message
-    from sums
-    where present = n and parts_sum <> total
-),
-
--- A figure for a month before its initiative started.
-before_start as (
-    select
-        s.side,
-        'before_start' as rule,
-        s.month,
-        rule_month_label(s.month) || ': ' || s.full_label || ' har et tal før '
-        || m.initiative_name || ' startede (' || rule_month_label(m.started) || ')' as message
-    from labelled as s
-    join rule_measures as m on m.measure_id = s.measure
-    where m.started is not null and s.month < m.started
-),
-
--- A running total should never fall: each figure against the latest earlier month with one.
-steps as (
-    select
-        s.side,
-        s.month,
+        s.measure,
+        s.category,
         s.value,
-        coalesce(m.label_da, s.measure)
-        || case when s.category <> '' then ', kategori ' || s.category else '' end as full_label,
-        lag(s.month) over series as before,
-        lag(s.value) over series as old
+        m.cumulative,
+        m.started,
+        lag(s.month) over same_series as before,
+        lag(s.value) over same_series as old
     from warn_series as s
-    join rule_measures as m on m.measure_id = s.measure and m.kind = 'cumulative'
-    window series as (partition by s.side, s.measure, s.category order by s.month)
-),
-
-cumulative_decrease as (
-    select
-        side,
-        'cumulative_decrease' as rule,
-        month,
-        rule_month_label(month) || ': ' || full_label || ' er ' || rule_fmt(value)
-        || ', lavere end ' || rule_fmt(old) || ' i ' || rule_month_label(before)
-        || '; en løbende total bør ikke falde' as message
-    from steps
-    where value < old
+    join rule_measures as m on m.measure = s.measure
+    window same_series as (partition by s.side, s.measure, s.category order by s.month)
 )
 
-select * from categories_vs_total
+select
+    side,
+    rule,
+    month,
+    grp,
+    null::varchar as measure,
+    null::varchar as category,
+    parts_sum as value,
+    total,
+    parts,
+    null::date as since
+from grouped
+where
+    total is not null
+    and case rule
+        when 'categories_vs_total' then parts_sum > total or (n_parts = n and parts_sum <> total)
+        when 'not_above' then n_parts = n and parts_sum > total
+        else n_parts = n and parts_sum <> total
+    end
 union all
-select * from not_above
+-- A figure for a month before its initiative started.
+select side, 'before_start', month, null, measure, category, null, null, null, started
+from series
+where month < started
 union all
-select * from sum_equals
-union all
-select * from before_start
-union all
-select * from cumulative_decrease
+-- A running total should never fall: each figure against the latest earlier month with one.
+select side, 'cumulative_decrease', month, null, measure, category, value, old, null, before
+from series
+where cumulative and value < old

@@ -18,7 +18,7 @@ from dashboard.catalog import load_catalog
 from dashboard.db import Store
 from dashboard.files import read_figures, stage_figures
 from dashboard.imports import import_file, import_rows
-from dashboard.records import RawRow
+from dashboard.records import Figure, RawRow
 from dashboard.reference import load_reference
 from dashboard.rules import find_warnings, new_warnings, stage_rows, validate_rows
 
@@ -233,7 +233,11 @@ CATEGORIES = ["", "a", "b", "c", "d", None, 1.0, "A"]
 NOTES = ["", " en note ", None, "n\x00", "x" * 1001, 5]
 
 
-def test_the_sql_rules_give_the_python_rules_figures_and_messages(synthetic) -> None:
+@pytest.mark.parametrize("cells", ["python", "sql"])
+def test_the_sql_rules_give_the_python_rules_figures_and_messages(synthetic, cells: str) -> None:
+    """The rules against the old Python engine, with the unreadable and distinct cells found
+    both ways: in Python from stage_rows's cells (a few rows, as a form's or a month's), and in
+    SQL (queries/rules_cell_candidates.sql, rules_distinct.sql: a file DuckDB read)."""
     catalog, _ = synthetic
     measures = [m.id for m in catalog.measures[:20]] + ["s000.m1", "", None, "S000.M01", 3.0]
     rng = random.Random(9)
@@ -251,7 +255,20 @@ def test_the_sql_rules_give_the_python_rules_figures_and_messages(synthetic) -> 
                 columns=columns,
             )
         )
-    figures, errors = validate_rows(rows, catalog, TODAY)
+    if cells == "python":
+        figures, errors = validate_rows(rows, catalog, TODAY)
+    else:
+        with rules.work_connection() as conn:
+            staged = stage_rows(conn, rows)
+            staged.cells = None  # as for a file DuckDB read: the cells are only in SQL
+            errors = rules.check(staged, catalog, TODAY)
+            figures = [
+                Figure(*found)
+                for found in conn.execute(
+                    "select month, measure, category, value, note, line from rule_checked "
+                    "order by ord"
+                ).fetchall()
+            ]
     expected_figures, expected_errors = rules_reference.validate_rows(rows, catalog, TODAY)
     assert [str(e) for e in errors] == [str(e) for e in expected_errors]
     assert figures == expected_figures
@@ -305,3 +322,69 @@ def test_a_dry_run_of_rows_runs_the_same_rules_and_saves_nothing(store: Store) -
     assert (result.status, result.n_new, result.errors) == ("dry_run", 1, [])
     with store.reader() as conn:
         assert conn.execute("select count(*) from figure_revisions").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("how", ["rejected", "dry_run", "needs_ack", "no_change"])
+def test_an_import_that_saves_nothing_leaves_the_database_file_as_it_was(
+    how: str, demo_db: Path, tmp_path: Path
+) -> None:
+    """The rules and the plan run in temp tables on the store's own connection (the writer's
+    transaction, or a reader for a dry run): none of it reaches the file or its write-ahead log."""
+    db = tmp_path / "krimdash.duckdb"
+    db.write_bytes(demo_db.read_bytes())
+    store = Store(db)
+    with store.reader() as conn:
+        (month, measure, value), *_ = conn.execute(
+            "select strftime(month, '%Y-%m'), measure_id, value from current_figures "
+            "where category = '' and measure_id = 'knaek_kurven.discussed' order by month desc"
+        ).fetchall()
+    lines = {
+        "rejected": [f"{month},{measure},,12.5,", f"{month},ukendt,,3,"],
+        "dry_run": [f"{month},{measure},,{value + 1},"],
+        "needs_ack": [f"{month},{measure},,{value + 1000},"],  # above the funnel's other counts
+        "no_change": [f"{month},{measure},,{value},"],
+    }[how]
+    path = tmp_path / "tal.csv"
+    path.write_bytes(_csv(lines))
+    before = (db.read_bytes(), db.stat().st_mtime_ns)
+    result = import_file(
+        store, path, user="test", role="analyst", dry_run=how == "dry_run", today=TODAY
+    )
+    assert result.status == how, result.errors
+    assert (db.read_bytes(), db.stat().st_mtime_ns) == before
+    assert not db.with_name(db.name + ".wal").exists()
+
+
+def test_a_small_files_warnings_are_the_python_warnings_of_the_save(
+    synthetic, synthetic_store: Store, tmp_path: Path
+) -> None:
+    """A file of a few figures has its warnings found over the whole months and series it has
+    (no narrower scope): the same warnings as the old Python rules give for the save."""
+    catalog, lines = synthetic
+    path = tmp_path / "alle.csv"
+    path.write_bytes(_csv(lines))
+    assert import_file(synthetic_store, path, user="test", role="analyst", catalog=catalog).ok
+    state = {
+        (date(int(m[:4]), int(m[5:]), 1), measure, category): int(value)
+        for m, measure, category, value, _ in (line.split(",") for line in lines)
+    }
+    rng = random.Random(11)
+    warned = 0
+    for round_ in range(4):
+        chosen = rng.sample(lines, 12)
+        changed = []
+        after = dict(state)
+        for line in chosen:
+            month, measure, category, value, note = line.split(",")
+            new = max(0, int(value) + rng.choice([-50, -2, 1, 300]))
+            changed.append(f"{month},{measure},{category},{new},{note}")
+            after[(date(int(month[:4]), int(month[5:]), 1), measure, category)] = new
+        small = tmp_path / f"lille{round_}.csv"
+        small.write_bytes(_csv(changed))
+        result = import_file(
+            synthetic_store, small, user="test", role="analyst", catalog=catalog, dry_run=True
+        )
+        assert result.status == "dry_run", result.errors
+        assert result.warnings == rules_reference.new_warnings(state, after, catalog)
+        warned += bool(result.warnings)
+    assert warned, "the changes should have given warnings in some round"
