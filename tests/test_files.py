@@ -343,3 +343,10 @@ def test_truncated_xlsx_never_escapes_as_a_raw_error(cut: int) -> None:
     data = xlsx([["month", "measure", "value"], ["2025-01", "ungeteam.cases", 45]])
     with pytest.raises(FileRejected):
         read_figures(data[:cut])
+
+
+def test_the_other_whitespace_is_every_space_python_knows_but_space_and_line_breaks() -> None:
+    from dashboard.files import _OTHER_SPACE
+
+    every = {chr(c) for c in range(0x110000) if chr(c).isspace()} - {" ", "\n", "\r"}
+    assert set(_OTHER_SPACE) == every and len(_OTHER_SPACE) == len(every)
