@@ -77,27 +77,17 @@ def _spec_json(chart: alt.TopLevelMixin) -> str:
     return json.dumps(spec, sort_keys=True, default=str)
 
 
-# Drawings kept per process (functools caches, beside the page bodies in Streamlit's caches):
-# a chart's SVG is about 25 kB, and a page body built again (another audience, a new data
-# version) reuses its unchanged charts. The scenegraph a drawing's hover boxes are read from is
-# not kept: about 85 kB of Python dicts per chart, so the 1024 once kept could hold some 90 MB,
-# which a server kept after its readers had gone (bench/README.md, "Load").
+# Drawings kept per process (a functools cache, beside the page bodies in Streamlit's caches):
+# what a page needs of a chart's drawing, its lean SVG (about 25 kB) and hover boxes, so that a
+# page body built again (another audience, a new data version) reuses its unchanged charts.
+# A Vega scenegraph (about 85 kB of Python dicts per chart) is neither kept nor made: the hover
+# boxes are read from the SVG itself (bench/README.md, "Load").
 CHARTS_KEPT = 256
 
 
-def _vega(spec_json: str) -> dict:
-    """The Vega spec the chart compiles to (once per drawing: the SVG and the scenegraph share it)."""
-    return vl_convert.vegalite_to_vega(json.loads(spec_json))
-
-
-def _svg(vega: dict, locale: str) -> str:
-    return _lean(vl_convert.vega_to_svg(vega, format_locale=locale, time_format_locale=locale))
-
-
-@lru_cache(maxsize=CHARTS_KEPT)
 def _drawn(spec_json: str, locale: str) -> str:
     """The chart drawn as lean SVG; the same chart and language are drawn once."""
-    return _svg(_vega(spec_json), locale)
+    return _picture(spec_json, locale)[0]
 
 
 def chart_svg(chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "") -> str:
@@ -162,71 +152,87 @@ def _merge_overlapping(boxes: list[Box]) -> list[Box]:
     return [bounds(members) for members, _ in groups]
 
 
-def _hover_boxes(scenegraph: dict) -> list[Box]:
+def _hover_boxes(svg: str) -> list[Box]:
     """Every hover box, in the order a page lays them (see _hover_layers)."""
-    rules, data = _hover_layers(scenegraph)
+    rules, data = _hover_layers(svg)
     return rules + data
 
 
-def _hover_layers(scenegraph: dict) -> tuple[list[Box], list[Box]]:
+# The SVG as vl-convert writes it (Vega's SVG renderer): a group is a <g> whose transform
+# translates its content; a mark with a description is a leaf element with it as aria-label: a
+# bar a <path> whose d is its rectangle "M x,y h w v h h -w Z", a point a <path> translated to
+# its centre, a rule a <line> translated to its start with x2/y2 relative to it. Vega writes an
+# attribute's quotes, ampersands, angle brackets and line breaks as character references.
+_TAG = re.compile(r"<(/?)(g|path|line)\b([^>]*?)(/?)>")
+_ATTRIBUTE = re.compile(r'\s([\w:-]+)="([^"]*)"')
+_NUMBER = r"(-?[\d.]+(?:e[-+]?\d+)?)"
+_TRANSLATE = re.compile(rf"translate\({_NUMBER},{_NUMBER}\)")
+_RECTANGLE = re.compile(rf"M{_NUMBER},{_NUMBER}h{_NUMBER}v{_NUMBER}h{_NUMBER}Z")
+
+
+def _hover_layers(svg: str) -> tuple[list[Box], list[Box]]:
     """(x, y, width, height, description) of every mark that has a description, in pixels of
     the whole chart, in the order a page lays them: the boxes of rules (events, targets) first,
     then the data marks', so that where they meet the data mark is on top and hovering or
     tapping a bar or point always gives its value.
 
-    An event's box is only the strip above the plot where its number sits, never the plot. A
-    scenegraph is marks holding items; a group item offsets the marks inside it, so offsets add
-    up on the way down."""
+    Read from the drawing itself (its raw SVG, before _lean rounds it), so a chart is drawn
+    once: the same boxes as from Vega's scenegraph, which cost a second drawing. An event's box
+    is only the strip above the plot where its number sits, never the plot. Groups offset the
+    marks inside them, so offsets add up on the way down."""
     rules: list[Box] = []
     data: list[Box] = []
-
-    def walk(mark: dict, dx: float, dy: float) -> None:
-        kind = mark.get("marktype")
-        for item in mark.get("items", []):
-            x, y = dx + item.get("x", 0), dy + item.get("y", 0)
-            if kind == "group":
-                for inner in item.get("items", []):
-                    walk(inner, x, y)
-                continue
-            text = item.get("description")
-            if not text:
-                continue
-            if kind == "rect":
-                w, h = item.get("width", 0), item.get("height", 0)
-                # Too thin to hover: grown around its middle.
-                x, w = (x + w / 2 - MIN_BOX / 2, MIN_BOX) if w < MIN_BOX else (x, w)
-                y, h = (y + h / 2 - MIN_BOX / 2, MIN_BOX) if h < MIN_BOX else (y, h)
-                data.append((x, y, w, h, text))
-            elif kind == "rule" and "y2" in item:  # a vertical rule (an event): its number
-                top = min(y, dy + item["y2"])
-                rules.append((x - 3, 0, 18, max(top, MIN_BOX), text))
-            elif kind == "rule":  # a horizontal rule: a strip at its left end
-                rules.append((x, y - 3, 24, 6, text))
-            else:  # points: a small square around the centre
-                data.append((x - 6, y - 6, 12, 12, text))
-
-    origin = scenegraph.get("origin", [0, 0])
-    walk(scenegraph["scenegraph"], origin[0], origin[1])
+    offsets: list[tuple[float, float]] = []
+    dx = dy = 0.0
+    for tag in _TAG.finditer(svg):
+        closing, name, attributes, empty = tag.groups()
+        if name == "g":
+            if closing:
+                dx, dy = offsets.pop()
+            elif not empty:
+                offsets.append((dx, dy))
+                moved = _TRANSLATE.search(attributes)
+                if moved:
+                    dx, dy = dx + float(moved[1]), dy + float(moved[2])
+            continue
+        if closing or "aria-label=" not in attributes:
+            continue
+        attribute = dict(_ATTRIBUTE.findall(attributes))
+        text = html.unescape(attribute.get("aria-label", ""))
+        if not text:
+            continue
+        moved = _TRANSLATE.search(attribute.get("transform", ""))
+        x, y = (dx + float(moved[1]), dy + float(moved[2])) if moved else (dx, dy)
+        rectangle = None if moved else _RECTANGLE.fullmatch(attribute.get("d", ""))
+        if name == "line" and float(attribute.get("y2", 0)):  # a vertical rule (an event)
+            top = min(y, y + float(attribute["y2"]))
+            rules.append((x - 3, 0, 18, max(top, MIN_BOX), text))  # its number's strip
+        elif name == "line":  # a horizontal rule: a strip at its left end
+            rules.append((x, y - 3, 24, 6, text))
+        elif rectangle:  # a bar; too thin to hover: grown around its middle
+            x, y = x + float(rectangle[1]), y + float(rectangle[2])
+            w, h = float(rectangle[3]), float(rectangle[4])
+            x, w = (x + w / 2 - MIN_BOX / 2, MIN_BOX) if w < MIN_BOX else (x, w)
+            y, h = (y + h / 2 - MIN_BOX / 2, MIN_BOX) if h < MIN_BOX else (y, h)
+            data.append((x, y, w, h, text))
+        else:  # points: a small square around the centre
+            data.append((x - 6, y - 6, 12, 12, text))
     return rules, _merge_overlapping(data)
 
 
-def _scenegraph(spec_json: str, locale: str, vega: dict | None = None) -> dict:
-    """The chart's scenegraph (every mark's position and description); not kept (see
-    CHARTS_KEPT)."""
-    return vl_convert.vega_to_scenegraph(
-        _vega(spec_json) if vega is None else vega, format_locale=locale, time_format_locale=locale
-    )
+_SIZE = re.compile(r'^<svg [^>]*?width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"')
 
 
 @lru_cache(maxsize=CHARTS_KEPT)
 def _picture(spec_json: str, locale: str) -> tuple[str, float, float, tuple, tuple]:
-    """(lean SVG, width, height, rule boxes, data boxes): what chart_image needs of a drawing,
-    kept instead of the scenegraph it is read from; the Vega spec is compiled once for both."""
-    vega = _vega(spec_json)
-    scene = _scenegraph(spec_json, locale, vega)
-    rules, data = _hover_layers(scene)
-    svg = _svg(vega, locale)
-    return svg, float(scene["width"]), float(scene["height"]), tuple(rules), tuple(data)
+    """(lean SVG, width, height, rule boxes, data boxes): what a page needs of a drawing. The
+    chart is drawn once, straight from its Vega-Lite spec; its hover boxes are read from that
+    drawing."""
+    svg = vl_convert.vegalite_to_svg(spec_json, format_locale=locale, time_format_locale=locale)
+    rules, data = _hover_layers(svg)
+    size = _SIZE.match(svg)
+    width, height = (float(size[1]), float(size[2])) if size else (0.0, 0.0)
+    return _lean(svg), width, height, tuple(rules), tuple(data)
 
 
 def svg_data_uri(svg: str) -> str:
