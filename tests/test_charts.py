@@ -1133,3 +1133,60 @@ def test_a_control_character_in_a_label_is_drawn_as_a_replacement_not_a_crash(
     assert not any(c in "".join(texts) for c in "\x00\x1b\x07\x7f")
     boxes = render.chart_image(chart).boxes
     assert boxes and all("\x00" not in b.title and "\x1b" not in b.title for b in boxes)
+
+
+# --- the spec as data ------------------------------------------------------------------------
+
+
+def every_kind_of_chart(lang: str) -> list[charts.Spec]:
+    protected = level_data(SCREENED, lang).assign(protected=[False, True, False, False, True])
+    stacked, parts = stacked_data(lang)
+    return [
+        *builders(lang).values(),
+        *on_marks_builders().values(),
+        charts.funnel_chart(funnel_data(lang), lang=lang, bases=["Trin: andel af familier"]),
+        charts.time_chart(protected, months=MONTHS, value_title="Antal", lang=lang),
+        charts.stacked_chart(
+            stacked.assign(protected=[False, True] + [False] * (len(stacked) - 2)),
+            months=MONTHS, value_title="Antal", part_labels=parts, lang=lang, events=EVENTS,
+        ),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_every_chart_is_valid_vega_lite(lang: str) -> None:
+    """The charts are built as plain Vega-Lite data, not through Altair's objects: Altair's
+    schema still accepts every one, and render draws every one."""
+    import altair as alt
+
+    for chart in every_kind_of_chart(lang):
+        spec = chart.to_dict(validate=False)
+        assert spec["$schema"] == alt.SCHEMA_URL  # the Vega-Lite version Altair writes
+        alt.LayerChart.from_dict(json.loads(json.dumps(spec)), validate=True)
+        assert render.chart_image(chart, lang=lang).boxes
+
+
+def test_a_charts_rows_are_written_as_altair_writes_them() -> None:
+    """Dates as full ISO text (Vega reads them as local time), missing numbers and texts as
+    null, never NaN: the rows of a dataset are what Altair's own conversion gives."""
+    from altair.utils.core import sanitize_pandas_dataframe
+
+    frame = pd.DataFrame(
+        {
+            "month": [JAN, FEB, pd.NaT],
+            "value": [1.5, float("nan"), float("inf")],
+            "count": [1, 2, 3],
+            "flag": [True, False, True],
+            "text": pd.array(["a", None, "c"], dtype="string"),
+            "maybe": pd.array([1, None, 3], dtype="Int64"),
+            "part": pd.Categorical(["x", None, "x"]),
+            "things": ["en", None, 3],
+        }
+    )
+    want = sanitize_pandas_dataframe(frame).to_dict(orient="records")
+    got = charts._values(frame)
+    assert json.dumps(got, sort_keys=True, default=str) == json.dumps(
+        want, sort_keys=True, default=str
+    )
+    assert got[1]["value"] is None and got[2]["value"] is None and got[1]["text"] is None
+    assert got[0]["month"] == "2025-01-01T00:00:00"

@@ -1,5 +1,5 @@
-"""Chart drawing on the server: an Altair chart drawn to SVG by vl-convert, as the image and
-hover boxes a page shows (chart_image) or as inline SVG to read as text (chart_svg).
+"""Chart drawing on the server: a chart's Vega-Lite spec (charts.py) drawn to SVG by vl-convert,
+as the image and hover boxes a page shows (chart_image) or as inline SVG to read as text (chart_svg).
 
 Pages load no chart JavaScript: the drawing arrives with the page as an image and draws at once,
 on a first visit and on a tablet alike. Each mark's description becomes the title of a box over
@@ -15,9 +15,16 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
-import altair as alt
 import vl_convert
+
+
+class Chart(Protocol):
+    """What render draws: anything with a Vega-Lite spec (charts.Spec, or an Altair chart)."""
+
+    def to_dict(self, validate: bool = ...) -> dict: ...
+
 
 _LOCALES = {"da": "da-DK", "en": "en-US"}
 # What Vega writes for its own interactivity and for screen readers of every group, none of
@@ -70,7 +77,7 @@ def _without_control(value: object) -> object:
     return value
 
 
-def _spec_json(chart: alt.TopLevelMixin) -> str:
+def _spec_json(chart: Chart) -> str:
     """The chart's spec as canonical JSON, texts without control characters: the cache key of
     its drawing."""
     spec = _without_control(chart.to_dict(validate=False))
@@ -90,7 +97,7 @@ def _drawn(spec_json: str, locale: str) -> str:
     return _picture(spec_json, locale)[0]
 
 
-def chart_svg(chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "") -> str:
+def chart_svg(chart: Chart, *, lang: str = "da", title: str = "") -> str:
     """The chart as responsive inline SVG, each mark's description as its <title>.
 
     Pages show charts as an image of the same drawing (chart_image); this inline form is how
@@ -266,9 +273,7 @@ class ChartImage:
     boxes: tuple[HoverBox, ...]
 
 
-def chart_image(
-    chart: alt.TopLevelMixin, *, lang: str = "da", title: str = "", hint: str = ""
-) -> ChartImage:
+def chart_image(chart: Chart, *, lang: str = "da", title: str = "", hint: str = "") -> ChartImage:
     """The chart as an image with a hover layer: each mark's description is the title of a
     transparent box over it, so exact values and event titles show on hover.
 
