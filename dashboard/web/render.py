@@ -12,12 +12,17 @@ from __future__ import annotations
 import base64
 import html
 import json
+import logging
 import re
+import select
+import subprocess
+import sys
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
-import vl_convert
+LOGGER = logging.getLogger(__name__)
 
 
 class Chart(Protocol):
@@ -230,12 +235,123 @@ def _hover_layers(svg: str) -> tuple[list[Box], list[Box]]:
 _SIZE = re.compile(r'^<svg [^>]*?width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)"')
 
 
+# The drawing process: vl-convert runs Vega in an embedded JavaScript engine (V8) that holds
+# Python's GIL while it draws (about 40 ms a chart: every other page run and websocket of the
+# server waits) and whose heap grows by some 30 MB as it draws and is never handed back. So
+# charts are drawn in a process of their own: the server's Python runs on while a chart is
+# drawn, and the process ends when the server has no readers (memory.py), handing its memory
+# back; the next drawing starts it again (about 1 s). One request or answer is one line of JSON.
+_DRAWER_CODE = r"""
+import json, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops it (or its pipe closes)
+import vl_convert
+for line in sys.stdin.buffer:
+    spec, locale = json.loads(line)
+    try:
+        answer = {"svg": vl_convert.vegalite_to_svg(
+            spec, format_locale=locale, time_format_locale=locale)}
+    except Exception as exc:
+        answer = {"error": f"{type(exc).__name__}: {exc}"}
+    sys.stdout.buffer.write(json.dumps(answer).encode() + b"\n")
+    sys.stdout.buffer.flush()
+"""
+
+
+DRAW_TIMEOUT_S = 60  # a chart not drawn in this time is not drawn: the process is ended
+
+
+class DrawingFailed(RuntimeError):
+    """vl-convert could not draw a chart (its message), or the drawing process died twice."""
+
+
+class Drawer:
+    """The one drawing process of this server process, started on the first chart, one chart
+    at a time (a lock), started again if it has died; `stop()` ends it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self.started = 0  # processes started (tests, logs)
+
+    def draw(self, spec_json: str, locale: str) -> str:
+        """The chart's SVG as vl-convert writes it."""
+        request = json.dumps([spec_json, locale]).encode() + b"\n"
+        with self._lock:
+            for attempt in (1, 2):
+                process = self._process or self._start()
+                try:
+                    process.stdin.write(request)
+                    process.stdin.flush()
+                    ready, _, _ = select.select([process.stdout], [], [], DRAW_TIMEOUT_S)
+                    if not ready:
+                        self._end()
+                        raise DrawingFailed(f"no drawing in {DRAW_TIMEOUT_S} s")
+                    line = process.stdout.readline()
+                except OSError:
+                    line = b""
+                if line:
+                    answer = json.loads(line)
+                    if "error" in answer:
+                        raise DrawingFailed(answer["error"])
+                    return answer["svg"]
+                LOGGER.warning(
+                    "the chart drawing process ended (attempt %s); starting it again", attempt
+                )
+                self._end()
+        raise DrawingFailed("the chart drawing process ended twice")
+
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self) -> bool:
+        """End the drawing process (its memory goes back to the system); True if one ran."""
+        with self._lock:
+            was = self.running()
+            self._end()
+            return was
+
+    def _start(self) -> subprocess.Popen:
+        # -I: the drawing process imports vl-convert from this Python's packages and nothing
+        # from the working directory or the environment's PYTHONPATH.
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-c", _DRAWER_CODE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        self.started += 1
+        return self._process
+
+    def _end(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        try:
+            process.stdin.close()  # it ends at the end of its input
+            process.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            process.kill()
+            process.wait()
+        finally:
+            process.stdout.close()
+
+
+DRAWER = Drawer()
+
+
+def idle() -> None:
+    """The server has no readers: end the drawing process and forget the kept drawings, so
+    that their memory goes back to the system (memory.py's trimmer calls this)."""
+    if DRAWER.stop():
+        LOGGER.info("chart drawing process ended: no readers")
+    _picture.cache_clear()
+
+
 @lru_cache(maxsize=CHARTS_KEPT)
 def _picture(spec_json: str, locale: str) -> tuple[str, float, float, tuple, tuple]:
     """(lean SVG, width, height, rule boxes, data boxes): what a page needs of a drawing. The
-    chart is drawn once, straight from its Vega-Lite spec; its hover boxes are read from that
-    drawing."""
-    svg = vl_convert.vegalite_to_svg(spec_json, format_locale=locale, time_format_locale=locale)
+    chart is drawn once, straight from its Vega-Lite spec, in the drawing process; its hover
+    boxes are read from that drawing."""
+    svg = DRAWER.draw(spec_json, locale)
     rules, data = _hover_layers(svg)
     size = _SIZE.match(svg)
     width, height = (float(size[1]), float(size[2])) if size else (0.0, 0.0)
