@@ -305,7 +305,7 @@ def memory_lines(samples: list[dict[str, Any]], ttl_s: int) -> tuple[list[str], 
         "  cold {cold_mb:.0f} | before (warm: every page read once) {before_mb:.0f} | peak during {peak_during_mb:.0f} | end of load "
         "{end_of_during_mb:.0f} | 10 s after {a10} | after the session TTL ({session_ttl_s} s) "
         "{attl} | last {last} | lowest after {amin} | after the probe {probe} | after "
-        "clearing the caches {cleared}".format(
+        "a clear_cache request {cleared}".format(
             **summary,
             a10=_mb(summary["after_10s_mb"]),
             attl=_mb(summary["after_ttl_mb"]),
@@ -397,6 +397,7 @@ def server_log_errors(log: Path) -> dict[str, int]:
     text = log.read_text(errors="replace") if log.exists() else ""
     return {
         "tracebacks": text.count("Traceback (most recent call last)"),
+        "clear_cache_refused": text.count("refused a request to empty every cache"),
         "error_lines": sum(
             1 for line in text.splitlines() if " ERROR " in line or "ERROR:" in line
         ),
@@ -471,7 +472,8 @@ def measure(args: argparse.Namespace, tmp: Path, report: dict[str, Any]) -> list
             probe = stsession.Session(app.url, args.timeout)
             run = probe.read("top100", stsession.address("top100"))
             time.sleep(args.probe_wait)
-            # How much of what stayed is Streamlit's caches: empty them, follow a little longer.
+            # A client asking the server to empty every cache (BackMsg clear_cache): refused
+            # outside development mode (appdata.py); the caches' estimate before and after.
             sampler.phase = "cleared"
             counts_cleared = stsession.server_counts(app.url)
             probe.clear_caches()
@@ -621,8 +623,9 @@ def summary_lines(args: argparse.Namespace, report: dict, res: dict, ttl: int) -
         ),
         "CACHES (Streamlit's own estimate, /_stcore/metrics): "
         f"{report['server_counts']['before']['cache_bytes'] / 1e6:.1f} MB before the sessions, "
-        f"{report['server_counts']['after']['cache_bytes'] / 1e6:.1f} MB after them; the memory "
-        "line's last figure is the RSS after the probe emptied them (BackMsg clear_cache)",
+        f"{report['server_counts']['after']['cache_bytes'] / 1e6:.1f} MB after them; the probe's "
+        "request to empty every cache (BackMsg clear_cache) was refused "
+        f"{report['server_log'].get('clear_cache_refused', 0)} time(s) (server log)",
     ]
     return lines
 

@@ -221,8 +221,43 @@ def test_a_chart_vl_convert_cannot_draw_is_an_error_and_the_process_goes_on():
 
 def test_when_the_readers_have_gone_the_drawing_process_ends_and_drawings_are_forgotten():
     render._picture(small_spec("Tom server"), "da-DK")
-    assert render.DRAWER.running()
+    assert render.DRAWERS.running() >= 1
     assert render._picture.cache_info().currsize >= 1
     memory._render_idle()  # what the trimmer calls when the last session has gone
-    assert not render.DRAWER.running()
+    assert render.DRAWERS.running() == 0
     assert render._picture.cache_info().currsize == 0
+
+
+def test_a_second_drawing_process_starts_only_when_two_charts_are_drawn_at_once():
+    drawers = render.Drawers(2)
+    spec = small_spec()
+    try:
+        for _ in range(3):
+            drawers.draw(spec, "da-DK")
+        assert drawers.running() == 1  # one after the other: one process
+        barrier = threading.Barrier(2)
+        real = [d.draw for d in drawers.every]
+
+        def slow(draw):  # both drawings are under way at the same moment
+            def drawing(spec_json: str, locale: str) -> str:
+                barrier.wait(timeout=30)
+                return draw(spec_json, locale)
+
+            return drawing
+
+        for drawer, draw in zip(drawers.every, real, strict=True):
+            drawer.draw = slow(draw)  # type: ignore[method-assign]
+        out: list[str] = []
+        both = [
+            threading.Thread(target=lambda: out.append(drawers.draw(spec, "da-DK")))
+            for _ in range(2)
+        ]
+        for t in both:
+            t.start()
+        for t in both:
+            t.join(timeout=60)
+        assert len(out) == 2 and out[0] == out[1]
+        assert drawers.running() == 2
+    finally:
+        assert drawers.stop() == 2
+    assert drawers.running() == 0

@@ -13,6 +13,8 @@ import base64
 import html
 import json
 import logging
+import os
+import queue
 import re
 import select
 import subprocess
@@ -241,6 +243,9 @@ _SIZE = re.compile(r'^<svg [^>]*?width="(\d+(?:\.\d+)?)" height="(\d+(?:\.\d+)?)
 # charts are drawn in a process of their own: the server's Python runs on while a chart is
 # drawn, and the process ends when the server has no readers (memory.py), handing its memory
 # back; the next drawing starts it again (about 1 s). One request or answer is one line of JSON.
+# Up to DRAWING_PROCESSES draw at once (the second starts only when two charts are drawn at the
+# same time): pages with many charts for new periods wait on the drawing under load.
+DRAWING_PROCESSES = max(1, min(2, os.cpu_count() or 1))
 _DRAWER_CODE = r"""
 import json, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server stops it (or its pipe closes)
@@ -335,14 +340,40 @@ class Drawer:
             process.stdout.close()
 
 
-DRAWER = Drawer()
+class Drawers:
+    """`count` drawing processes: a chart goes to a free one, the one used last first, so a
+    second process starts only when two charts are drawn at once."""
+
+    def __init__(self, count: int) -> None:
+        self.every = [Drawer() for _ in range(count)]
+        self._free: queue.LifoQueue[Drawer] = queue.LifoQueue()
+        for drawer in reversed(self.every):
+            self._free.put(drawer)
+
+    def draw(self, spec_json: str, locale: str) -> str:
+        drawer = self._free.get()
+        try:
+            return drawer.draw(spec_json, locale)
+        finally:
+            self._free.put(drawer)
+
+    def running(self) -> int:
+        """How many drawing processes run."""
+        return sum(drawer.running() for drawer in self.every)
+
+    def stop(self) -> int:
+        """End every drawing process; how many ran."""
+        return sum(drawer.stop() for drawer in self.every)
+
+
+DRAWERS = Drawers(DRAWING_PROCESSES)
 
 
 def idle() -> None:
-    """The server has no readers: end the drawing process and forget the kept drawings, so
+    """The server has no readers: end the drawing processes and forget the kept drawings, so
     that their memory goes back to the system (memory.py's trimmer calls this)."""
-    if DRAWER.stop():
-        LOGGER.info("chart drawing process ended: no readers")
+    if ended := DRAWERS.stop():
+        LOGGER.info("chart drawing processes ended (%s): no readers", ended)
     _picture.cache_clear()
 
 
@@ -351,7 +382,7 @@ def _picture(spec_json: str, locale: str) -> tuple[str, float, float, tuple, tup
     """(lean SVG, width, height, rule boxes, data boxes): what a page needs of a drawing. The
     chart is drawn once, straight from its Vega-Lite spec, in the drawing process; its hover
     boxes are read from that drawing."""
-    svg = DRAWER.draw(spec_json, locale)
+    svg = DRAWERS.draw(spec_json, locale)
     rules, data = _hover_layers(svg)
     size = _SIZE.match(svg)
     width, height = (float(size[1]), float(size[2])) if size else (0.0, 0.0)
