@@ -4,9 +4,13 @@ process as a page run builds them (dashboard.web.appdata's page functions, uncac
 database. Measures and prints; asserts nothing. See bench/README.md ("Load").
 
     .venv/bin/python bench/load_pages.py [--pages 30] [--seed 1] [--profile]
+    .venv/bin/python bench/load_pages.py --memory [--pages 250]
 
 CPU is this process's and its children's (the chart drawing processes, render.Drawer, counted
 once they have ended). `--profile` prints cProfile's heaviest calls (of this process only).
+`--memory`: this process's RSS (glibc trimmed before each reading) warm (every page read once in
+both languages, through the caches), after the page bodies for new periods (through the caches,
+as a server reads them), after forgetting the kept drawings, and after emptying st.cache_data.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--audience", default="public", choices=["public", "approved", "drafts"])
     ap.add_argument("--profile", action="store_true", help="print cProfile's heaviest calls")
+    ap.add_argument("--memory", action="store_true", help="follow this process's memory")
     args = ap.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="krimdash-pages-"))
@@ -79,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 appdata._initiative_page.__wrapped__(version, audience, page, settings)
 
+    if args.memory:
+        return memory(appdata, render, jobs, pages, months, audience)
     profile = cProfile.Profile() if args.profile else None
     wall, cpu, kids = time.perf_counter(), time.process_time(), children_cpu_s()
     if profile:
@@ -101,6 +108,53 @@ def main(argv: list[str] | None = None) -> int:
     )
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+    return 0
+
+
+def rss_mb() -> float:
+    """This process's RSS after a garbage collection and glibc's malloc_trim."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def memory(appdata, render, jobs, pages, months, audience) -> int:  # noqa: ANN001
+    import streamlit as st
+    from streamlit.runtime.caching import cache_data_api
+
+    from dashboard.web.settings import parse_settings
+
+    def cached_mb() -> float:
+        stats = cache_data_api._data_caches.get_stats().values()
+        return sum(stat.byte_length for family in stats for stat in family) / 2**20
+
+    def read(page, settings) -> None:  # noqa: ANN001
+        if page == "overblik":
+            appdata.overview_page(settings, audience)
+        else:
+            appdata.initiative_page(page, settings, audience)
+
+    default = appdata.complete_month(audience)
+    for page in pages:
+        for lang in ("da", "en"):
+            read(page, parse_settings({"sprog": lang}, months, appdata.PAGE_PARAMS, default))
+    steps = [("warm: every page once, both languages", rss_mb(), cached_mb())]
+    for page, settings in jobs:
+        read(page, settings)
+    steps.append((f"after {len(jobs)} page bodies for new periods", rss_mb(), cached_mb()))
+    render._picture.cache_clear()
+    steps.append(("the kept drawings forgotten", rss_mb(), cached_mb()))
+    st.cache_data.clear()
+    steps.append(("st.cache_data emptied", rss_mb(), cached_mb()))
+    for what, mb, cached in steps:
+        print(f"{mb:6.0f} MB  {what} (st.cache_data's estimate: {cached:.1f} MB)")
+    drawers = getattr(render, "DRAWERS", None)
+    if drawers is not None:
+        drawers.stop()
     return 0
 
 

@@ -4,7 +4,9 @@ as the image and hover boxes a page shows (chart_image) or as inline SVG to read
 Pages load no chart JavaScript: the drawing arrives with the page as an image and draws at once,
 on a first visit and on a tablet alike. Each mark's description becomes the title of a box over
 it (an SVG <title> in the inline form), so exact values and event titles stay one hover away.
-Page markup is the templates' job (views.py); this module hands them plain values.
+Page markup is the templates' job (views.py); this module hands them plain values. The drawing
+itself is done by vl-convert in processes of their own (Drawer, below), which end when the
+server has no readers (memory.py).
 """
 
 from __future__ import annotations
