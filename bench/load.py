@@ -89,9 +89,9 @@ def tree_cpu_s(pid: int) -> float:
     return total
 
 
-def tree_rss_mb(pid: int) -> tuple[float, int]:
+def tree_rss_mb(pid: int, alone: bool = False) -> tuple[float, int]:
     """(RSS in MB of `pid` and all its descendants, number of processes), from /proc."""
-    kids, todo, total, n = _children(), [pid], 0.0, 0
+    kids, todo, total, n = ({} if alone else _children()), [pid], 0.0, 0
     while todo:
         p = todo.pop()
         todo += kids.get(p, [])
@@ -118,12 +118,14 @@ class MemorySampler(threading.Thread):
     def run(self) -> None:
         while not self._halt.is_set():
             rss, n = tree_rss_mb(self.pid)
+            own, _ = tree_rss_mb(self.pid, alone=True)
             self.samples.append(
                 {
                     "t": round(time.monotonic() - self.t0, 1),
                     "phase": self.phase,
                     "rss_mb": round(rss, 1),
                     "procs": n,
+                    "server_rss_mb": round(own, 1),  # the server process alone (no drawing)
                     "cpu_s": round(tree_cpu_s(self.pid), 2),
                     "load1": loadavg().split()[0],
                 }
@@ -286,6 +288,19 @@ def memory_lines(samples: list[dict[str, Any]], ttl_s: int) -> tuple[list[str], 
         "after_again_mb": by["after again"][-1] if by["after again"] else None,
         "session_ttl_s": ttl_s,
     }
+    # The server process alone, without its chart drawing processes (which end when the last
+    # session has gone): warm, at its peak, at the end of what was followed after the load.
+    own = {ph: [s.get("server_rss_mb") for s in samples if s["phase"] == ph] for ph in PHASES}
+    if own["warm"] and own["warm"][-1] is not None and own["after"]:
+        summary["server_alone_mb"] = {
+            "warm": own["warm"][-1],
+            "peak": max(own["during"]),
+            "after": own["after"][-1],
+            "processes_warm": next(s["procs"] for s in reversed(samples) if s["phase"] == "warm"),
+            "processes_after": samples[[s["phase"] for s in samples].index("probe") - 1]["procs"]
+            if by["probe"]
+            else after[-1]["procs"],
+        }
     before, peak, last = summary["before_mb"], summary["peak_during_mb"], summary["after_last_mb"]
     if before is not None and last is not None:
         rise, back = peak - before, peak - last
@@ -305,7 +320,7 @@ def memory_lines(samples: list[dict[str, Any]], ttl_s: int) -> tuple[list[str], 
         "  cold {cold_mb:.0f} | before (warm: every page read once) {before_mb:.0f} | peak during {peak_during_mb:.0f} | end of load "
         "{end_of_during_mb:.0f} | 10 s after {a10} | after the session TTL ({session_ttl_s} s) "
         "{attl} | last {last} | lowest after {amin} | after the probe {probe} | after "
-        "clearing the caches {cleared}".format(
+        "a clear_cache request {cleared}".format(
             **summary,
             a10=_mb(summary["after_10s_mb"]),
             attl=_mb(summary["after_ttl_mb"]),
@@ -315,6 +330,16 @@ def memory_lines(samples: list[dict[str, Any]], ttl_s: int) -> tuple[list[str], 
             cleared=_mb(summary["after_clearing_caches_mb"]),
         ),
         verdict,
+        *(
+            [
+                "  the server process alone (without the chart drawing processes): warm "
+                f"{alone['warm']:.0f}, peak {alone['peak']:.0f}, after {alone['after']:.0f} MB "
+                f"({alone['after'] - alone['warm']:+.0f} MB); processes warm "
+                f"{alone['processes_warm']}, after {alone['processes_after']}"
+            ]
+            if (alone := summary.get("server_alone_mb"))
+            else []
+        ),
         *(
             [
                 f"  the same load again: peak {_mb(summary['again_peak_mb'])}, "
@@ -397,6 +422,7 @@ def server_log_errors(log: Path) -> dict[str, int]:
     text = log.read_text(errors="replace") if log.exists() else ""
     return {
         "tracebacks": text.count("Traceback (most recent call last)"),
+        "clear_cache_refused": text.count("refused a request to empty every cache"),
         "error_lines": sum(
             1 for line in text.splitlines() if " ERROR " in line or "ERROR:" in line
         ),
@@ -471,7 +497,8 @@ def measure(args: argparse.Namespace, tmp: Path, report: dict[str, Any]) -> list
             probe = stsession.Session(app.url, args.timeout)
             run = probe.read("top100", stsession.address("top100"))
             time.sleep(args.probe_wait)
-            # How much of what stayed is Streamlit's caches: empty them, follow a little longer.
+            # A client asking the server to empty every cache (BackMsg clear_cache): refused
+            # outside development mode (appdata.py); the caches' estimate before and after.
             sampler.phase = "cleared"
             counts_cleared = stsession.server_counts(app.url)
             probe.clear_caches()
@@ -621,8 +648,9 @@ def summary_lines(args: argparse.Namespace, report: dict, res: dict, ttl: int) -
         ),
         "CACHES (Streamlit's own estimate, /_stcore/metrics): "
         f"{report['server_counts']['before']['cache_bytes'] / 1e6:.1f} MB before the sessions, "
-        f"{report['server_counts']['after']['cache_bytes'] / 1e6:.1f} MB after them; the memory "
-        "line's last figure is the RSS after the probe emptied them (BackMsg clear_cache)",
+        f"{report['server_counts']['after']['cache_bytes'] / 1e6:.1f} MB after them; the probe's "
+        "request to empty every cache (BackMsg clear_cache) was refused "
+        f"{report['server_log'].get('clear_cache_refused', 0)} time(s) (server log)",
     ]
     return lines
 

@@ -7,10 +7,12 @@ the server draws (render.chart_svg).
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
 import pytest
+import vl_convert
 
 from dashboard.web import charts, render
 from dashboard.web.charts import PALETTE
@@ -842,6 +844,75 @@ EVENTS_ON_MARKS = pd.DataFrame(
 )
 
 
+def scenegraph(chart, locale: str = "da-DK") -> dict:
+    """The chart's Vega scenegraph from vl-convert: every mark's position and description, a
+    reading of the drawing independent of the SVG render.py reads its hover boxes from."""
+    spec = json.loads(render._spec_json(chart))
+    return vl_convert.vegalite_to_scenegraph(spec, format_locale=locale, time_format_locale=locale)
+
+
+def scenegraph_boxes(scene: dict) -> tuple[list, list]:
+    """(rule boxes, data boxes) as render lays them (see render._hover_layers), read from the
+    scenegraph instead of the SVG: a group item offsets the marks inside it."""
+    rules, data = [], []
+
+    def walk(mark: dict, dx: float, dy: float) -> None:
+        kind = mark.get("marktype")
+        for item in mark.get("items", []):
+            x, y = dx + item.get("x", 0), dy + item.get("y", 0)
+            if kind == "group":
+                for inner in item.get("items", []):
+                    walk(inner, x, y)
+                continue
+            text = item.get("description")
+            if not text:
+                continue
+            if kind == "rect":
+                w, h = item.get("width", 0), item.get("height", 0)
+                x, w = (x + w / 2 - 2, 4) if w < render.MIN_BOX else (x, w)
+                y, h = (y + h / 2 - 2, 4) if h < render.MIN_BOX else (y, h)
+                data.append((x, y, w, h, text))
+            elif kind == "rule" and "y2" in item:
+                rules.append((x - 3, 0, 18, max(min(y, dy + item["y2"]), 4), text))
+            elif kind == "rule":
+                rules.append((x, y - 3, 24, 6, text))
+            else:
+                data.append((x - 6, y - 6, 12, 12, text))
+
+    walk(scene["scenegraph"], *scene.get("origin", [0, 0]))
+    return rules, render._merge_overlapping(data)
+
+
+HOSTILE_LABEL = "Tal & \"mål\" <b>1</b>\nanden linje\t'citat'"
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_hover_boxes_read_from_the_drawing_are_those_of_its_scenegraph(lang: str) -> None:
+    """render draws a chart once and reads its hover boxes from the SVG: they are the boxes the
+    scenegraph (a second drawing) gives, for every kind of chart, and the image is its size."""
+    hostile = level_data(SCREENED, lang).assign(
+        description=[charts.describe(m, v, HOSTILE_LABEL, lang) for m, v in zip(MONTHS, SCREENED, strict=True)]
+    )  # fmt: skip
+    every = [
+        *builders(lang).values(),
+        *on_marks_builders().values(),
+        charts.funnel_chart(funnel_data(), lang=lang),
+        charts.time_chart(hostile, months=MONTHS, value_title="Antal", bars=True, lang=lang),
+    ]
+    for chart in every:
+        locale = render._LOCALES[lang]
+        scene = scenegraph(chart, locale)
+        rules, data = scenegraph_boxes(scene)
+        assert rules or data
+        svg, width, height, got_rules, got_data = render._picture(render._spec_json(chart), locale)
+        assert (width, height) == (scene["width"], scene["height"])
+        assert [b[4] for b in got_rules] == [b[4] for b in rules]
+        assert [b[4] for b in got_data] == [b[4] for b in data]
+        for got, want in zip(got_rules + got_data, rules + data, strict=True):
+            assert got[:4] == pytest.approx(want[:4], abs=1e-6)
+    assert any(HOSTILE_LABEL in b.title for b in render.chart_image(every[-1], lang=lang).boxes)
+
+
 def data_marks(scene: dict) -> list[tuple[float, float, str]]:
     """The centre in pixels of the whole chart and the description of every bar and point, read
     from the drawing's scenegraph on their own (not through render's boxes)."""
@@ -904,7 +975,7 @@ def test_hovering_the_middle_of_every_bar_and_point_gives_its_value_not_an_event
     kind: str,
 ) -> None:
     chart = on_marks_builders()[kind]
-    scene = render._scenegraph(render._spec_json(chart), "da-DK")
+    scene = scenegraph(chart)
     width, height = float(scene["width"]), float(scene["height"])
     image = render.chart_image(chart, title="Antal")
     marks = data_marks(scene)
@@ -954,7 +1025,7 @@ def test_every_label_a_screen_reader_or_hover_gives_is_in_words_not_field_names(
 def value_ticks(chart) -> list[tuple[float, str]]:
     """The value axis's tick labels as drawn, (height above the plot's bottom in pixels, text),
     bottom to top: the texts left of the plot, but for the axis title."""
-    scene = render._scenegraph(render._spec_json(chart), "da-DK")
+    scene = scenegraph(chart)
     found = []
 
     def walk(mark: dict, dx: float, dy: float) -> None:
@@ -972,7 +1043,7 @@ def value_ticks(chart) -> list[tuple[float, str]]:
 
 def drawn_top(chart) -> float:
     """The height of the highest bar's top or point above the plot's bottom, in pixels."""
-    scene = render._scenegraph(render._spec_json(chart), "da-DK")
+    scene = scenegraph(chart)
     tops = []
 
     def walk(mark: dict, dy: float) -> None:
@@ -1062,3 +1133,60 @@ def test_a_control_character_in_a_label_is_drawn_as_a_replacement_not_a_crash(
     assert not any(c in "".join(texts) for c in "\x00\x1b\x07\x7f")
     boxes = render.chart_image(chart).boxes
     assert boxes and all("\x00" not in b.title and "\x1b" not in b.title for b in boxes)
+
+
+# --- the spec as data ------------------------------------------------------------------------
+
+
+def every_kind_of_chart(lang: str) -> list[charts.Spec]:
+    protected = level_data(SCREENED, lang).assign(protected=[False, True, False, False, True])
+    stacked, parts = stacked_data(lang)
+    return [
+        *builders(lang).values(),
+        *on_marks_builders().values(),
+        charts.funnel_chart(funnel_data(lang), lang=lang, bases=["Trin: andel af familier"]),
+        charts.time_chart(protected, months=MONTHS, value_title="Antal", lang=lang),
+        charts.stacked_chart(
+            stacked.assign(protected=[False, True] + [False] * (len(stacked) - 2)),
+            months=MONTHS, value_title="Antal", part_labels=parts, lang=lang, events=EVENTS,
+        ),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_every_chart_is_valid_vega_lite(lang: str) -> None:
+    """The charts are built as plain Vega-Lite data, not through Altair's objects: Altair's
+    schema still accepts every one, and render draws every one."""
+    import altair as alt
+
+    for chart in every_kind_of_chart(lang):
+        spec = chart.to_dict(validate=False)
+        assert spec["$schema"] == alt.SCHEMA_URL  # the Vega-Lite version Altair writes
+        alt.LayerChart.from_dict(json.loads(json.dumps(spec)), validate=True)
+        assert render.chart_image(chart, lang=lang).boxes
+
+
+def test_a_charts_rows_are_written_as_altair_writes_them() -> None:
+    """Dates as full ISO text (Vega reads them as local time), missing numbers and texts as
+    null, never NaN: the rows of a dataset are what Altair's own conversion gives."""
+    from altair.utils.core import sanitize_pandas_dataframe
+
+    frame = pd.DataFrame(
+        {
+            "month": [JAN, FEB, pd.NaT],
+            "value": [1.5, float("nan"), float("inf")],
+            "count": [1, 2, 3],
+            "flag": [True, False, True],
+            "text": pd.array(["a", None, "c"], dtype="string"),
+            "maybe": pd.array([1, None, 3], dtype="Int64"),
+            "part": pd.Categorical(["x", None, "x"]),
+            "things": ["en", None, 3],
+        }
+    )
+    want = sanitize_pandas_dataframe(frame).to_dict(orient="records")
+    got = charts._values(frame)
+    assert json.dumps(got, sort_keys=True, default=str) == json.dumps(
+        want, sort_keys=True, default=str
+    )
+    assert got[1]["value"] is None and got[2]["value"] is None and got[1]["text"] is None
+    assert got[0]["month"] == "2025-01-01T00:00:00"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 import urllib.request
 from pathlib import Path
 
@@ -30,6 +31,7 @@ def app(tmp_path_factory: pytest.TempPathFactory, demo_db: Path):
     db = folder / demo_db.name
     db.write_bytes(demo_db.read_bytes())
     with served(krimdash_serve, {**ENV, "KRIMDASH_DB": str(db)}, folder / "serve.log") as server:
+        server.log = folder / "serve.log"  # type: ignore[attr-defined]
         yield server
 
 
@@ -106,3 +108,62 @@ def test_locust_users_report_the_runs_the_server_did(app, tmp_path: Path) -> Non
     assert set(result["locust"]["pages"]) == names
     assert sum(e["n"] for e in result["locust"]["pages"].values()) == total["n"]
     assert json.loads((tmp_path / "locust.json").read_text())["counts"] == counts
+
+
+def test_a_client_asking_to_empty_every_cache_is_refused(app) -> None:
+    """BackMsg clear_cache from any websocket client would empty st.cache_data and
+    st.cache_resource for every reader (Streamlit's AppSession): krimdash refuses it outside
+    development mode, so one script cannot make every page be built again. (What refusing
+    keeps is checked below on the handler itself: Streamlit's cache estimate in
+    /_stcore/metrics does not drop when the caches are emptied.)"""
+    refused = "refused a request to empty every cache (BackMsg clear_cache)"
+    before = app.log.read_text(errors="replace").count(refused)
+    attacker = stsession.Session(app.url, timeout_s=120)
+    try:
+        assert attacker.read("top100", stsession.address("top100")).error is None
+        attacker.clear_caches()
+        deadline = time.monotonic() + 30
+        while app.log.read_text(errors="replace").count(refused) == before:
+            assert time.monotonic() < deadline, "the server did not refuse clear_cache"
+            time.sleep(0.2)
+        # the session goes on reading, and the server still serves
+        assert attacker.read("top100", stsession.address("top100")).error is None
+    finally:
+        attacker.close()
+    assert app.alive()
+
+
+def test_in_development_mode_clear_cache_still_empties_the_caches(monkeypatch) -> None:
+    import streamlit as st
+    from streamlit.runtime.app_session import AppSession
+
+    from dashboard.web import appdata
+
+    calls: list[int] = []
+
+    @st.cache_data
+    def cached(x: int) -> int:
+        calls.append(x)
+        return x
+
+    class Session:
+        class _session_state:  # noqa: N801 - what AppSession's handler clears
+            cleared = 0
+
+            @classmethod
+            def clear(cls) -> None:
+                cls.cleared += 1
+
+    cached(1)
+    AppSession._handle_clear_cache_request(Session())  # type: ignore[arg-type]
+    cached(1)
+    assert calls == [1] and Session._session_state.cleared == 0  # refused: still cached
+    real = appdata.streamlit_config.get_option
+    monkeypatch.setattr(
+        appdata.streamlit_config,
+        "get_option",
+        lambda name: True if name == "global.developmentMode" else real(name),
+    )
+    AppSession._handle_clear_cache_request(Session())  # type: ignore[arg-type]
+    cached(1)
+    assert calls == [1, 1] and Session._session_state.cleared == 1

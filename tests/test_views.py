@@ -568,7 +568,8 @@ def two_bars() -> tuple[list[tuple[float, float, float, float, str]], str]:
     data["description"] = ["ti", "tredive"]
     chart = charts.time_chart(data, months=MONTHS[:2], value_title="Antal", bars=True)
     spec = json.dumps(chart.to_dict(validate=False), sort_keys=True, default=str)
-    return render._hover_boxes(render._scenegraph(spec, "da-DK")), render.chart_svg(chart)
+    _, _, _, rules, data = render._picture(spec, "da-DK")
+    return [*rules, *data], render.chart_svg(chart)
 
 
 def test_a_bars_hover_box_covers_the_bar_as_drawn() -> None:

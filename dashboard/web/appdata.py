@@ -25,11 +25,14 @@ older than this krimdash), pages say that `krimdash init` is needed.
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from functools import lru_cache
 
 import pandas as pd
 import streamlit as st
+from streamlit import config as streamlit_config
+from streamlit.runtime.app_session import AppSession
 
 from .. import approvals, config, history
 from ..access import Reader
@@ -42,6 +45,29 @@ from ..rules import MAX_NOTE_CHARS
 from . import series, views
 from .settings import AS_OF, PAGE, BadMoment, Settings, parse_moment, parse_settings
 from .texts import text
+
+LOGGER = logging.getLogger(__name__)
+
+
+# Any websocket client may send Streamlit's BackMsg `clear_cache` (what the frontend's "Clear
+# cache" in development mode sends), and Streamlit then empties st.cache_data and
+# st.cache_resource for every reader of the server: one line of script would make every page of
+# a committee meeting be built again. Refused here unless Streamlit runs in development mode; a
+# new data version already empties what a page shows (every key holds it).
+def _refuse_clear_cache(session: AppSession) -> None:
+    if streamlit_config.get_option("global.developmentMode"):
+        _streamlit_clear_cache(session)
+        return
+    LOGGER.warning("refused a request to empty every cache (BackMsg clear_cache)")
+
+
+_streamlit_clear_cache = getattr(
+    AppSession._handle_clear_cache_request,
+    "krimdash_original",
+    AppSession._handle_clear_cache_request,
+)
+_refuse_clear_cache.krimdash_original = _streamlit_clear_cache  # type: ignore[attr-defined]
+AppSession._handle_clear_cache_request = _refuse_clear_cache  # type: ignore[method-assign]
 
 
 def store() -> Store:

@@ -5,14 +5,23 @@ the events as dashed vertical rules, numbered at the top and titled on hover, ta
 description per mark (rendered as its hover title and for screen readers), and a gap, never a
 zero, for a month without a figure. Colours are the Okabe-Ito palette, safe for colour-blind
 readers, and every series also differs by dash or shape, so colour never carries meaning alone.
+
+A chart is its Vega-Lite spec as plain data (Spec): the spec Altair's `to_dict()` gives for the
+same chart, built directly. Altair's objects cost a page built for a new period about as much CPU
+as drawing its charts (deep copies of every layer on each step; bench/README.md, "Load"), and a
+spec is all render.py draws from. The helpers below write Vega-Lite as Altair does: a layer's
+charts that draw the same frame share it as the layer's data, and every frame becomes a named
+dataset at the top, its rows as Altair writes them (_values).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 
-import altair as alt
 import pandas as pd
+from pandas.core.dtypes.cast import maybe_box_native
 
 from ..config import lang_column
 from ..months import month_label
@@ -34,9 +43,110 @@ FONT_PX = 12
 FONT = {"labelFontSize": FONT_PX, "titleFontSize": FONT_PX}
 
 
-def _readable(chart: alt.LayerChart) -> alt.LayerChart:
-    """The chart with its axis and legend text at FONT sizes."""
-    return chart.configure_axis(**FONT).configure_legend(**FONT)
+# --- Vega-Lite as plain data ---------------------------------------------------------------------
+
+# What Altair 6 puts at the top of every spec: the Vega-Lite version vl-convert compiles for, and
+# its default theme's view size (unused by these charts, which all give width and height).
+SCHEMA_URL = "https://vega.github.io/schema/vega-lite/v6.4.1.json"
+_THEME = {"view": {"continuousWidth": 300, "continuousHeight": 300}}
+_TYPES = {"T": "temporal", "Q": "quantitative", "N": "nominal", "O": "ordinal"}
+# pandas' dtypes with their own missing value, written as null (as Altair does)
+_NULLABLE = (
+    {"category", "string", "str", "boolean"}
+    | {f"{kind}{bits}" for kind in ("Int", "UInt") for bits in (8, 16, 32, 64)}
+    | {"Float32", "Float64"}
+)
+
+
+class Spec(dict):
+    """A chart: its Vega-Lite spec, as `to_dict()` hands it to render.py and the tests."""
+
+    def to_dict(self, validate: bool = False) -> dict:
+        """The spec (validate: accepted for Altair's signature; nothing is validated)."""
+        return self
+
+
+def _field(shorthand: str, **props: object) -> dict:
+    """An encoding channel from Altair's shorthand: "month:T", "sum(value):Q", "month2"."""
+    name, _, kind = shorthand.rpartition(":") if shorthand[-2:-1] == ":" else (shorthand, "", "")
+    channel: dict = {"type": _TYPES[kind]} if kind else {}
+    if name.endswith(")") and "(" in name:
+        aggregate, _, name = name[:-1].partition("(")
+        channel["aggregate"] = aggregate
+    return {"field": name, **channel, **props}
+
+
+def _chart(data: pd.DataFrame, mark: str, encoding: dict, **mark_props: object) -> dict:
+    """One mark drawing the rows of `data` (a frame until _spec names it)."""
+    return {"data": data, "mark": {"type": mark, **mark_props}, "encoding": encoding}
+
+
+def _layer(*charts: dict, **props: object) -> dict:
+    """Charts drawn on top of each other, the first at the bottom. When they all draw the same
+    frame it is the layer's data (as Altair's layer does)."""
+    shared = charts[0].get("data") if charts else None
+    if shared is not None and all(c.get("data") is shared for c in charts):
+        inner = [{k: v for k, v in c.items() if k != "data"} for c in charts]
+        return {"layer": inner, "data": shared, **props}
+    return {"layer": list(charts), **props}
+
+
+def _values(frame: pd.DataFrame) -> list[dict]:
+    """A frame's rows as Altair writes them into a spec (altair.utils.core.sanitize_pandas_
+    dataframe, then `to_dict(orient="records")`): times as ISO text ("" for none), a missing or
+    infinite number as null, missing text as null, numpy numbers as Python's; other objects as
+    they are."""
+    columns = {}
+    for name, dtype in frame.dtypes.items():
+        column, kind = frame[name], str(dtype)
+        if kind.startswith(("datetime", "timestamp")):
+            values = ["" if pd.isna(t) else t.isoformat() for t in column]
+        elif kind in _NULLABLE:
+            values = [None if pd.isna(v) else maybe_box_native(v) for v in column.astype(object)]
+        elif kind.startswith("float"):
+            values = [None if math.isnan(v) or math.isinf(v) else v for v in column.tolist()]
+        elif kind.startswith(("int", "uint", "bool")):
+            values = column.tolist()
+        else:
+            values = [maybe_box_native(v) for v in column]
+        columns[name] = values
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _dataset_name(values: list[dict]) -> str:
+    """The name Altair gives a dataset: a hash of its rows."""
+    if values == [{}]:
+        return "empty"
+    text = json.dumps(values, sort_keys=True, default=str)
+    return "data-" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _spec(layer: dict, config: dict | None = None, **props: object) -> Spec:
+    """The whole chart: `layer` with its frames as named datasets at the top, the chart text at
+    FONT sizes (axes and legends), and `props` (width, height, title)."""
+    datasets: dict[str, list[dict]] = {}
+
+    def named(node: dict) -> dict:
+        out = {}
+        for key, value in node.items():
+            if key == "data" and isinstance(value, pd.DataFrame):
+                values = _values(value)
+                name = _dataset_name(values)
+                datasets[name] = values
+                out[key] = {"name": name}
+            elif key == "layer":
+                out[key] = [named(inner) for inner in value]
+            else:
+                out[key] = value
+        return out
+
+    spec = named(layer) | props
+    spec["config"] = {**_THEME, "axis": dict(FONT), "legend": dict(FONT), **(config or {})}
+    spec["$schema"] = SCHEMA_URL
+    if datasets:
+        spec["datasets"] = datasets
+    return Spec(spec)
 
 
 _MONTHS_DA_SHORT = (
@@ -58,23 +168,25 @@ def _time_domain(months: list[pd.Timestamp]) -> tuple[pd.Timestamp, pd.Timestamp
     return months[0] - pad, months[-1] + pad
 
 
-def _x(months: list[pd.Timestamp], lang: str, title: str | None = None) -> alt.X:
-    domain = [f"{day:%Y-%m-%d}" for day in _time_domain(months)] if months else alt.Undefined
-    return alt.X(
+def _x(months: list[pd.Timestamp], lang: str, title: str | None = None) -> dict:
+    scale: dict = {"nice": False}
+    if months:
+        scale = {"domain": [f"{day:%Y-%m-%d}" for day in _time_domain(months)], **scale}
+    return _field(
         "month:T",
         title=title,
-        scale=alt.Scale(domain=domain, nice=False),
-        axis=alt.Axis(
-            labelExpr=month_axis_label_expr(lang),
-            tickCount={"interval": "month", "step": 3 if len(months) > 12 else 1},
-            labelAngle=0,
-            labelOverlap=True,
-            grid=False,
-        ),
+        scale=scale,
+        axis={
+            "labelExpr": month_axis_label_expr(lang),
+            "tickCount": {"interval": "month", "step": 3 if len(months) > 12 else 1},
+            "labelAngle": 0,
+            "labelOverlap": True,
+            "grid": False,
+        },
     )
 
 
-def _whole_ticks(data: pd.DataFrame, targets: pd.DataFrame | None) -> list[int] | alt.UndefinedType:
+def _whole_ticks(data: pd.DataFrame, targets: pd.DataFrame | None) -> list[int] | None:
     """Every whole number as a tick when the counts are small, so 1,5 is never shown as "2".
 
     (Vega-Lite's tickMinStep is lost when layers share an axis.)
@@ -83,9 +195,9 @@ def _whole_ticks(data: pd.DataFrame, targets: pd.DataFrame | None) -> list[int] 
     if targets is not None and not targets.empty:
         values += targets["value"].astype(float).tolist()
     if not values:
-        return alt.Undefined
+        return None
     low, high = min(0, math.floor(min(values))), max(0, math.ceil(max(values)))
-    return list(range(low, high + 1)) if high - low <= 10 else alt.Undefined
+    return list(range(low, high + 1)) if high - low <= 10 else None
 
 
 Y_TICKS = 5  # about this many ticks on a value axis; its scale ends on the last of them
@@ -100,23 +212,16 @@ def _value_axis(
     if percent:
         values = data["value"].dropna()
         top = values.max() if not values.empty else 1
-        return {
-            "scale": alt.Scale(domain=[0, 1]) if top <= 1 else alt.Scale(nice=Y_TICKS),
-            "axis": alt.Axis(
-                format=".0%",
-                tickCount=Y_TICKS,
-                labelExpr="replace(datum.label, '%', '\u00a0%')" if lang == "da" else alt.Undefined,
-            ),
-        }
+        axis: dict = {"format": ".0%", "tickCount": Y_TICKS}
+        if lang == "da":
+            axis["labelExpr"] = "replace(datum.label, '%', '\u00a0%')"
+        return {"scale": {"domain": [0, 1]} if top <= 1 else {"nice": Y_TICKS}, "axis": axis}
     ticks = _whole_ticks(data, targets)
-    if ticks is alt.Undefined:
-        return {
-            "scale": alt.Scale(nice=Y_TICKS),
-            "axis": alt.Axis(format=",d", tickCount=Y_TICKS),
-        }
+    if ticks is None:
+        return {"scale": {"nice": Y_TICKS}, "axis": {"format": ",d", "tickCount": Y_TICKS}}
     return {
-        "scale": alt.Scale(domain=[ticks[0], ticks[-1]], nice=False),
-        "axis": alt.Axis(format=",d", values=ticks),
+        "scale": {"domain": [ticks[0], ticks[-1]], "nice": False},
+        "axis": {"format": ",d", "values": ticks},
     }
 
 
@@ -149,7 +254,7 @@ def _protected_rows(data: pd.DataFrame) -> pd.DataFrame:
     return data[data["protected"].fillna(False).astype(bool)]
 
 
-def protected_layer(data: pd.DataFrame, title: str | None = None) -> list[alt.Chart]:
+def protected_layer(data: pd.DataFrame, title: str | None = None) -> list[dict]:
     """A hollow square at zero and ".." above it for each protected row of `data` (month,
     description): a mark a reader sees, with the row's description as its hover text. The
     marks share the chart's value scale (`title` is its axis title); a field `at` in `data`
@@ -158,16 +263,18 @@ def protected_layer(data: pd.DataFrame, title: str | None = None) -> list[alt.Ch
     if rows.empty:
         return []
     rows = rows.assign(at=rows["at"] if "at" in rows.columns else 0.0)
-    at = alt.Y("at:Q", title=title)
-    marks = alt.Chart(rows[["month", "at", "description"]]).encode(x=alt.X("month:T"), y=at)
+    marks = rows[["month", "at", "description"]]
+    at = {"x": _field("month:T"), "y": _field("at:Q", title=title)}
     return [
-        marks.mark_point(
-            shape="square", filled=False, size=70, color=PROTECTED_COLOUR, opacity=1
-        ).encode(description=alt.Description("description:N")),
-        marks.mark_text(dy=-10, fontSize=FONT_PX, color=PROTECTED_COLOUR, aria=False).encode(
-            text=alt.value(PROTECTED_TEXT)
+        _chart(
+            marks, "point", {**at, "description": _field("description:N")},
+            shape="square", filled=False, size=70, color=PROTECTED_COLOUR, opacity=1,
         ),
-    ]
+        _chart(
+            marks, "text", {**at, "text": {"value": PROTECTED_TEXT}},
+            dy=-10, fontSize=FONT_PX, color=PROTECTED_COLOUR, aria=False,
+        ),
+    ]  # fmt: skip
 
 
 def describe(month: pd.Timestamp, value: float, label: str, lang: str, extra: str = "") -> str:
@@ -203,7 +310,7 @@ def _label_rows(xs: list[float], labels: list[str], char_width: float = 7.0) -> 
 
 def event_layer(
     events: pd.DataFrame, months: list[pd.Timestamp], lang: str, width: int = WIDTH
-) -> alt.LayerChart | None:
+) -> dict | None:
     """Dashed rules at the events inside the period, each numbered at its top as in the list
     of events under the chart; hover shows date and title."""
     inside = numbered_events(events, months)
@@ -217,11 +324,10 @@ def event_layer(
             + inside[lang_column("title", lang)],
         }
     )
-    rules = (
-        alt.Chart(data)
-        .mark_rule(color=EVENT_COLOUR, strokeDash=[3, 3], strokeWidth=1.5, opacity=0.8)
-        .encode(x=alt.X("month:T"), description=alt.Description("description:N"))
-    )
+    rules = _chart(
+        data, "rule", {"x": _field("month:T"), "description": _field("description:N")},
+        color=EVENT_COLOUR, strokeDash=[3, 3], strokeWidth=1.5, opacity=0.8,
+    )  # fmt: skip
     # Events on the same day share a rule, so they share one label: "1, 2".
     labels = (
         inside.groupby("event_date", sort=True)["number"]
@@ -233,8 +339,14 @@ def event_layer(
     xs = [width * (m - start) / (end - start) for m in labels["month"]]
     labels = labels.assign(row=_label_rows(xs, list(labels["label"])))
     numbers = [
-        alt.Chart(labels[labels["row"] == row])
-        .mark_text(
+        _chart(
+            labels[labels["row"] == row],
+            "text",
+            {
+                "x": _field("month:T"),
+                "y": {"value": -row * EVENT_LABEL_ROW},
+                "text": _field("label:N"),
+            },
             align="left",
             baseline="bottom",
             dx=EVENT_LABEL_DX,
@@ -243,15 +355,12 @@ def event_layer(
             color=EVENT_COLOUR,
             aria=False,
         )
-        .encode(x=alt.X("month:T"), y=alt.YValue(-row * EVENT_LABEL_ROW), text=alt.Text("label:N"))
         for row in sorted(set(labels["row"]))
     ]
-    return alt.layer(rules, *numbers)
+    return _layer(rules, *numbers)
 
 
-def target_layer(
-    targets: pd.DataFrame, months: list[pd.Timestamp], lang: str
-) -> alt.LayerChart | None:
+def target_layer(targets: pd.DataFrame, months: list[pd.Timestamp], lang: str) -> dict | None:
     """Each target as a diamond at its month (its deadline) and value, labelled with the target
     and its month; never a line across the whole period, as if it applied every month. A target
     after the period is marked at the period's last month with "→" after its label, one before
@@ -277,16 +386,16 @@ def target_layer(
             "left": [(m - months[0]) <= (months[-1] - m) for m in shown],
         }
     )
-    point = (
-        alt.Chart(data)
-        .mark_point(shape="diamond", filled=True, size=110, color=TARGET_COLOUR, opacity=1)
-        .encode(
-            x=alt.X("month:T"), y=alt.Y("value:Q"), description=alt.Description("description:N")
-        )
-    )
+    at = {"x": _field("month:T"), "y": _field("value:Q")}
+    point = _chart(
+        data, "point", {**at, "description": _field("description:N")},
+        shape="diamond", filled=True, size=110, color=TARGET_COLOUR, opacity=1,
+    )  # fmt: skip
     texts = [
-        alt.Chart(data[data["left"] == left])
-        .mark_text(
+        _chart(
+            data[data["left"] == left],
+            "text",
+            {**at, "text": _field("text:N")},
             align="left" if left else "right",
             baseline="bottom",
             dx=8 if left else -8,
@@ -295,16 +404,15 @@ def target_layer(
             fontSize=FONT_PX,
             aria=False,
         )
-        .encode(x=alt.X("month:T"), y=alt.Y("value:Q"), text=alt.Text("text:N"))
         for left in (True, False)
         if (data["left"] == left).any()
     ]
-    return alt.layer(*_target_spans(targets, due, description, months), point, *texts)
+    return _layer(*_target_spans(targets, due, description, months), point, *texts)
 
 
 def _target_spans(
     targets: pd.DataFrame, due: list[pd.Timestamp], description: list[str], months: list
-) -> list[alt.Chart]:
+) -> list[dict]:
     """A dashed goal line from each target's start month (`from_month`, when it has one) to its
     deadline, cut to the period: the months the target applies to, and no others."""
     starts = targets["from_month"] if "from_month" in targets else [None] * len(targets)
@@ -324,16 +432,18 @@ def _target_spans(
     ]
     if not rows:
         return []
+    encoding = {
+        "x": _field("month:T"),
+        "x2": _field("month2"),
+        "y": _field("value:Q"),
+        "description": _field("description:N"),
+    }
     return [
-        alt.Chart(pd.DataFrame(rows))
-        .mark_rule(color=TARGET_COLOUR, strokeDash=[6, 3], strokeWidth=2)
-        .encode(
-            x=alt.X("month:T"),
-            x2=alt.X2("month2"),
-            y=alt.Y("value:Q"),
-            description=alt.Description("description:N"),
+        _chart(
+            pd.DataFrame(rows), "rule", encoding,
+            color=TARGET_COLOUR, strokeDash=[6, 3], strokeWidth=2,
         )
-    ]
+    ]  # fmt: skip
 
 
 def time_chart(
@@ -349,29 +459,31 @@ def time_chart(
     percent: bool = False,
     width: int = WIDTH,
     height: int = HEIGHT,
-) -> alt.LayerChart:
+) -> Spec:
     """Months on x, `value` on y; lines (levels) or bars (monthly counts and changes).
 
     `data` has month, value, description, and a `series` column when there are several.
     """
-    y = alt.Y("value:Q", title=value_title, **_value_axis(data, targets, lang, percent))
-    layers: list[alt.Chart] = []
-    colour = alt.Undefined
+    y = _field("value:Q", title=value_title, **_value_axis(data, targets, lang, percent))
+    layers: list[dict] = []
+    colour: dict = {}
     if series:
         names = list(dict.fromkeys(data[series]))
-        scale = alt.Scale(domain=names, range=PALETTE[: len(names)])
-        colour = alt.Color(
+        colour = _field(
             f"{series}:N",
-            scale=scale,
-            legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=0),
+            scale={"domain": names, "range": PALETTE[: len(names)]},
+            legend={"title": None, "orient": "bottom", "columns": 2, "labelLimit": 0},
         )
     # Several series are always lines (told apart by dash and shape too); bars would hide each other.
     if bars and not series:
         present = data[data["value"].notna()]
-        base = alt.Chart(present).encode(
-            x=_x(months, lang), y=y, description=alt.Description("description:N")
-        )
-        layers.append(base.mark_bar(color=PALETTE[0], size=_bar_size(months, width)))
+        at = {"x": _x(months, lang), "y": y}
+        layers.append(
+            _chart(
+                present, "bar", {**at, "description": _field("description:N")},
+                color=PALETTE[0], size=_bar_size(months, width),
+            )
+        )  # fmt: skip
         if len(months) <= 24:
             labels = present.assign(
                 label=[
@@ -379,39 +491,39 @@ def time_chart(
                 ]
             )
             layers.append(
-                alt.Chart(labels)
-                .mark_text(dy=-6, fontSize=FONT_PX, color="#333333", aria=False)
-                .encode(x=alt.X("month:T"), y=y, text=alt.Text("label:N"))
-            )
+                _chart(
+                    labels, "text", {"x": _field("month:T"), "y": y, "text": _field("label:N")},
+                    dy=-6, fontSize=FONT_PX, color="#333333", aria=False,
+                )
+            )  # fmt: skip
     else:
         lines = _gap_segments(data, series)
-        base = alt.Chart(lines).encode(x=_x(months, lang), y=y)
-        # aria=False: the points carry the hover text; the line's own would expose internals.
-        line = base.mark_line(strokeWidth=2.5, color=PALETTE[0], aria=False).encode(
-            detail=alt.Detail("segment:N")
-        )
-        points = base.mark_point(filled=True, size=45, color=PALETTE[0]).encode(
-            description=alt.Description("description:N")
-        )
+        at = {"x": _x(months, lang), "y": y}
+        line = {**at, "detail": _field("segment:N")}
+        points = {**at, "description": _field("description:N")}
         if series:
             names = list(dict.fromkeys(data[series]))
-            line = line.encode(
-                color=colour,
-                strokeDash=alt.StrokeDash(
+            line |= {
+                "color": colour,
+                "strokeDash": _field(
                     f"{series}:N",
-                    scale=alt.Scale(domain=names, range=DASHES[: len(names)]),
+                    scale={"domain": names, "range": DASHES[: len(names)]},
                     legend=None,
                 ),
-            )
-            points = points.encode(
-                color=colour,
-                shape=alt.Shape(
+            }
+            points |= {
+                "color": colour,
+                "shape": _field(
                     f"{series}:N",
-                    scale=alt.Scale(domain=names, range=SHAPES[: len(names)]),
+                    scale={"domain": names, "range": SHAPES[: len(names)]},
                     legend=None,
                 ),
-            )
-        layers += [line, points]
+            }
+        layers += [
+            # aria=False: the points carry the hover text; the line's own would expose internals.
+            _chart(lines, "line", line, strokeWidth=2.5, color=PALETTE[0], aria=False),
+            _chart(lines, "point", points, filled=True, size=45, color=PALETTE[0]),
+        ]
     # A protected figure as protected: a hollow square labelled ".." (one series: at zero).
     layers += protected_layer(data, value_title)
     if (target := target_layer(targets, months, lang)) is not None:
@@ -419,7 +531,7 @@ def time_chart(
     # The event rules drawn first, behind the bars and lines: an event never covers a figure.
     if (rule := event_layer(events, months, lang, width)) is not None:
         layers.insert(0, rule)
-    return _readable(alt.layer(*layers).properties(width=width, height=height))
+    return _spec(_layer(*layers), width=width, height=height)
 
 
 def stacked_chart(
@@ -432,7 +544,7 @@ def stacked_chart(
     events: pd.DataFrame | None = None,
     width: int = WIDTH,
     height: int = HEIGHT,
-) -> alt.LayerChart:
+) -> Spec:
     """Bars per month stacked by category; `part_labels` orders and names the parts.
 
     `data` has month, part, value, description. A part missing in a month is simply absent;
@@ -450,26 +562,25 @@ def stacked_chart(
         part_label=data["part"].map(part_labels),
         part_order=data["part"].map({p: i for i, p in enumerate(order)}),
     )
-    bars = (
-        alt.Chart(labelled)
-        .mark_bar(stroke="white", strokeWidth=0.8, size=_bar_size(months, width))
-        .encode(
-            x=_x(months, lang),
-            y=alt.Y(
-                "sum(value):Q",
-                title=value_title,
-                stack="zero",
-                scale=alt.Scale(nice=Y_TICKS),
-                axis=alt.Axis(format=",d", tickCount=Y_TICKS),
-            ),
-            color=alt.Color(
-                "part_label:N",
-                scale=alt.Scale(domain=[part_labels[p] for p in order], range=colours),
-                legend=alt.Legend(title=None, orient="bottom", columns=2, labelLimit=0),
-            ),
-            order=alt.Order("part_order:Q"),
-            description=alt.Description("description:N"),
-        )
+    encoding = {
+        "x": _x(months, lang),
+        "y": _field(
+            "sum(value):Q",
+            title=value_title,
+            stack="zero",
+            scale={"nice": Y_TICKS},
+            axis={"format": ",d", "tickCount": Y_TICKS},
+        ),
+        "color": _field(
+            "part_label:N",
+            scale={"domain": [part_labels[p] for p in order], "range": colours},
+            legend={"title": None, "orient": "bottom", "columns": 2, "labelLimit": 0},
+        ),
+        "order": _field("part_order:Q"),
+        "description": _field("description:N"),
+    }
+    bars = _chart(
+        labelled, "bar", encoding, stroke="white", strokeWidth=0.8, size=_bar_size(months, width)
     )
     layers = [bars]
     if not hidden.empty:
@@ -480,7 +591,7 @@ def stacked_chart(
     # The event rules drawn first, behind the bars: an event never covers a figure.
     if (rule := event_layer(events, months, lang, width)) is not None:
         layers.insert(0, rule)
-    return _readable(alt.layer(*layers).properties(width=width, height=height))
+    return _spec(_layer(*layers), width=width, height=height)
 
 
 # The funnel: the stages in one colour; the outcomes of the last stage in neutral colours, so
@@ -491,7 +602,7 @@ FUNNEL_OUTCOME_COLOURS = [PALETTE[4], PALETTE[1], "#C8C8C8", PALETTE[3], UNCATEG
 
 def funnel_chart(
     data: pd.DataFrame, *, lang: str = "da", width: int = WIDTH, bases: list[str] | None = None
-) -> alt.LayerChart:
+) -> Spec:
     """Horizontal bars for the funnel's stages, then the outcomes of its last stage, each
     labelled with value and share.
 
@@ -518,35 +629,34 @@ def funnel_chart(
             for v, s, h in zip(data["value"], data["share"], hidden, strict=False)
         ],
     )
-    y = alt.Y("label:N", sort=list(data["label"]), title=None, axis=alt.Axis(labelLimit=260))
+    y = _field("label:N", sort=list(data["label"]), title=None, axis={"labelLimit": 260})
     outcomes = data.loc[data["role"] == "outcome", "label"].tolist()
     stages = data.loc[data["role"] != "outcome", "label"].tolist()
-    colours = alt.Scale(
-        domain=stages + outcomes,
-        range=[FUNNEL_STAGE_COLOUR] * len(stages)
+    colours = {
+        "domain": stages + outcomes,
+        "range": [FUNNEL_STAGE_COLOUR] * len(stages)
         + [FUNNEL_OUTCOME_COLOURS[i % len(FUNNEL_OUTCOME_COLOURS)] for i in range(len(outcomes))],
+    }
+    bars = _chart(
+        data,
+        "bar",
+        {
+            "y": y,
+            "x": _field("value:Q", title=None, axis={"format": ",d", "tickMinStep": 1}),
+            "color": _field("label:N", scale=colours, legend=None),
+            "description": _field("description:N"),
+        },
+        height={"band": 0.7},
     )
-    bars = (
-        alt.Chart(data)
-        .mark_bar(height={"band": 0.7})
-        .encode(
-            y=y,
-            x=alt.X("value:Q", title=None, axis=alt.Axis(format=",d", tickMinStep=1)),
-            color=alt.Color("label:N", scale=colours, legend=None),
-            description=alt.Description("description:N"),
-        )
-    )
-    text = (
-        alt.Chart(data)
-        # aria=False: the bar's description says it in words; Vega's own would read "value: 3".
-        .mark_text(align="left", dx=4, fontSize=12, aria=False)
-        .encode(y=y, x=alt.X("at:Q"), text=alt.Text("text:N"))
-    )
-    chart = alt.layer(bars, text).properties(width=width - 280, height=32 * len(data))
+    # aria=False: the bar's description says it in words; Vega's own would read "value: 3".
+    text = _chart(
+        data, "text", {"y": y, "x": _field("at:Q"), "text": _field("text:N")},
+        align="left", dx=4, fontSize=12, aria=False,
+    )  # fmt: skip
+    props: dict = {"width": width - 280, "height": 32 * len(data)}
     if bases:
-        chart = chart.properties(
-            title=alt.TitleParams(
-                bases, anchor="start", fontSize=12, fontWeight="normal", color="#333333"
-            )
-        )
-    return _readable(chart)
+        props["title"] = {
+            "text": bases, "anchor": "start", "fontSize": 12, "fontWeight": "normal",
+            "color": "#333333",
+        }  # fmt: skip
+    return _spec(_layer(bars, text), **props)

@@ -15,6 +15,11 @@ emptied. Three things kept it:
   `server.disconnectedSessionTTL` seconds, but only drops it when the store of those sessions is
   next written to: when the next reader connects, which after a committee meeting may be hours.
 
+- vl-convert's JavaScript engine (V8), which draws the charts: its heap grows by some 30 MB as
+  it draws many charts and is never handed back. Charts are now drawn in a process of their own
+  (render.Drawer), which this thread ends when the server has no readers left (render.idle),
+  together with the kept drawings; the next chart starts it again.
+
 One thread per server process (started by the first page run, once) wakes every
 `KRIMDASH_TRIM_EVERY` seconds (30; 0: off) and drops the kept sessions whose time is up. When
 readers have left or sessions were dropped since it last looked, or when it has not trimmed for
@@ -105,19 +110,25 @@ class Trimmer(threading.Thread):
         trim: Callable[[], int],
         count: Callable[[], tuple[int, int]] = session_count,
         reap: Callable[[], None] = drop_expired_sessions,
+        idle: Callable[[], None] | None = None,
     ) -> None:
         super().__init__(name="krimdash-malloc-trim", daemon=True)
         self.every, self._trim, self._count, self._reap = every, trim, count, reap
+        self._idle = idle if idle is not None else _render_idle
         self.stopping = threading.Event()
         self.trims = 0  # how many times it trimmed (tests, logs)
         self.last_s = 0.0  # seconds the last trim took
 
     def step(self, last: tuple[int, int], rounds: int) -> tuple[tuple[int, int], int]:
         """One look: trim if readers have left (fewer connected sessions) or sessions have been
-        dropped (fewer held) since the last look, or after IDLE_ROUNDS quiet rounds. Returns
-        the session counts and the rounds since the last trim."""
+        dropped (fewer held) since the last look, or after IDLE_ROUNDS quiet rounds. When the
+        last session has gone (none connected, none kept), first end the chart drawing process
+        and forget the kept drawings (render.idle). Returns the session counts and the rounds
+        since the last trim."""
         self._reap()
         count = self._count()
+        if count == (0, 0) and last != (0, 0):
+            self._idle()
         rounds += 1
         if count[0] < last[0] or count[1] < last[1] or rounds >= IDLE_ROUNDS:
             started = time.perf_counter()
@@ -134,6 +145,12 @@ class Trimmer(threading.Thread):
                 last, rounds = self.step(last, rounds)
             except Exception:  # a look that fails must never take the server down
                 LOGGER.exception("the memory trimmer's look failed")
+
+
+def _render_idle() -> None:
+    from dashboard.web import render
+
+    render.idle()
 
 
 _STARTED: list[Trimmer] = []  # the process's one trimmer, once started
