@@ -87,7 +87,9 @@ ENV_VARS: dict[str, EnvVar] = {
     "KRIMDASH_TRIM_EVERY": EnvVar(
         "30",
         "seconds between the app server's looks at its memory: when readers have left it gives "
-        "freed memory back to the system (glibc's malloc_trim); 0 turns it off",
+        "freed memory back to the system (glibc's malloc_trim) and, once no session is left, "
+        "ends the chart-drawing processes (the next chart starts one again, about 1 s); 0 turns "
+        "it off (and the drawing processes then stay)",
     ),
 }
 
