@@ -27,6 +27,7 @@ FIGURES = [
     str(real_january.value("top100.screened")),
     str(real_january.value("knaek_kurven.discussed")),
     str(real_january.value("knaek_kurven.relevant")),
+    str(real_january.value("ungeteam.cases")),
 ]
 
 
