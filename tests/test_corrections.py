@@ -202,3 +202,25 @@ def test_only_an_analyst_undoes(real_store: Store, role) -> None:
     with pytest.raises(NotAllowed):
         undo_batch(real_store, batch, user="x", role=role, note="n")
     assert digest(real_store.path) == before
+
+
+def test_a_withdrawn_figure_imported_again_is_new_not_unchanged(
+    real_store: Store, tmp_path: Path
+) -> None:
+    """The plan reads the latest revision of each figure, and a withdrawal's is no value: the
+    same value imported after a withdrawal is a new figure again (and a withdrawal's note does
+    not make it "changed")."""
+    value = real_january.value("knaek_kurven.discussed")
+    retract(real_store, [DISCUSSED], user="FAS", role="analyst", note="Forkert måned")
+    assert DISCUSSED not in current(real_store)
+    again = tmp_path / "igen.csv"
+    again.write_text(f"{HEADER}{JAN:%Y-%m},knaek_kurven.discussed,,{value},\n", encoding="utf-8")
+    plan = import_file(real_store, again, user="FAS", role="analyst", dry_run=True)
+    assert (plan.counts["new"], plan.counts["changed"], plan.counts["unchanged"]) == (1, 0, 0)
+    assert [(change, old) for _, change, old in plan.sample] == [("new", None)]
+    # a figure never withdrawn is unchanged when imported with the same value
+    relevant = real_january.value("knaek_kurven.relevant")
+    same = tmp_path / "samme.csv"
+    same.write_text(f"{HEADER}{JAN:%Y-%m},knaek_kurven.relevant,,{relevant},\n", encoding="utf-8")
+    plan = import_file(real_store, same, user="FAS", role="analyst", dry_run=True)
+    assert (plan.counts["new"], plan.counts["unchanged"]) == (0, 1)
