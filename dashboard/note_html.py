@@ -120,8 +120,16 @@ def _no_fetching(url: str, *args: object, **kwargs: object) -> dict:
 
 
 def note_pdf(note: Note) -> bytes:
-    """The note as PDF (A4), made by WeasyPrint from the same HTML, fonts embedded."""
-    import weasyprint
+    """The note as PDF (A4), made by WeasyPrint from the same HTML, fonts embedded. A machine
+    without the system's Pango (which WeasyPrint draws text with) gets a Danish ValueError
+    saying what to install; HTML and DOCX need no system library."""
+    try:
+        import weasyprint
+    except (OSError, ImportError) as exc:  # WeasyPrint loads Pango when it is imported
+        raise ValueError(
+            "PDF kan ikke laves på denne maskine: WeasyPrint mangler systemets Pango (Debian: "
+            "apt-get install libpango-1.0-0 libpangoft2-1.0-0). Brug --format html eller docx."
+        ) from exc
 
     document = weasyprint.HTML(string=render(note, pdf=True), url_fetcher=_no_fetching)
     return document.write_pdf()

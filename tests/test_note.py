@@ -553,3 +553,17 @@ def test_a_month_in_the_past_as_of_a_moment(real_db: Path) -> None:
     """As of a moment before the import, January had no figures: said, not made up."""
     with pytest.raises(NoteUnavailable, match="på det tidspunkt"):
         build_note(Store(real_db), JANUARY, as_of=pd.Timestamp("2020-01-01").to_pydatetime())
+
+
+def test_a_machine_without_pango_gets_a_danish_message_for_pdf(
+    real_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """WeasyPrint needs the system's Pango: without it (here: the module cannot be imported),
+    the PDF is refused in Danish with what to install, and HTML is still made."""
+    import sys
+
+    note = build_note(Store(real_db), JANUARY, images=False)
+    monkeypatch.setitem(sys.modules, "weasyprint", None)
+    with pytest.raises(ValueError, match="apt-get install libpango-1.0-0"):
+        note_pdf(note)
+    assert b"68" in note_html(note)
