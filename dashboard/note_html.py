@@ -19,19 +19,7 @@ from markupsafe import Markup
 
 from . import config
 from .note_model import Note
-
-
-def css_string(text: str) -> Markup:
-    """`text` as a CSS string literal that cannot end the string or the style sheet: every
-    character but letters, digits and spaces written as a CSS escape."""
-    out = []
-    for char in text:
-        if char.isalnum() or char == " ":
-            out.append(char)
-        else:
-            out.append(f"\\{ord(char):06x}")
-    return Markup('"' + "".join(out) + '"')
-
+from .web.printing import css_string  # the pages' print marks make their CSS strings so too
 
 # A mark that has a <title> (its hover text, render.chart_svg) needs no aria-label saying the
 # same: the title names it for a screen reader too, and the file is smaller to parse.

@@ -32,7 +32,9 @@ def imported(path: Path) -> set[str]:
 # the overview's key figures and the pages' charts: note.py and note_html.py reuse these pure
 # modules of the web wing (no second copy of their logic), and through them never Streamlit.
 NOTE_MODULES = ("note.py", "note_html.py")
-NOTE_MAY_USE = tuple(f"dashboard.web.{m}" for m in ("series", "charts", "render", "views", "texts"))
+NOTE_MAY_USE = tuple(
+    f"dashboard.web.{m}" for m in ("series", "charts", "render", "views", "texts", "printing")
+)
 
 
 @pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
