@@ -316,3 +316,21 @@ def with_changes(table: pd.DataFrame) -> pd.DataFrame:
     table["change"] = pd.array(changes, dtype="Int64")
     table["change_protected"] = hidden
     return table
+
+
+def shown_table(values: dict[tuple, object], changes: dict[tuple, object]) -> pd.DataFrame:
+    """What a reader knows from a page or a note: `values` {(month, measure, category): value
+    or <NA> where protected}, with the changes it derives (with_changes) and, over them, the
+    changes the page itself shows (`changes`, same keys): a shown change is knowledge, also
+    beside a '..'."""
+    table = pd.DataFrame(
+        [(m, measure, c, v) for (m, measure, c), v in values.items()],
+        columns=["month", "measure", "category", "value"],
+    ).astype({"value": "Int64"})
+    table = with_changes(table)
+    for i, row in enumerate(table.itertuples(index=False)):
+        shown = changes.get((row.month, row.measure, row.category))
+        if shown is not None:
+            table.loc[i, "change"] = shown
+            table.loc[i, "change_protected"] = False
+    return table

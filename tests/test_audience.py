@@ -303,7 +303,7 @@ def _shown_on_pages(pages: dict[str, str], catalog, months: list[pd.Timestamp]) 
     """What the initiative pages show in their tables ("Vis tal") as the table an outsider
     would make of them: month, measure, category, value (<NA> for '..'), and the changes, both
     those worked out from two values and those the pages show."""
-    from disclosure import with_changes
+    from disclosure import shown_table
 
     month_of = {month_label(m.date(), "da"): m for m in months}
     label_of = {m.label("da"): m for m in catalog.measures}
@@ -332,17 +332,7 @@ def _shown_on_pages(pages: dict[str, str], catalog, months: list[pd.Timestamp]) 
                         values[(month, measure.id, "")] = _number(cell)
                     elif label == text("col_change", "da"):
                         changes[(month, measure.id, "")] = _number(cell)
-    table = pd.DataFrame(
-        [(m, measure, c, v) for (m, measure, c), v in values.items()],
-        columns=["month", "measure", "category", "value"],
-    ).astype({"value": "Int64"})
-    table = with_changes(table)
-    for i, row in enumerate(table.itertuples(index=False)):
-        shown = changes.get((row.month, row.measure, row.category))
-        if shown is not None:  # a change the page shows is knowledge, also beside a '..'
-            table.loc[i, "change"] = shown
-            table.loc[i, "change_protected"] = False
-    return table
+    return shown_table(values, changes)
 
 
 def test_no_small_count_can_be_worked_out_from_the_public_pages(

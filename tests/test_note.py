@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import real_january
 from conftest import Krimdash
-from disclosure import disclosures, with_changes
+from disclosure import disclosures, shown_table
 from pypdf import PdfReader
 
 from dashboard import content
@@ -318,17 +318,7 @@ def note_table(note, catalog) -> pd.DataFrame:
             for when, value in _SHOWN_AT.findall(figure.comparison):
                 if when in months:
                     values[(months[when], measure.id, "")] = _number(value)
-    table = pd.DataFrame(
-        [(m, measure, c, v) for (m, measure, c), v in values.items()],
-        columns=["month", "measure", "category", "value"],
-    ).astype({"value": "Int64"})
-    table = with_changes(table)
-    for i, row in enumerate(table.itertuples(index=False)):
-        shown = changes.get((row.month, row.measure, row.category))
-        if shown is not None:
-            table.loc[i, "change"] = shown
-            table.loc[i, "change_protected"] = False
-    return table
+    return shown_table(values, changes)
 
 
 def test_the_public_note_shows_no_small_count_and_nothing_to_work_one_out(demo_db: Path) -> None:
