@@ -1,7 +1,8 @@
 """A database from each earlier schema version opens and upgrades with `krimdash init` without loss.
 
-The fixtures (tests/fixtures/schema_000N.duckdb.gz, made by tests/fixtures/make_schema_fixtures.py
-with the migrations up to N) hold the real January 2025 figures with their notes, a correction,
+The fixtures (tests/fixtures/schema_000N/, `krimdash backup` folders made by
+tests/fixtures/make_schema_fixtures.py with the migrations up to N, restored here by `krimdash
+restore`'s own code) hold the real January 2025 figures with their notes, a correction,
 a retraction and the audit log of all four batches. After `krimdash init` the figures, their
 whole history (every revision, as of any moment), the batches and their acknowledged warnings
 are exactly as before; only init's own catalog batch is added. Until then, every other write is
@@ -10,7 +11,6 @@ refused in Danish and the file is left as it was.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import sys
 from pathlib import Path
@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import real_january
 
+from dashboard import backup
 from dashboard.db import Store, latest_version
 from dashboard.exports import export_csv, parse_as_of
 
@@ -62,7 +63,7 @@ def _contents(db: Path) -> dict:
 @pytest.fixture(params=VERSIONS, ids=[f"schema_{v:04d}" for v in VERSIONS])
 def old_db(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[int, Path]:
     db = tmp_path / "krimdash.duckdb"
-    db.write_bytes(gzip.decompress(fixture_path(request.param).read_bytes()))
+    backup.restore(fixture_path(request.param), db)
     return request.param, db
 
 
