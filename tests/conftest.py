@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -196,3 +196,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "postgres" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgres)
+
+
+@contextmanager
+def behind_nginx(
+    command: Callable[[int], list[str]],
+    envs: list[dict[str, str]],
+    folder: Path,
+    port: int | None = None,
+):
+    """servers.replicas for a test: one app per env dict behind nginx; yields (proxy, apps). A
+    missing nginx skips the test (fails it in CI); an app or nginx that does not start fails it."""
+    from servers import nginx_missing, replicas
+
+    if missing := nginx_missing():
+        if os.environ.get("CI"):
+            pytest.fail(f"{missing}: .ci/run installs it with apt-get install nginx")
+        pytest.skip(missing)
+    with ExitStack() as stack:
+        try:
+            proxy, apps = stack.enter_context(replicas(command, envs, folder, port))
+        except RuntimeError as exc:
+            pytest.fail(f"the replicas did not start: {exc}")
+        yield proxy, apps

@@ -11,11 +11,13 @@ on sys.path), so both read the pages the same way:
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -172,3 +174,167 @@ def chromium_missing() -> str | None:
 def launch_chromium(playwright: Any) -> Any:
     """Debian's Chromium, headless, through Playwright: `launch_chromium(sync_playwright().start())`."""
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+
+
+# Several `krimdash serve` processes behind nginx from Debian, with the production template
+# deploy/nginx-replicas.conf (sticky sessions, websocket passthrough):
+#
+#     with replicas(krimdash_serve, [{"KRIMDASH_DB": db}, {"KRIMDASH_DB": db}]) as (proxy, apps):
+#         page.goto(proxy.url)            # proxy.served() tells which app served which browser
+
+NGINX = "/usr/sbin/nginx"
+NGINX_TEMPLATE = ROOT / "deploy" / "nginx-replicas.conf"
+REPLICA_COOKIE = "krimdash_replica"  # the sticky cookie the template gives each browser
+
+
+def nginx_missing() -> str | None:
+    """Why nginx cannot run here, or None."""
+    if not os.path.exists(NGINX):
+        return f"{NGINX} is missing (apt-get install nginx)"
+    return None
+
+
+def nginx_site(backends: list[str], listen: str) -> str:
+    """deploy/nginx-replicas.conf filled in for plain HTTP on `listen` ("127.0.0.1:PORT") in
+    front of `backends` ("127.0.0.1:PORT" each)."""
+    text = NGINX_TEMPLATE.read_text(encoding="utf-8")
+    body = text[text.index("\nmap ") :]  # the directives, without the explaining comments
+    filled = (
+        body.replace("@BACKENDS@", "\n    ".join(f"server {b};" for b in backends))
+        .replace("@LISTEN@", listen)
+        .replace("@SERVER_NAME@", listen.split(":")[0])
+        .replace("@TLS@", "")
+        .replace("@SECURE@", "")
+    )
+    assert "@" not in filled.replace("escape=json", ""), "a placeholder is left in the template"
+    return filled
+
+
+@dataclass
+class Proxy:
+    """nginx running from `folder` (its configuration, logs, pid and temporary files)."""
+
+    url: str
+    process: subprocess.Popen
+    folder: Path
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def requests(self) -> list[dict[str, str]]:
+        """The access log so far: one dict per finished request, with `replica` (the sticky
+        key), `upstream` (the app's "127.0.0.1:PORT"), `request`, `status` and `time`. A
+        websocket appears when it has closed."""
+        log = self.folder / "access.log"
+        lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def served(self) -> dict[str, set[str]]:
+        """Which app(s) served each sticky key: {key: {"127.0.0.1:PORT", ...}}."""
+        by_key: dict[str, set[str]] = {}
+        for r in self.requests():
+            by_key.setdefault(r["replica"], set()).update(
+                u.strip() for u in r["upstream"].split(",") if u.strip()
+            )
+        return by_key
+
+
+def start_nginx(
+    backends: list[str],
+    folder: Path | None = None,
+    port: int | None = None,
+    timeout_s: float = 20,
+) -> Proxy:
+    """nginx (`nginx -p DIR -c DIR/nginx.conf -g 'daemon off;'`) on 127.0.0.1:port (a free port by
+    default) in front
+    of `backends` ("127.0.0.1:PORT" each), with its pid, logs and temporary files in `folder` (a new
+    temporary folder by default). Waits until the proxy answers Streamlit's health check through
+    one of the apps; raises RuntimeError, with nginx stopped, if it does not."""
+    if why := nginx_missing():
+        raise RuntimeError(why)
+    folder = Path(folder or tempfile.mkdtemp(prefix="krimdash-nginx-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    (folder / "krimdash.conf").write_text(nginx_site(backends, f"127.0.0.1:{port}"), "utf-8")
+    temp = "\n".join(
+        f"    {kind}_temp_path {folder / 'tmp' / kind};"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (folder / "nginx.conf").write_text(
+        # As root nginx would hand its workers to `nobody`, who cannot reach a temporary folder
+        # of root's: the workers stay with the user who starts the test.
+        ("user root root;\n" if os.geteuid() == 0 else "")
+        + f"worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'} info;\n"
+        "events { worker_connections 256; }\n"
+        f"http {{\n{temp}\n    include {folder / 'krimdash.conf'};\n"
+        f"    access_log {folder / 'access.log'} krimdash_replicas;\n}}\n",
+        "utf-8",
+    )
+    (folder / "tmp").mkdir(exist_ok=True)
+    process = subprocess.Popen(
+        [NGINX, "-p", f"{folder}/", "-e", str(folder / "error.log"),
+         "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+    proxy = Proxy(f"http://127.0.0.1:{port}", process, folder)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{proxy.url}/_stcore/health", timeout=2) as answer,
+        ):
+            if answer.read() == b"ok":
+                return proxy
+        if not proxy.alive() or time.monotonic() > deadline:
+            stop_nginx(proxy)
+            error_log = folder / "error.log"
+            tail = error_log.read_text(errors="replace")[-2000:] if error_log.exists() else ""
+            raise RuntimeError(
+                f"{proxy.url}: nginx did not answer within {timeout_s:.0f} s\n{tail}"
+            )
+        time.sleep(0.2)
+
+
+def stop_nginx(proxy: Proxy) -> None:
+    """Stop nginx we started (its process group, by its own id). Its folder stays, for the log."""
+    if not proxy.alive():
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proxy.process.pid, signal.SIGQUIT)  # graceful: finish the log lines
+    try:
+        proxy.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proxy.process.pid, signal.SIGKILL)
+        proxy.process.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def replicas(
+    command: Callable[[int], list[str]],
+    envs: list[dict[str, str]],
+    folder: Path | None = None,
+    port: int | None = None,
+    timeout_s: float = 60,
+) -> Iterator[tuple[Proxy, list[Server]]]:
+    """One app per environment in `envs` (`command(port)`, e.g. krimdash_serve, each with its own
+    env dict: the same store for all, or anything else per process) and nginx in front of them;
+    yields (proxy, apps). nginx listens on 127.0.0.1:port (a free port by default: pass one to
+    write it into the apps' secrets file first, as redirect_uri). App i logs to folder/app-i.log; nginx keeps its files in folder/nginx.
+    Everything started is stopped on exit, also when the body fails."""
+    folder = Path(folder or tempfile.mkdtemp(prefix="krimdash-replicas-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    apps: list[Server] = []
+    proxy: Proxy | None = None
+    try:
+        for i, env in enumerate(envs):
+            apps.append(start(command, env, folder / f"app-{i}.log", timeout_s))
+        proxy = start_nginx(
+            [app.url.removeprefix("http://") for app in apps], folder / "nginx", port
+        )
+        yield proxy, apps
+    finally:
+        if proxy is not None:
+            stop_nginx(proxy)
+        for app in apps:
+            stop(app)
