@@ -38,7 +38,7 @@ def check_database(store: Store, lang: str) -> None:
     """The app's start-up check (Store.check): the database opens, its schema version is known
     and its write-ahead log replays, or the page says so in Danish, names the latest backup, and
     stops. Nothing on disk is touched (the check opens read-only)."""
-    key = (str(store.path), store.data_version())
+    key = (store.location, store.data_version())
     if key in _CHECKED:
         return
     with database_trouble(lang):
