@@ -205,9 +205,7 @@ class Store:
     `config.store_location()` (KRIMDASH_STORE, else KRIMDASH_DB or data/krimdash.duckdb)."""
 
     def __new__(cls, location: Path | str | None = None):
-        if cls is Store and str(location or config.store_location()).startswith(
-            config.LAKE_PREFIX
-        ):
+        if cls is Store and str(location or config.store_location()).startswith(config.LAKE_PREFIX):
             from .lake import LakeStore
 
             return super().__new__(LakeStore)
