@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
+import pg
 import pytest
 import real_january
 
@@ -156,3 +157,42 @@ def served(command: Callable[[int], list[str]], env: dict[str, str], log: Path |
         yield server
     finally:
         stop(server)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pg.Postgres]:
+    """PostgreSQL from Debian in a temporary folder, once per session (tests/pg.py): `.host`,
+    `.port`, `.user`, `.new_database(name=None)` → "dbname=… host=127.0.0.1 port=… user=krimdash"
+    (lake_url() makes the store URL of it). Stopped and removed at the end. In CI a missing
+    PostgreSQL fails the test (it must not skip); elsewhere it skips with the reason."""
+    if why := pg.missing():
+        if os.environ.get("CI"):
+            pytest.fail(f"{why}: the DuckLake tests need PostgreSQL")
+        pytest.skip(why)
+    try:
+        server = pg.start()
+    except RuntimeError as exc:
+        pytest.fail(f"PostgreSQL did not start: {exc}")
+    try:
+        yield server
+    finally:
+        pg.stop(server)
+
+
+@pytest.fixture
+def lake_store_env(postgres: pg.Postgres, tmp_path: Path) -> dict[str, str]:
+    """The environment of a DuckLake store of this test's own: a fresh PostgreSQL database for
+    the catalog and an empty data folder, {"KRIMDASH_STORE": ..., "KRIMDASH_LAKE_DATA": ...}."""
+    data = tmp_path / "lake"
+    data.mkdir()
+    return {
+        "KRIMDASH_STORE": pg.lake_url(postgres.new_database()),
+        "KRIMDASH_LAKE_DATA": str(data),
+    }
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that uses PostgreSQL is marked `postgres` (-m "not postgres" leaves it out)."""
+    for item in items:
+        if "postgres" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
