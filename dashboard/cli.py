@@ -33,6 +33,7 @@ from .db import (
     DatabaseNotSaved,
     DatabaseOutdated,
     Store,
+    WriteConflict,
     broken_reason,
 )
 from .months import format_month, month_label, parse_month
@@ -1011,7 +1012,7 @@ def main(argv: list[str] | None = None) -> int:
     except (DatabaseBusy, DatabaseMissing, DatabaseOutdated, DatabaseBroken) as exc:
         _err(str(exc))
         return EXIT_DATABASE
-    except DatabaseNotSaved as exc:  # a full or read-only disk: nothing saved, nothing changed
+    except (DatabaseNotSaved, WriteConflict) as exc:  # nothing saved, nothing changed
         _err(str(exc))
         return EXIT_DATABASE
     except duckdb.Error as exc:

@@ -21,6 +21,7 @@ from dashboard.db import (
     DatabaseMissing,
     DatabaseNotSaved,
     Store,
+    WriteConflict,
     latest_backup,
 )
 from dashboard.web import appdata, views
@@ -73,6 +74,9 @@ def database_trouble(lang: str) -> Iterator[None]:
     except DatabaseNotSaved as exc:
         log.warning("%s", exc)
         st.error(text("db_not_saved", lang))
+    except WriteConflict as exc:  # the shared store: nothing of this write was saved
+        log.warning("%s", exc)
+        st.error(text("write_conflict", lang))
     except (DatabaseBroken, DatabaseMissing, duckdb.Error) as exc:
         log.error("the database cannot be read: %s", exc, exc_info=exc)  # details: server only
         st.error(text("db_broken", lang) + _backup_note(lang))
