@@ -1080,7 +1080,10 @@ def _log_access(args: argparse.Namespace, store: Store, code: int) -> None:
     A database that does not exist gets no log; a log that cannot be written is said, in
     Danish, without changing the command's outcome."""
     entry = _access_entry(args)
-    if entry is None or not store.exists():
+    try:
+        if entry is None or not store.exists():
+            return
+    except DatabaseBusy:  # a shared store that does not answer: said already, nothing to log
         return
     from . import accesslog
 

@@ -113,13 +113,25 @@ def _root(url: str, data: Path) -> duckdb.DuckDBPyConnection:
             conn.execute(f"attach {_sql_string(pg)} as {CATALOG}_pg (type postgres)")
         except duckdb.Error as exc:
             conn.close()
-            raise db.StoreUnreachable(
-                f"Det delte lager {shown(url)} kan ikke nås: {str(exc).splitlines()[0][:300]}. "
-                "Intet er læst eller skrevet. Tjek at PostgreSQL kører og at adressen og "
-                "KRIMDASH_LAKE_DATA er rigtige, og prøv igen."
-            ) from None
+            raise _unreachable(url, exc) from None
         _roots[key] = conn
         return conn
+
+
+# What DuckDB says when the catalog's PostgreSQL went away after the lake was attached.
+_GONE = ("Unable to connect to Postgres", "server closed the connection", "connection to server")
+
+
+def _unreachable(url: str, exc: BaseException) -> db.StoreUnreachable:
+    return db.StoreUnreachable(
+        f"Det delte lager {shown(url)} kan ikke nås: {shown(str(exc).splitlines()[0])[:300]}. Intet er "
+        "læst eller skrevet. Tjek at PostgreSQL kører og at adressen og KRIMDASH_LAKE_DATA er "
+        "rigtige, og prøv igen."
+    )
+
+
+def _gone(exc: BaseException) -> bool:
+    return isinstance(exc, duckdb.Error) and any(words in str(exc) for words in _GONE)
 
 
 def close_all() -> None:
@@ -158,9 +170,39 @@ class LakeStore(db.Store):
     def __repr__(self) -> str:
         return f"LakeStore({self.location!r})"
 
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """As the file's reader; a catalog that stopped answering is StoreUnreachable (a busy
+        store: "try again"), not a damaged database."""
+        try:
+            with super().reader() as conn:
+                yield conn
+        except duckdb.Error as exc:
+            if _gone(exc):
+                raise _unreachable(self.url, exc) from None
+            raise
+
+    @contextmanager
+    def writer(self, *, init: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """As the file's writer (one transaction, rolled back on error); a catalog that stopped
+        answering is StoreUnreachable, with nothing saved."""
+        try:
+            with super().writer(init=init) as conn:
+                yield conn
+        except duckdb.Error as exc:
+            if _gone(exc):
+                raise _unreachable(self.url, exc) from None
+            raise
+
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = _root(self.url, self.data).cursor()
-        cur.execute(f"use {CATALOG}")
+        try:
+            cur.execute(f"use {CATALOG}")
+        except duckdb.Error as exc:
+            cur.close()
+            if _gone(exc):
+                raise _unreachable(self.url, exc) from None
+            raise
         return cur
 
     def exists(self) -> bool:
@@ -174,6 +216,10 @@ class LakeStore(db.Store):
                     {"c": CATALOG},
                 ).fetchone()[0]
             )
+        except duckdb.Error as exc:
+            if _gone(exc):
+                raise _unreachable(self.url, exc) from None
+            raise
         finally:
             cur.close()
 
@@ -187,6 +233,10 @@ class LakeStore(db.Store):
             (snapshot,) = cur.execute(
                 f"select id from ducklake_current_snapshot({_sql_string(CATALOG)}) as s(id)"
             ).fetchone()
+        except duckdb.Error as exc:
+            if _gone(exc):
+                raise _unreachable(self.url, exc) from None
+            raise
         finally:
             cur.close()
         _versions[self.url] = (now, (snapshot,))
@@ -315,13 +365,18 @@ def lake_schema(conn: duckdb.DuckDBPyConnection) -> list[str]:
                     for column, ddl in cols
                     if column not in have[table]
                 ]
-        for (text,) in mem.execute(
-            "select sql from duckdb_views() where database_name = current_database() "
+        views = conn.execute(
+            "select view_name, sql from duckdb_views() where database_name = $c and not internal",
+            {"c": CATALOG},
+        ).fetchall()
+        for name, text in mem.execute(
+            "select view_name, sql from duckdb_views() where database_name = current_database() "
             "and not internal order by view_name"
         ).fetchall():
-            statements.append(
-                re.sub(r"^\s*create\s+view", "create or replace view", text, flags=re.I)
-            )
+            if (name, text) not in views:  # new, or changed by a migration
+                statements.append(
+                    re.sub(r"^\s*create\s+view", "create or replace view", text, flags=re.I)
+                )
         versions = mem.execute(
             "select version, name from schema_version order by version"
         ).fetchall()
