@@ -150,7 +150,7 @@ def _snapshot_at(path: str, version: tuple[int, ...]) -> _Snapshot:
 
 
 def _snapshot(store: db.Store) -> _Snapshot:
-    return _snapshot_at(str(store.path), store.data_version())
+    return _snapshot_at(store.location, store.data_version())
 
 
 def role_of(
@@ -197,8 +197,9 @@ def remove_user(store: db.Store, subject: str, *, by: str, by_role: str | None) 
     require(by_role, "manage_users", "ændre brugere og roller")
     subject = normal_subject(subject)
     with store.writer() as conn:
-        if not conn.execute(db.sql("delete_user"), {"subject": subject}).fetchall():
+        if not conn.execute(db.sql("role_of"), {"subject": subject}).fetchall():
             raise ValueError(f"«{subject}» er ikke bruger (se krimdash user list)")
+        conn.execute(db.sql("delete_user"), {"subject": subject})
 
 
 def list_users(store: db.Store) -> list[tuple[str, str, datetime, str]]:

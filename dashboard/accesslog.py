@@ -66,7 +66,7 @@ class Entry(NamedTuple):
 def log_path(database: db.Store | Path | str | None = None) -> Path:
     """The log's file for a database (a Store or its path; None: KRIMDASH_DB or the default)."""
     if isinstance(database, db.Store):
-        database = database.path
+        database = database.log_base
     return config.access_log_path(Path(database) if database else None)
 
 

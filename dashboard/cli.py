@@ -33,6 +33,7 @@ from .db import (
     DatabaseNotSaved,
     DatabaseOutdated,
     Store,
+    WriteConflict,
     broken_reason,
 )
 from .months import format_month, month_label, parse_month
@@ -628,7 +629,13 @@ def cmd_serve(args: argparse.Namespace, store: Store) -> int:
                 "læsere ser kun en side om, at der intet er at vise."
             )
         )
-    env = {**os.environ, "KRIMDASH_DB": str(store.path.resolve())}
+    from .lake import LakeStore
+
+    if isinstance(store, LakeStore):  # the app opens the same shared store
+        env = {**os.environ, "KRIMDASH_STORE": store.url, "KRIMDASH_LAKE_DATA": str(store.data)}
+    else:
+        env = {**os.environ, "KRIMDASH_DB": str(store.path.resolve())}
+        env.pop("KRIMDASH_STORE", None)
     command = [
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.port", str(args.port), "--server.headless", "true",
@@ -693,6 +700,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--db", metavar="FIL", help="databasefil (ellers KRIMDASH_DB eller data/krimdash.duckdb)"
+    )
+    parser.add_argument(
+        "--store",
+        metavar="ADRESSE",
+        help="et delt lager i stedet for databasefilen: ducklake:postgres:dbname=… host=… "
+        "port=… user=… (ellers KRIMDASH_STORE; datafilerne i KRIMDASH_LAKE_DATA)",
     )
     sub = parser.add_subparsers(
         dest="command", metavar="KOMMANDO", required=True, title="kommandoer"
@@ -970,8 +983,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.commands["log"].error(
             "--since hører til --access: krimdash log --access --since ..."
         )
-    store = Store(args.db)  # without --db: KRIMDASH_DB or data/krimdash.duckdb
     code = EXIT_USAGE
+    if args.db and args.store:
+        parser.error("brug enten --db eller --store, ikke begge")  # exits with 2
+    try:
+        # without --db or --store: KRIMDASH_STORE, else KRIMDASH_DB or data/krimdash.duckdb
+        store = Store(args.store or args.db)
+    except ValueError as exc:  # an address that is not a store, or a lake without its folder
+        _err(f"Fejl: {exc}")
+        return EXIT_USAGE
+    except DatabaseBusy as exc:  # a shared store's PostgreSQL does not answer
+        _err(str(exc))
+        return EXIT_DATABASE
     try:
         if store.exists() and args.command not in _NO_STARTUP_CHECK:
             store.check()  # it opens, its schema version is known, its WAL replays; or stop
@@ -989,7 +1012,7 @@ def main(argv: list[str] | None = None) -> int:
     except (DatabaseBusy, DatabaseMissing, DatabaseOutdated, DatabaseBroken) as exc:
         _err(str(exc))
         return EXIT_DATABASE
-    except DatabaseNotSaved as exc:  # a full or read-only disk: nothing saved, nothing changed
+    except (DatabaseNotSaved, WriteConflict) as exc:  # nothing saved, nothing changed
         _err(str(exc))
         return EXIT_DATABASE
     except duckdb.Error as exc:
@@ -1057,7 +1080,10 @@ def _log_access(args: argparse.Namespace, store: Store, code: int) -> None:
     A database that does not exist gets no log; a log that cannot be written is said, in
     Danish, without changing the command's outcome."""
     entry = _access_entry(args)
-    if entry is None or not store.exists():
+    try:
+        if entry is None or not store.exists():
+            return
+    except DatabaseBusy:  # a shared store that does not answer: said already, nothing to log
         return
     from . import accesslog
 

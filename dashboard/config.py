@@ -43,6 +43,17 @@ ENV_VARS: dict[str, EnvVar] = {
         "data/krimdash.duckdb",
         "the database file; `--db PATH` overrides it, and `krimdash serve` passes it to the app",
     ),
+    "KRIMDASH_STORE": EnvVar(
+        "unset",
+        "a shared store instead of the database file: `ducklake:postgres:dbname=… host=… "
+        "port=… user=…` (DuckLake with its catalog in PostgreSQL; see «Several app processes "
+        "(DuckLake)»); `--store URL` overrides it; unset, the file of KRIMDASH_DB is used",
+    ),
+    "KRIMDASH_LAKE_DATA": EnvVar(
+        "unset",
+        "the folder of a DuckLake store's data files (Parquet), shared by every machine that "
+        "uses the store; required with a `ducklake:` store",
+    ),
     "KRIMDASH_USER": EnvVar(
         "the login name",
         "who is recorded in the audit log and the access log for the CLI's writes (`init`, "
@@ -105,6 +116,21 @@ def _env(name: str) -> str | None:
 def db_path() -> Path:
     """The database file: KRIMDASH_DB, else data/krimdash.duckdb (`--db` overrides both)."""
     return Path(_env("KRIMDASH_DB") or DEFAULT_DB)
+
+
+LAKE_PREFIX = "ducklake:"
+
+
+def store_location() -> str:
+    """Where the figures live: KRIMDASH_STORE (a `ducklake:` address), else the database file
+    (KRIMDASH_DB or data/krimdash.duckdb). `--store` and `--db` override both."""
+    return _env("KRIMDASH_STORE") or str(db_path())
+
+
+def lake_data_dir() -> Path | None:
+    """A DuckLake store's data folder: KRIMDASH_LAKE_DATA, else None."""
+    raw = _env("KRIMDASH_LAKE_DATA")
+    return Path(raw) if raw else None
 
 
 def catalog_path() -> Path:

@@ -45,6 +45,21 @@ class DatabaseBusy(RuntimeError):
     """Another process held the database for longer than we wait."""
 
 
+class StoreUnreachable(DatabaseBusy):
+    """A shared store's catalog (PostgreSQL) did not answer: nothing was read or written."""
+
+
+class WriteConflict(RuntimeError):
+    """Another writer's commit to a shared store came between this write's reading and its
+    commit: nothing of this write was saved."""
+
+    def __init__(self, location: str):
+        super().__init__(
+            f"Intet er gemt: en anden skrivning til {location} (fra en anden proces eller "
+            "maskine) blev gemt samtidig. Prøv igen; intet er tabt eller gemt to gange."
+        )
+
+
 class DatabaseMissing(RuntimeError):
     """There is no database at the path; `krimdash init` makes one."""
 
@@ -185,13 +200,29 @@ def _schema_version(conn: duckdb.DuckDBPyConnection) -> int:
 
 
 class Store:
-    """A DuckDB file with krimdash's schema."""
+    """A DuckDB file with krimdash's schema; `Store("ducklake:postgres:…")` is a LakeStore, the
+    shared store (the same queries and the same write path). Without an argument:
+    `config.store_location()` (KRIMDASH_STORE, else KRIMDASH_DB or data/krimdash.duckdb)."""
+
+    def __new__(cls, location: Path | str | None = None):
+        if cls is Store and str(location or config.store_location()).startswith(config.LAKE_PREFIX):
+            from .lake import LakeStore
+
+            return super().__new__(LakeStore)
+        return super().__new__(cls)
 
     def __init__(self, path: Path | str | None = None):
-        self.path = Path(path) if path else config.db_path()
+        self.path = Path(path) if path else Path(config.store_location())
+        self.log_base = self.path  # the access log's default file sits beside it
+
+    @property
+    def location(self) -> str:
+        """Where the store is, as a plain string: the file's path (a cache key, and what
+        messages name)."""
+        return str(self.path)
 
     def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
+        return f"Store({self.location!r})"
 
     def exists(self) -> bool:
         return self.path.exists()
@@ -247,7 +278,7 @@ class Store:
         try:
             yield conn
         finally:
-            _close(conn)
+            self._release(conn)
 
     @contextmanager
     def writer(self, *, init: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -263,13 +294,13 @@ class Store:
         conn = self._connect(read_only=False)
         try:
             if init:
-                _migrate(conn)
+                self._migrate(conn)
             elif (version := _schema_version(conn)) < latest_version():
                 raise DatabaseOutdated(self.path, version)
-            conn.execute("begin transaction")
+            self._begin(conn)
             try:
                 yield conn
-                conn.execute("commit")
+                self._commit(conn)
             except BaseException as exc:
                 # A commit that fails (a full disk) has already ended the transaction: the
                 # rollback then has nothing to undo, and must not hide the first error.
@@ -279,7 +310,21 @@ class Store:
                     raise DatabaseNotSaved(self.path, why) from exc
                 raise
         finally:
-            _close(conn)
+            self._release(conn)
+
+    # The steps a LakeStore does its own way (lake.py): the schema, the transaction's start and
+    # end, and giving the connection back.
+    def _migrate(self, conn: duckdb.DuckDBPyConnection) -> None:
+        _migrate(conn)
+
+    def _begin(self, conn: duckdb.DuckDBPyConnection) -> None:
+        conn.execute("begin transaction")
+
+    def _commit(self, conn: duckdb.DuckDBPyConnection) -> None:
+        conn.execute("commit")
+
+    def _release(self, conn: duckdb.DuckDBPyConnection) -> None:
+        _close(conn)
 
     def query(self, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run queries/<name>.sql read-only and return a DataFrame."""
@@ -399,9 +444,13 @@ def insert_batch(
     """
     counts = counts or {}
     created_at = utc_now()
-    batch_id = conn.execute(
+    # The id is made here, in the write path, not by a sequence (the shared store has none):
+    # one more than the highest, inside the writer's transaction (one writer at a time).
+    batch_id = conn.execute(sql("next_batch_id")).fetchone()[0]
+    conn.execute(
         sql("insert_batch"),
         {
+            "id": batch_id,
             "created_at": created_at,
             "user_name": user,
             "action": action,
@@ -415,7 +464,7 @@ def insert_batch(
             "note": note,
             "is_demo": is_demo,
         },
-    ).fetchone()[0]
+    )
     if revisions is not None and len(revisions):
         conn.register("incoming", revisions)
         try:

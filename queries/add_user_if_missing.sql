@@ -1,4 +1,4 @@
 -- Add a user unless the subject has a role already (init --demo's demo users keep a changed role).
 insert into users (subject, role, added_at, added_by)
-values ($subject, $role, $added_at, $added_by)
-on conflict (subject) do nothing
+select $subject, $role, $added_at, $added_by
+where not exists (select 1 from users where subject = $subject)

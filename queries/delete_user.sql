@@ -1,2 +1,2 @@
--- Take a subject's role away; returns the subject when it had one.
-delete from users where subject = $subject returning subject
+-- Take a subject's role away (access.remove_user first asks role_of whether it had one).
+delete from users where subject = $subject

@@ -105,7 +105,7 @@ def query(name: str, as_of: datetime | None = None, **params: object) -> pd.Data
     """
     s = store()
     key = json.dumps(params, sort_keys=True, default=str)
-    return _query(str(s.path), s.data_version(), name, key, as_of).copy()
+    return _query(s.location, s.data_version(), name, key, as_of).copy()
 
 
 @lru_cache(maxsize=8)
@@ -126,7 +126,7 @@ def reference(name: str, as_of: datetime | None = None) -> pd.DataFrame:
     if not _takes_as_of(name):
         return query(name)
     s = store()
-    return _reference(str(s.path), s.data_version(), name, as_of).copy()
+    return _reference(s.location, s.data_version(), name, as_of).copy()
 
 
 def _approved_months_of(s: Store, as_of: datetime | None = None) -> list[pd.Timestamp]:
@@ -174,7 +174,7 @@ def _approved(db_path: str, version: tuple, as_of: datetime | None = None) -> li
 def approved_months(as_of: datetime | None = None) -> list[pd.Timestamp]:
     """The months the rådmand has approved (at `as_of`, if given; cached per data version)."""
     s = store()
-    return _approved(str(s.path), s.data_version(), as_of)
+    return _approved(s.location, s.data_version(), as_of)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=32)
@@ -214,7 +214,7 @@ def visible_figures(audience: str, as_of: datetime | None = None) -> pd.DataFram
     queries/figure_series.sql returns them (see _restricted); cached per data version, audience
     and moment, never shared between audiences."""
     s = store()
-    return _visible(str(s.path), s.data_version(), audience, as_of).copy()
+    return _visible(s.location, s.data_version(), audience, as_of).copy()
 
 
 def figures(
@@ -259,7 +259,7 @@ def _catalog_state() -> tuple[Catalog, str]:
         file_version = (stat.st_mtime_ns, stat.st_size)
     except OSError:
         file_version = (0, 0)
-    return _catalog(str(s.path), s.data_version(), str(file), file_version)
+    return _catalog(s.location, s.data_version(), str(file), file_version)
 
 
 def catalog() -> Catalog:
@@ -319,7 +319,7 @@ def _month_rows(rows: pd.DataFrame) -> tuple[list, object, frozenset]:
 
 def _month_state(audience: str, as_of: datetime | None = None) -> tuple[list, object, frozenset]:
     s = store()
-    return _months(str(s.path), s.data_version(), audience, as_of)
+    return _months(s.location, s.data_version(), audience, as_of)
 
 
 def available_months(audience: str, as_of: datetime | None = None) -> list[pd.Timestamp]:
@@ -532,7 +532,7 @@ def _batch_log(db_path: str, version: tuple, limit: int, offset: int) -> tuple[l
 def batch_log(limit: int, offset: int = 0) -> tuple[list[history.Batch], int]:
     """(`limit` batches of the audit log from `offset`, newest first; how many there are)."""
     s = store()
-    return _batch_log(str(s.path), s.data_version(), limit, offset)
+    return _batch_log(s.location, s.data_version(), limit, offset)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=64)
@@ -551,7 +551,7 @@ def batch_detail(
 ) -> tuple[history.Batch | None, list[history.Revision], int]:
     """(batch `batch_id` or None, `limit` of the figures it wrote from `offset`, how many)."""
     s = store()
-    return _batch_detail(str(s.path), s.data_version(), batch_id, limit, offset)
+    return _batch_detail(s.location, s.data_version(), batch_id, limit, offset)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=128)
@@ -564,7 +564,7 @@ def _figure_history(
 def figure_history(month: object, measure: str, category: str) -> list[history.Revision]:
     """Every revision of one figure, newest first, with the value each replaced."""
     s = store()
-    return _figure_history(str(s.path), s.data_version(), month, measure, category)
+    return _figure_history(s.location, s.data_version(), month, measure, category)
 
 
 @st.cache_data(ttl=3600, show_spinner=False, max_entries=128)
@@ -575,4 +575,4 @@ def _revised_months(db_path: str, version: tuple, measure: str, category: str) -
 def revised_months(measure: str, category: str) -> list:
     """The months with a revision of a measure's category, newest first."""
     s = store()
-    return _revised_months(str(s.path), s.data_version(), measure, category)
+    return _revised_months(s.location, s.data_version(), measure, category)

@@ -964,3 +964,13 @@ EN |= {
     "report_cli": "The same files from the command line: krimdash report --month {month} "
     "--format docx|pdf|html -o FILE",
 }
+
+# --- the shared store (DuckLake): a write that met another's at the same moment ---
+DA |= {
+    "write_conflict": "Intet er gemt: en anden gemte noget i samme øjeblik. Intet er tabt eller "
+    "gemt to gange. Prøv igen.",
+}
+EN |= {
+    "write_conflict": "Nothing was saved: someone else saved at the same moment. Nothing was "
+    "lost or saved twice. Please try again.",
+}

@@ -21,6 +21,7 @@ from dashboard.db import (
     DatabaseMissing,
     DatabaseNotSaved,
     Store,
+    WriteConflict,
     latest_backup,
 )
 from dashboard.web import appdata, views
@@ -38,7 +39,7 @@ def check_database(store: Store, lang: str) -> None:
     """The app's start-up check (Store.check): the database opens, its schema version is known
     and its write-ahead log replays, or the page says so in Danish, names the latest backup, and
     stops. Nothing on disk is touched (the check opens read-only)."""
-    key = (str(store.path), store.data_version())
+    key = (store.location, store.data_version())
     if key in _CHECKED:
         return
     with database_trouble(lang):
@@ -73,6 +74,9 @@ def database_trouble(lang: str) -> Iterator[None]:
     except DatabaseNotSaved as exc:
         log.warning("%s", exc)
         st.error(text("db_not_saved", lang))
+    except WriteConflict as exc:  # the shared store: nothing of this write was saved
+        log.warning("%s", exc)
+        st.error(text("write_conflict", lang))
     except (DatabaseBroken, DatabaseMissing, duckdb.Error) as exc:
         log.error("the database cannot be read: %s", exc, exc_info=exc)  # details: server only
         st.error(text("db_broken", lang) + _backup_note(lang))

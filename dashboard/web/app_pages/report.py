@@ -138,7 +138,7 @@ def render(frame: str, reader: Reader, *, lang: str, store: Store) -> None:
     else:
         st.warning(text("report_draft", lang).format(month=label))
     if public:
-        places = _public_text_warnings(str(store.path), store.data_version(), month, s.as_of)
+        places = _public_text_warnings(store.location, store.data_version(), month, s.as_of)
         if places:
             st.warning(
                 text("report_public_small", lang) + "\n\n" + "\n".join(f"- {p}" for p in places)
