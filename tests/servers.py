@@ -179,8 +179,14 @@ def launch_chromium(playwright: Any) -> Any:
 # Several `krimdash serve` processes behind nginx from Debian, with the production template
 # deploy/nginx-replicas.conf (sticky sessions, websocket passthrough):
 #
-#     with replicas(krimdash_serve, [{"KRIMDASH_DB": db}, {"KRIMDASH_DB": db}]) as (proxy, apps):
-#         page.goto(proxy.url)            # proxy.served() tells which app served which browser
+#     with replicas(krimdash_serve, [env_a, env_b], folder) as (proxy, apps):  # an env per app
+#         key_a, key_b = proxy.keys_for(apps)       # a sticky key that nginx sends to each app
+#         page, sockets = open_sticky(browser, proxy.url, key_a)    # a browser on app a
+#         ...
+#         page.context.close()
+#         assert proxy.served_by(key_a, "/_stcore/stream") == {apps[0].url[7:]}
+#
+# (tests/conftest.py's behind_nginx is the same for a test: skipped without nginx, failed in CI.)
 
 NGINX = "/usr/sbin/nginx"
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx-replicas.conf"
@@ -228,6 +234,37 @@ class Proxy:
         log = self.folder / "access.log"
         lines = log.read_text(encoding="utf-8").splitlines() if log.exists() else []
         return [json.loads(line) for line in lines if line.strip()]
+
+    def served_by(self, key: str, what: str = "", timeout_s: float = 10) -> set[str]:
+        """The apps ("127.0.0.1:PORT") that served sticky key `key`, once the log has a request
+        of it containing `what` (e.g. "/_stcore/stream": a websocket is logged when it closes).
+        Raises AssertionError if none comes within `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            if any(r["replica"] == key and what in r["request"] for r in self.requests()):
+                return self.served()[key]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nginx logged no request {what!r} for {key} in {timeout_s} s")
+            time.sleep(0.1)
+
+    def keys_for(self, apps: list[Server]) -> list[str]:
+        """A sticky key per app that nginx sends to that app, found by asking through the proxy:
+        give key i to a browser (its krimdash_replica cookie) to read app i."""
+        found: dict[str, str] = {}
+        for i in range(64):
+            key = f"probe{i}"
+            request = urllib.request.Request(
+                f"{self.url}/_stcore/health", headers={"Cookie": f"{REPLICA_COOKIE}={key}"}
+            )
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                answer.read()
+            found.setdefault(next(iter(self.served_by(key))), key)
+            if len(found) == len(apps):
+                break
+        wanted = [app.url.removeprefix("http://") for app in apps]
+        missing = set(wanted) - set(found)
+        assert not missing, f"nginx sent no probe to {sorted(missing)}"
+        return [found[address] for address in wanted]
 
     def served(self) -> dict[str, set[str]]:
         """Which app(s) served each sticky key: {key: {"127.0.0.1:PORT", ...}}."""
@@ -338,3 +375,21 @@ def replicas(
             stop_nginx(proxy)
         for app in apps:
             stop(app)
+
+
+SCRIPT_DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"  # a finished script run
+
+
+def open_sticky(browser: Any, url: str, key: str | None = None) -> tuple[Any, list[Any]]:
+    """A new browser (a Playwright context: its own cookies) at `url`, with the sticky cookie
+    `key` (Proxy.keys_for) if given, once Streamlit's script run has finished; returns (page, the
+    websockets it opens, as Playwright sees them). Close it with page.context.close()."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if key:
+        context.add_cookies([{"name": REPLICA_COOKIE, "value": key, "url": url}])
+    page = context.new_page()
+    sockets: list[Any] = []
+    page.on("websocket", lambda ws: sockets.append(ws))
+    page.goto(url)
+    page.locator(SCRIPT_DONE).wait_for(timeout=60_000)
+    return page, sockets

@@ -12,67 +12,36 @@ Chromium fails these tests.
 from __future__ import annotations
 
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from conftest import behind_nginx
-from servers import REPLICA_COOKIE, Proxy, Server, free_port, krimdash_serve, oidc_provider, stop
+from servers import (
+    REPLICA_COOKIE,
+    SCRIPT_DONE,
+    Server,
+    free_port,
+    krimdash_serve,
+    oidc_provider,
+    open_sticky,
+    stop,
+)
 
 pytestmark = pytest.mark.browser
-
-DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
 def _address(app: Server) -> str:
     return app.url.removeprefix("http://")
 
 
-def _logged(proxy: Proxy, key: str, what: str = "", timeout_s: float = 10) -> set[str]:
-    """The apps that served sticky key `key`, once the log has a request containing `what`."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        if any(r["replica"] == key and what in r["request"] for r in proxy.requests()):
-            return proxy.served()[key]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"nginx logged no request {what!r} for {key} in {timeout_s} s")
-        time.sleep(0.1)
-
-
-def _key_for_each(proxy: Proxy, apps: list[Server]) -> list[str]:
-    """A sticky key that nginx sends to each app, found by asking through the proxy."""
-    found: dict[str, str] = {}
-    for i in range(64):
-        key = f"probe{i}"
-        request = urllib.request.Request(
-            f"{proxy.url}/_stcore/health", headers={"Cookie": f"{REPLICA_COOKIE}={key}"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            assert answer.read() == b"ok"
-        (upstream,) = _logged(proxy, key)
-        found.setdefault(upstream, key)
-        if len(found) == len(apps):
-            break
-    assert set(found) == {_address(app) for app in apps}, f"nginx used only {sorted(found)}"
-    return [found[_address(app)] for app in apps]
-
-
 def _open(browser, url: str, key: str | None = None):
-    """A new browser (context: its own cookies) at `url`, with the sticky cookie `key` if given,
-    once Streamlit's script run has finished; returns (page, the websockets it opened)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    if key:
-        context.add_cookies([{"name": REPLICA_COOKIE, "value": key, "url": url}])
-    page = context.new_page()
-    sockets: list = []
-    page.on("websocket", lambda ws: sockets.append(ws))
-    page.goto(url)
-    _settled(page)
+    page, sockets = open_sticky(browser, url, key)
+    page.locator("[data-testid='stMain'] h1").first.wait_for(timeout=30_000)
     return page, sockets
 
 
 def _settled(page) -> None:
-    page.locator(DONE).wait_for(timeout=60_000)
+    page.locator(SCRIPT_DONE).wait_for(timeout=60_000)
     page.locator("[data-testid='stMain'] h1").first.wait_for(timeout=30_000)
 
 
@@ -91,7 +60,7 @@ def test_each_browser_stays_with_one_app_and_its_websocket_runs_through_nginx(
 ):
     env = _env(tmp_path, demo_db)
     with behind_nginx(krimdash_serve, [env, env], tmp_path) as (proxy, apps):
-        keys = _key_for_each(proxy, apps)
+        keys = proxy.keys_for(apps)
         opened = [_open(browser, proxy.url, key) for key in keys]
         # A browser without the cookie gets one from nginx on its first answer.
         opened.append(_open(browser, proxy.url))
@@ -114,8 +83,8 @@ def test_each_browser_stays_with_one_app_and_its_websocket_runs_through_nginx(
 
         # Every request of a browser, the websocket included, went to its one app.
         for key, app in zip(keys, apps, strict=True):
-            assert _logged(proxy, key, "/_stcore/stream") == {_address(app)}
-        assert len(_logged(proxy, new_key, "/_stcore/stream")) == 1
+            assert proxy.served_by(key, "/_stcore/stream") == {_address(app)}
+        assert len(proxy.served_by(new_key, "/_stcore/stream")) == 1
         mine = [r for r in proxy.requests() if r["replica"] == new_key]
         assert mine[0]["request"].startswith("GET / ")  # the first answer set the cookie
         assert {r["status"] for r in mine if "/_stcore/stream" in r["request"]} == {"101"}
@@ -125,7 +94,7 @@ def test_each_browser_stays_with_one_app_and_its_websocket_runs_through_nginx(
 def test_a_browser_whose_app_stops_moves_to_the_other(browser, demo_db, tmp_path):
     env = _env(tmp_path, demo_db)
     with behind_nginx(krimdash_serve, [env, env], tmp_path) as (proxy, apps):
-        keys = _key_for_each(proxy, apps)
+        keys = proxy.keys_for(apps)
         page, sockets = _open(browser, proxy.url, keys[0])
         before = _tiles(page)
         stop(apps[0])
@@ -142,7 +111,7 @@ def test_a_browser_whose_app_stops_moves_to_the_other(browser, demo_db, tmp_path
         _settled(page)
         assert _tiles(page) == before
         page.context.close()
-        assert _logged(proxy, keys[0], "/_stcore/stream") == {_address(a) for a in apps}
+        assert proxy.served_by(keys[0], "/_stcore/stream") == {_address(a) for a in apps}
 
 
 def test_a_sign_in_on_one_app_holds_on_the_other(browser, demo_db, tmp_path):
@@ -159,7 +128,7 @@ def test_a_sign_in_on_one_app_holds_on_the_other(browser, demo_db, tmp_path):
 
         env = _env(tmp_path, demo_db)
         with behind_nginx(command, [env, env], tmp_path, port) as (proxy, apps):
-            keys = _key_for_each(proxy, apps)
+            keys = proxy.keys_for(apps)
             page, _ = _open(browser, f"{proxy.url}/?side=log-ind", keys[0])
             page.get_by_role("button", name="Log ind").click()  # a rerun over the websocket
             page.wait_for_url(f"{provider}/**", timeout=30_000)
@@ -170,7 +139,7 @@ def test_a_sign_in_on_one_app_holds_on_the_other(browser, demo_db, tmp_path):
             )
             _settled(page)
             page.get_by_text("Log ud").first.wait_for(timeout=30_000)
-            assert _logged(proxy, keys[0], "/oauth2callback") == {_address(apps[0])}
+            assert proxy.served_by(keys[0], "/oauth2callback") == {_address(apps[0])}
 
             # The same browser, now sent to the other app, is still signed in there.
             page.context.add_cookies([{"name": REPLICA_COOKIE, "value": keys[1], "url": proxy.url}])
@@ -181,4 +150,4 @@ def test_a_sign_in_on_one_app_holds_on_the_other(browser, demo_db, tmp_path):
             assert "Log ind" not in [a.strip() for a in links]
             assert "Ingen adgang" not in page.locator("[data-testid='stMain']").inner_text()
             page.context.close()
-            assert _logged(proxy, keys[1], "/_stcore/stream") == {_address(apps[1])}
+            assert proxy.served_by(keys[1], "/_stcore/stream") == {_address(apps[1])}
