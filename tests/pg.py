@@ -147,6 +147,32 @@ def _initdb(bin_: Path, folder: Path, data: Path) -> None:
     )  # fmt: skip
 
 
+PREFIX = "krimdash-pg-"  # the temporary folders start() makes
+OWNER = "owner"  # in such a folder: the pid and start time of the process that made the cluster
+
+
+def _process_start(pid: int) -> str | None:
+    """A process's start time (clock ticks since boot), or None if there is no such process."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def stop_abandoned() -> None:
+    """Stop and remove the clusters of earlier test runs that ended without stopping theirs (a
+    run killed by a signal skips its teardown): those whose folder names a process that is gone.
+    A cluster of a run still going on, or without an owner file, is left alone."""
+    bin_ = bin_dir()
+    for folder in Path(tempfile.gettempdir()).glob(PREFIX + "*"):
+        try:
+            pid, started = (folder / OWNER).read_text().split()
+        except (OSError, ValueError):
+            continue
+        if bin_ is not None and _process_start(int(pid)) != started:
+            stop(Postgres(HOST, 0, USER, bin_, folder))
+
+
 def start(folder: Path | None = None, attempts: int = 3) -> Postgres:
     """initdb and start a cluster in `folder` (a new temporary folder by default, which then
     belongs to the cluster's owner); raises RuntimeError if it cannot. Stop it with stop()."""
@@ -154,8 +180,10 @@ def start(folder: Path | None = None, attempts: int = 3) -> Postgres:
         raise RuntimeError(why)
     bin_ = bin_dir()
     assert bin_ is not None
-    folder = Path(folder or tempfile.mkdtemp(prefix="krimdash-pg-"))
+    stop_abandoned()
+    folder = Path(folder or tempfile.mkdtemp(prefix=PREFIX))
     (folder / "sock").mkdir(parents=True, exist_ok=True)
+    (folder / OWNER).write_text(f"{os.getpid()} {_process_start(os.getpid())}\n")
     if _as_root():
         owner = pwd.getpwnam(SYSTEM_USER)
         for path in (folder, folder / "sock"):

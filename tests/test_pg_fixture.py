@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pg
@@ -71,6 +72,29 @@ def test_a_cluster_is_stopped_and_removed_also_when_the_body_fails(
         1 / 0  # noqa: B018
     assert not folder.exists()
     assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
+
+
+def test_a_cluster_left_by_a_killed_run_is_stopped_by_the_next(postgres: pg.Postgres) -> None:
+    # A run killed by a signal skips its teardown; its cluster must not outlive it for long.
+    script = (
+        "import pg, sys; server = pg.start(); print(server.folder, flush=True); sys.stdin.read()"
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=Path(__file__).parent,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )  # fmt: skip
+    folder = Path(run.stdout.readline().strip())
+    server = pg.Postgres(pg.HOST, 0, pg.USER, postgres.bin, folder)
+    pid = _postmaster_pid(server)
+    pg.stop_abandoned()
+    assert folder.exists(), "a cluster whose run is still going was stopped"
+    run.kill()
+    run.wait(timeout=10)
+    pg.stop_abandoned()
+    assert not folder.exists()
+    assert not Path(f"/proc/{pid}").exists() or _zombie(pid)
+    assert postgres.psql("select 1") == "1"  # this run's own cluster is not touched
 
 
 def _zombie(pid: int) -> bool:
