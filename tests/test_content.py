@@ -5,7 +5,6 @@ Hostile text gets a Danish message naming the field, and nothing is saved."""
 
 from __future__ import annotations
 
-import gzip
 import sys
 import time
 from datetime import date
@@ -15,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import digest
 
-from dashboard import content
+from dashboard import backup, content
 from dashboard.access import NotAllowed
 from dashboard.db import Store, utc_now
 from dashboard.reference import events_frame
@@ -370,7 +369,7 @@ def test_the_upgrade_carries_events_and_targets_over_without_loss(
     version: int, tmp_path: Path, krimdash
 ) -> None:
     db = tmp_path / "krimdash.duckdb"
-    db.write_bytes(gzip.decompress(fixture_path(version).read_bytes()))
+    backup.restore(fixture_path(version), db)
     with Store(db).reader() as conn:
         old_events = conn.execute("select * from events order by id").df()
         old_targets = conn.execute("select * from targets").df()
