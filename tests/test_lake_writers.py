@@ -79,6 +79,13 @@ print(json.dumps({"status": saved.status, "batch": saved.batch_id, "new": saved.
 """
 
 
+@pytest.fixture(autouse=True)
+def _let_go_of_the_lake():
+    """This process's lake connections are dropped after each test, also one that failed."""
+    yield
+    lake.close_all()
+
+
 def _month(m: date) -> str:
     return f"{m:%Y-%m}"
 
