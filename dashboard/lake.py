@@ -206,16 +206,15 @@ class LakeStore(db.Store):
         return cur
 
     def exists(self) -> bool:
-        """The lake has krimdash's schema (made by `krimdash init --store …`)."""
+        """The lake has krimdash's schema (made by `krimdash init --store …`). Every reader and
+        writer asks first: a look at the one table costs a few ms, where duckdb_tables() lists
+        every attached catalog's tables (the PostgreSQL one's too) in 70-250 ms."""
         cur = self._cursor()
         try:
-            return bool(
-                cur.execute(
-                    "select count(*) from duckdb_tables() "
-                    "where database_name = $c and table_name = 'schema_version'",
-                    {"c": CATALOG},
-                ).fetchone()[0]
-            )
+            cur.execute(f"select 1 from {CATALOG}.main.schema_version limit 0").fetchall()
+            return True
+        except duckdb.CatalogException:
+            return False
         except duckdb.Error as exc:
             if _gone(exc):
                 raise _unreachable(self.url, exc) from None
