@@ -14,7 +14,7 @@ rows. What differs lives here:
   DuckDB's own `INSTALL` (a download) is never used, and autoloading is off.
 - **One writer at a time, across machines.** A write holds a PostgreSQL advisory lock (taken on a
   cursor of its own, so it is let go only after the write's commit has landed) while it reads,
-  plans and commits; another writer waits, as for the embedded file's lock, and gives up after
+  plans and commits; other writers wait in PostgreSQL's lock queue, in turn, and give up after
   KRIMDASH_LOCK_TIMEOUT with the same Danish "optaget" message. Every write also moves the
   one-row `store_clock` table, so that two writes that ever did overlap (a writer that lost its
   lock with its PostgreSQL connection) conflict in DuckLake's own commit instead of both landing:
@@ -256,24 +256,28 @@ class LakeStore(db.Store):
 
     def _lock(self, conn: duckdb.DuckDBPyConnection) -> None:
         """Wait for the store's write lock (a PostgreSQL advisory lock held by a transaction on a
-        cursor of its own until `_release`), as long as KRIMDASH_LOCK_TIMEOUT allows."""
+        cursor of its own until `_release`), as long as KRIMDASH_LOCK_TIMEOUT allows. Waiting
+        writers queue in PostgreSQL's lock queue, first come first served, so a writer is not
+        passed over again and again by others that keep coming back."""
         lock = _root(self.url, self.data).cursor()
         self._locks[id(conn)] = lock
         lock.execute("begin transaction")
         timeout = config.lock_timeout_s()
-        deadline, delay = time.monotonic() + timeout, 0.02
-        query = (
-            f"select * from postgres_query('{CATALOG}_pg', "
-            f"'select pg_try_advisory_xact_lock({_LOCK_KEY})')"
-        )
-        while not lock.execute(query).fetchone()[0]:
-            if time.monotonic() >= deadline:
-                raise db.DatabaseBusy(
-                    f"Det delte lager {self.location} er optaget af en anden skrivning (fx en "
-                    f"import), også efter {timeout:.0f} sekunders ventetid. Prøv igen om lidt."
-                )
-            time.sleep(delay)
-            delay = min(delay * 2, 0.25)
+        try:
+            # lock_timeout 0 would mean "wait for ever": at least 1 ms
+            ms = max(1, round(timeout * 1000))
+            lock.execute(f"call postgres_execute('{CATALOG}_pg', 'set local lock_timeout = {ms}')")
+            lock.execute(
+                f"select * from postgres_query('{CATALOG}_pg', "
+                f"'select pg_advisory_xact_lock({_LOCK_KEY})::text')"
+            ).fetchall()
+        except duckdb.Error as exc:
+            if "lock timeout" not in str(exc):
+                raise
+            raise db.DatabaseBusy(
+                f"Det delte lager {self.location} er optaget af en anden skrivning (fx en "
+                f"import), også efter {timeout:.0f} sekunders ventetid. Prøv igen om lidt."
+            ) from None
 
     def _begin(self, conn: duckdb.DuckDBPyConnection) -> None:
         if id(conn) not in self._locks:
