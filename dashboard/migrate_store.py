@@ -193,9 +193,7 @@ def migrate(source: db.Store, target: db.Store) -> MigrateResult:
     # One snapshot of every table (one read-only connection: no write lands meanwhile).
     with source.reader() as conn:
         names = _tables(conn)
-        snapshot = {
-            t: conn.execute(f"select * from {_quote(t)}").fetch_arrow_table() for t in names
-        }
+        snapshot = {t: conn.execute(f"select * from {_quote(t)}").to_arrow_table() for t in names}
 
     with target.writer() as conn:
         lake_tables = set(_tables(conn)) - LAKE_ONLY
