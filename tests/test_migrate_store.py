@@ -312,3 +312,47 @@ def test_a_copy_that_differs_is_exit_1_names_what_differs_and_leaves_the_lake(
             assert n == conn.execute("select count(*) from figure_revisions").fetchone()[0]
     finally:
         lake.close_all()
+
+
+def test_a_copy_that_fails_midway_leaves_the_lake_without_any_copied_row(
+    source: Path, lake_store_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All tables go in one transaction: a failure after some tables are in takes them all out."""
+    target = _lake(lake_store_env, monkeypatch)
+    real = migrate_store._columns
+    copied: list[str] = []
+
+    def disk_gone_at_month_status(conn, table):  # noqa: ANN001, ANN202
+        if table == "month_status":
+            raise duckdb.IOException("the data folder went away")
+        copied.append(table)
+        return real(conn, table)
+
+    monkeypatch.setattr(migrate_store, "_columns", disk_gone_at_month_status)
+    try:
+        with pytest.raises(duckdb.IOException):
+            migrate_store.migrate(Store(source), target)
+        assert "figure_revisions" in copied and "batches" in copied  # these were inserted
+        assert target.exists()  # the schema, made before the copy, stays
+        with target.reader() as conn:
+            for table in ("batches", "figure_revisions", "users", "app_settings"):
+                assert conn.execute(f"select count(*) from {table}").fetchone()[0] == 0, table
+    finally:
+        lake.close_all()
+
+
+def test_a_source_older_than_this_krimdash_is_sent_to_init_first(
+    tmp_path: Path, lake_store_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard.db import DatabaseOutdated, _migrate, latest_version
+
+    old = tmp_path / "gammel.duckdb"
+    with duckdb.connect(str(old)) as conn:
+        _migrate(conn, upto=latest_version() - 1)
+    target = _lake(lake_store_env, monkeypatch)
+    try:
+        with pytest.raises(DatabaseOutdated, match="krimdash init"):
+            migrate_store.migrate(Store(old), target)
+        assert not target.exists()  # nothing made in the lake
+    finally:
+        lake.close_all()
