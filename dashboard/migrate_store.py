@@ -190,7 +190,8 @@ def migrate(source: db.Store, target: db.Store) -> MigrateResult:
         moments = _moments(conn)
     before = {as_of: _export(source, as_of) for as_of in [None, *moments]}
 
-    # One snapshot of every table (one read-only connection: no write lands meanwhile).
+    # One snapshot of every table (one read-only connection: no write lands meanwhile). A write
+    # to the file since the exports above shows as a difference in the checks below.
     with source.reader() as conn:
         names = _tables(conn)
         snapshot = {t: conn.execute(f"select * from {_quote(t)}").to_arrow_table() for t in names}
@@ -206,9 +207,8 @@ def migrate(source: db.Store, target: db.Store) -> MigrateResult:
             raise _refusal(target, found)
         for table in names:
             columns = ", ".join(_quote(c) for c in _columns(conn, table))
-            conn.execute(
-                f"delete from {_quote(table)}"
-            )  # what init made: the file's rows replace it
+            # What init made (the catalog, events, its reference batch): the file's rows replace it.
+            conn.execute(f"delete from {_quote(table)}")
             conn.register("migrate_rows", snapshot[table])
             try:
                 conn.execute(
