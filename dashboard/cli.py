@@ -1,5 +1,5 @@
 """The `krimdash` command: init, import, export, template, check, log, retract, user, month,
-public, backup, restore, serve, report.
+public, backup, restore, migrate-store, serve, report.
 
 Messages are in Danish for the analysts who use it. Exit codes: 0 done; 1 the input was
 rejected (nothing saved); 2 wrong use of the command; 3 warnings not acknowledged (nothing
@@ -137,7 +137,7 @@ def _suggest_command(message: str) -> str:
 
 COMMANDS = (
     "init", "import", "export", "template", "check", "log", "retract",
-    "user", "month", "public", "backup", "restore", "report", "serve",
+    "user", "month", "public", "backup", "restore", "migrate-store", "report", "serve",
 )  # fmt: skip
 
 
@@ -690,13 +690,72 @@ def cmd_restore(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def cmd_migrate_store(args: argparse.Namespace, store: Store) -> int:
+    """Copy the database file into an empty shared store and verify the copy (migrate_store.py)."""
+    from .lake import LakeStore, shown
+    from .migrate_store import MigrateRefused, migrate
+
+    if isinstance(store, LakeStore):
+        raise ValueError(
+            f"kilden {store.location} er selv et delt lager; migrate-store flytter en "
+            "databasefil (--db eller KRIMDASH_DB) ind i et delt lager"
+        )
+    if not args.to.startswith(config.LAKE_PREFIX):
+        raise ValueError(
+            f"--to «{shown(args.to)}» er ikke et delt lager; skriv fx --to "
+            '"ducklake:postgres:dbname=krimdash host=… port=5432 user=…"'
+        )
+    target = Store(args.to)  # a lake without KRIMDASH_LAKE_DATA: ValueError (exit 2)
+    try:
+        result = migrate(store, target)
+    except MigrateRefused as exc:
+        _err(f"Flytning afvist; intet er skrevet. {exc}")
+        return EXIT_REJECTED
+    _say(f"Kopieret fra {result.source} til {result.target} ({result.seconds:.1f} s):")
+    for t in result.tables:
+        same = "ens række for række" if t.ok else "FORSKELLIG"
+        _say(
+            f"  {t.name}: {count(t.source_rows, 'række', 'rækker')} i filen, "
+            f"{t.target_rows} i det delte lager; {same}"
+        )
+    for e in result.exports:
+        when = (
+            "" if e.as_of is None else f" pr. {config.local_time(e.as_of, '%Y-%m-%d %H:%M:%S.%f')}"
+        )
+        sign = "=" if e.ok else "≠"
+        _say(
+            f"  eksport{when} før {sign} eksport efter ({count(e.figures, 'tal', 'tal')}, "
+            f"sha256 {e.before[:16]}" + ("" if e.ok else f" / {e.after[:16]}") + ")"
+        )
+    _say(result.access_log)
+    if not result.ok:
+        tables = [t.name for t in result.tables if not t.ok]
+        exports = sum(not e.ok for e in result.exports)
+        _err(
+            "Kopien passer ikke: "
+            + "; ".join(
+                ([f"tabellen {', '.join(tables)} er forskellig"] if tables else [])
+                + ([f"{count(exports, 'eksport', 'eksporter')} er forskellig"] if exports else [])
+            )
+            + f". Det delte lager {result.target} er efterladt, som det er, til undersøgelse; "
+            "databasefilen er uændret. Brug en ny, tom database til næste forsøg."
+        )
+        return EXIT_REJECTED
+    _say(
+        f"Færdig: alt er kopieret og kontrolleret. Brug nu det delte lager med --store eller "
+        f"KRIMDASH_STORE (og KRIMDASH_LAKE_DATA={target.data})."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = DanishParser(
         prog="krimdash",
         description="krimdash: tal for det kriminalpræventive område, måned for måned.",
         epilog="Afslutningskoder: 0 udført; 1 filen afvist eller check fandt advarsler; "
         "2 forkert brug; 3 advarsler ikke godkendt; 4 databasen optaget eller mangler. "
-        "backup/restore: 1 sikkerhedskopien afvist (ændret eller ufuldstændig).",
+        "backup/restore: 1 sikkerhedskopien afvist (ændret eller ufuldstændig). "
+        "migrate-store: 1 målet har allerede data, eller kopien passer ikke.",
     )
     parser.add_argument(
         "--db", metavar="FIL", help="databasefil (ellers KRIMDASH_DB eller data/krimdash.duckdb)"
@@ -932,6 +991,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser(
+        "migrate-store",
+        help="flyt databasefilen med hele historikken ind i et tomt delt lager (DuckLake)",
+        description="Kopiér databasefilen (--db eller KRIMDASH_DB) med alle tal, hele "
+        "historikken, godkendelser, brugere, indstillinger og adgangsloggen ind i et tomt "
+        "delt lager, i én transaktion, og kontrollér bagefter hver tabels rækker og at "
+        "eksporten (nu og på tidligere tidspunkter) er byte for byte den samme. Datafilerne "
+        "lægges i KRIMDASH_LAKE_DATA. Databasefilen ændres ikke.",
+    )
+    p.add_argument(
+        "--to", metavar="ADRESSE", required=True,
+        help="det delte lager: ducklake:postgres:dbname=… host=… port=… user=… (tomt, eller "
+        "kun med det, krimdash init laver)",
+    )  # fmt: skip
+    p.set_defaults(func=cmd_migrate_store)
+
+    p = sub.add_parser(
         "report",
         help="lav månedens notat (DOCX, PDF eller HTML)",
         description="Lav «Månedlig orientering på det kriminalpræventive område» for en måned: "
@@ -1062,6 +1137,10 @@ def _access_entry(args: argparse.Namespace) -> tuple[str, str, str] | None:
             if part
         )
         return ("export", what, args.output or "standard-output")
+    if args.command == "migrate-store":
+        from .lake import shown
+
+        return ("export", "flytning til delt lager (migrate-store)", shown(args.to))
     if args.command == "report":
         what = f"notat {args.month} {args.format}" + (" offentlig" if args.public else "")
         return ("export", what, args.output)

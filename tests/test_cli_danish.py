@@ -131,7 +131,7 @@ def test_every_command_and_option_has_a_danish_help_text() -> None:
     helps = {"krimdash": parser.format_help()}
     helps |= {name: command.format_help() for name, command in parser.commands.items()}
     assert set(helps) == {"krimdash", "init", "import", "export", "template", "check", "log",
-                          "retract", "user", "month", "public", "backup", "restore",
+                          "retract", "user", "month", "public", "backup", "restore", "migrate-store",
                           "report", "serve"}  # fmt: skip
     for name, text in helps.items():
         assert text.startswith(f"brug: {'krimdash' if name == 'krimdash' else 'krimdash ' + name}")
