@@ -250,9 +250,11 @@ def _import_staged(
     if not result.n_new and not result.n_changed:
         result.status = "no_change"
         return result
+    # a relation (registered as a view by insert_batch), not an Arrow table: no copy, and no
+    # Arrow scan (see rules._put)
     revisions = conn.sql(
         "select month, measure, category, value, note from import_plan where change <> 'unchanged'"
-    ).to_arrow_table()
+    )
     result.batch_id = insert_batch(
         conn,
         action=action,

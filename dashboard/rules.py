@@ -213,6 +213,8 @@ class Staged:
 # of the plan that reads it); above, a view (a large file's copy would cost memory).
 _TABLE_ROWS = 20_000
 
+_STAGING_TYPES = {"ord": "bigint", "line": "bigint", "src": "integer", "objs": "integer"}
+
 _WORK: list[duckdb.DuckDBPyConnection] = []
 _LOCK = threading.RLock()
 
@@ -236,11 +238,67 @@ def _register(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> No
     try:
         conn.register(name, table)
     except duckdb.CatalogException:
-        try:
-            conn.execute(f"drop view {name}")
-        except duckdb.CatalogException:
-            conn.execute(f"drop table {name}")
+        _drop(conn, name)
         conn.register(name, table)
+
+
+def _view(conn: duckdb.DuckDBPyConnection, name: str, query: str) -> None:
+    """`conn`'s temp view `name` of `query`, in place of any relation of that name."""
+    try:
+        conn.execute(f"create or replace temp view {name} as {query}")
+    except duckdb.CatalogException:  # a temp table of that name
+        _drop(conn, name)
+        conn.execute(f"create temp view {name} as {query}")
+
+
+def _drop(conn: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop `conn`'s view (a registered one too) or temp table `name`."""
+    try:
+        conn.execute(f"drop view {name}")
+    except duckdb.CatalogException:
+        conn.execute(f"drop table {name}")
+
+
+# Up to this many rows, a table the rules read is made from Python lists by one statement (a temp
+# table of unnest over list parameters) instead of registering an Arrow table: DuckDB scans a
+# registered Arrow table through pyarrow.dataset, whose first import costs a fresh process about
+# 15 ms (every `krimdash import` is one), and each scan costs more than a temp table's. Above it,
+# Arrow is cheaper per row.
+_LIST_ROWS = 2_000
+_ARROW_TYPES = {
+    "varchar": pa.string(),
+    "bigint": pa.int64(),
+    "integer": pa.int32(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+}
+
+
+def _put(
+    conn: duckdb.DuckDBPyConnection,
+    name: str,
+    data: dict[str, list[Any]],
+    types: dict[str, str] | None = None,
+) -> pa.Table | None:
+    """Columns of Python values (`types`: SQL type by column, varchar unless given) as the relation
+    `name` on `conn`, in place of any of that name: a temp table with at most _LIST_ROWS rows, else
+    a registered Arrow table (returned)."""
+    types = types or {}
+    if len(next(iter(data.values()))) > _LIST_ROWS:
+        table = pa.table(
+            {key: pa.array(items, _ARROW_TYPES[types.get(key, "varchar")])
+             for key, items in data.items()}
+        )  # fmt: skip
+        _register(conn, name, table)
+        return table
+    columns = ", ".join(f"unnest(${key}::{types.get(key, 'varchar')}[]) as {key}" for key in data)
+    query = f"create or replace temp table {name} as select {columns}"
+    try:
+        conn.execute(query, data)
+    except duckdb.CatalogException:  # a view of that name (registered, or made by SQL)
+        _drop(conn, name)
+        conn.execute(query, data)
+    return None
 
 
 def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Staged:
@@ -279,16 +337,8 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
         out["line"].append(row.line)
         out["src"].append(src)
         out["objs"].append(bits)
-    table = pa.table(
-        {
-            "ord": pa.array(out["ord"], pa.int64()),
-            "line": pa.array(out["line"], pa.int64()),
-            "src": pa.array(out["src"], pa.int32()),
-            "objs": pa.array(out["objs"], pa.int32()),
-            **{name: pa.array(out[name], pa.string()) for name in _FIELDS},
-        }
-    )
-    _register(conn, "staging", table)  # the Arrow table itself (the types of Staged's docstring)
+    # the types of Staged's docstring
+    table = _put(conn, "staging", out, _STAGING_TYPES)  # the types of Staged's docstring
     return Staged(conn, columns, objects, rows=len(out["ord"]), cells=out, table=table)
 
 
@@ -320,22 +370,31 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
         if problems:
             bad.append(ord_)
             found += [(ord_, 0, n, p, False) for n, p in enumerate(problems)]
-    if cells is not None and staged.table is not None:
-        readable = staged.table
-        if bad:
+    if cells is not None:
+        if not bad:
+            _view(conn, "rule_readable", "select * from staging")
+        elif staged.table is not None:
             skip = set(bad)
-            readable = readable.filter(pa.array([o not in skip for o in cells["ord"]]))
-        _register(conn, "rule_readable", readable)
+            keep = pa.array([o not in skip for o in cells["ord"]])
+            _register(conn, "rule_readable", staged.table.filter(keep))
+        else:
+            skip = set(bad)
+            keep = [i for i, o in enumerate(cells["ord"]) if o not in skip]
+            _put(
+                conn,
+                "rule_readable",
+                {name: [items[i] for i in keep] for name, items in cells.items()},
+                _STAGING_TYPES,
+            )
         distinct = _distinct_cells(cells, set(bad))
     else:
         if bad:
-            conn.register("rule_bad_cells", _arrow({"ord": bad}, {"ord": pa.int64()}))
-            conn.execute(
-                "create or replace temp view rule_readable as select * from staging "
-                "anti join rule_bad_cells using (ord)"
+            _put(conn, "rule_bad_cells", {"ord": bad}, {"ord": "bigint"})
+            _view(
+                conn, "rule_readable", "select * from staging anti join rule_bad_cells using (ord)"
             )
         else:
-            conn.execute("create or replace temp view rule_readable as select * from staging")
+            _view(conn, "rule_readable", "select * from staging")
         distinct = conn.execute(sql("rules_distinct")).fetchall()
     # 2. Each distinct month, value, measure + category and note, read once in Python.
     months: dict[str, list[Any]] = {"raw": [], "obj": [], "month": [], "reason": []}
@@ -364,12 +423,12 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
             notes["raw"].append(a)
             notes["note"].append(note)
     for name, data, types in (
-        ("rule_months", months, {"obj": pa.bool_(), "month": pa.date32()}),
-        ("rule_values", values, {"obj": pa.bool_(), "number": pa.int64()}),
+        ("rule_months", months, {"obj": "boolean", "month": "date"}),
+        ("rule_values", values, {"obj": "boolean", "number": "bigint"}),
         ("rule_keys", keys, {}),
         ("rule_notes", notes, {}),
     ):
-        conn.register(name, _arrow(data, types))
+        _put(conn, name, data, types)
     # 3. Row errors and duplicates in SQL (each only when there may be one); the figures in
     # rule_checked.
     errors = []
@@ -498,13 +557,6 @@ def _distinct_cells(cells: dict[str, list[Any]], bad: set[int]) -> list[tuple[st
     return list(found)
 
 
-def _arrow(data: dict[str, list[Any]], types: dict[str, pa.DataType]) -> pa.Table:
-    """An Arrow table of columns in Python (text unless `types` says other)."""
-    return pa.table(
-        {key: pa.array(items, types.get(key, pa.string())) for key, items in data.items()}
-    )
-
-
 def _month_or_reason(raw: object, latest: date) -> tuple[date | None, str | None]:
     try:
         month = parse_month(raw)
@@ -609,18 +661,18 @@ def _fmt(n: int) -> str:
 def find_warnings(state: State, catalog: Catalog) -> list[FigureWarning]:
     """Every warning rule of DOMAIN.md over `state`, sorted by month and rule."""
     with work_connection() as conn:
-        conn.register("rule_state", _state_table(state))
+        _put(conn, "rule_state", *_state_table(state))
         return _warnings(conn, catalog, ["rule_state"])[0]
 
 
 def new_warnings(before: State, after: State, catalog: Catalog) -> list[FigureWarning]:
     """Warnings that `after` has and `before` did not: what a save would add."""
     with work_connection() as conn:
-        conn.register("rule_before", _state_table(before))
-        conn.register("rule_after", _state_table(after))
+        _put(conn, "rule_before", *_state_table(before))
+        _put(conn, "rule_after", *_state_table(after))
         changed = {key for key, value in after.items() if before.get(key) != value}
         changed |= before.keys() - after.keys()
-        conn.register("rule_changed", _state_table(dict.fromkeys(changed, 0)))
+        _put(conn, "rule_changed", *_state_table(dict.fromkeys(changed, 0)))
         return added_warnings(conn, catalog, "rule_before", "rule_after", "rule_changed")
 
 
@@ -655,8 +707,8 @@ def _warnings(
     rule and message; with `touched`, only in the months and series that relation has (see
     added_warnings)."""
     rules = _rule_catalog(catalog)
-    for name, table in rules.tables.items():
-        conn.register(name, table)
+    for name, (data, types) in rules.tables.items():
+        _put(conn, name, data, types)
     # Each state and the touched figures once, as a CTE of their own (a query given in
     # parentheses is then bound once, not in each place that reads it).
     ctes = [f"warn_state{side} as (select * from {state})" for side, state in enumerate(states)]
@@ -684,24 +736,25 @@ def _warnings(
     return found
 
 
-def _state_table(state: State) -> pa.Table:
+def _state_table(state: State) -> tuple[dict[str, list[Any]], dict[str, str]]:
+    """A state's columns (month, measure, category, value) and their types, for _put."""
     months, measures, categories = zip(*state, strict=True) if state else ((), (), ())
-    return pa.table(
-        {
-            "month": pa.array(months, pa.date32()),
-            "measure": pa.array(measures, pa.string()),
-            "category": pa.array(categories, pa.string()),
-            "value": pa.array(list(state.values()), pa.int64()),
-        }
-    )
+    data = {
+        "month": list(months),
+        "measure": list(measures),
+        "category": list(categories),
+        "value": list(state.values()),
+    }
+    return data, {"month": "date", "value": "bigint"}
 
 
 @dataclass(frozen=True)
 class _RuleCatalog:
-    """The catalog as the warnings read it: Arrow tables for queries/rules_warnings.sql
-    (rule_groups, rule_measures), and what the messages name."""
+    """The catalog as the warnings read it: the tables of queries/rules_warnings.sql
+    (rule_groups, rule_measures: columns and their types, for _put), and what the messages
+    name."""
 
-    tables: dict[str, pa.Table]
+    tables: dict[str, tuple[dict[str, list[Any]], dict[str, str]]]
     groups: list[tuple[str, ...]]  # by grp: the measures (categories_vs_total: the one measure)
     labels: dict[str, str]  # measure id -> its Danish label
     initiatives: dict[str, str]  # measure id -> its initiative's Danish name
@@ -797,14 +850,14 @@ def _rule_catalog(catalog: Catalog) -> _RuleCatalog:
     kinds = [m for m in catalog.measures if m.kind == "cumulative" or m.id in started]
     rules = _RuleCatalog(
         tables={
-            "rule_groups": _arrow(groups, {"grp": pa.int64(), "n": pa.int64(), "pos": pa.int64()}),
-            "rule_measures": _arrow(
+            "rule_groups": (groups, {"grp": "bigint", "n": "bigint", "pos": "bigint"}),
+            "rule_measures": (
                 {
                     "measure": [m.id for m in kinds],
                     "cumulative": [m.kind == "cumulative" for m in kinds],
                     "started": [started[m.id].started if m.id in started else None for m in kinds],
                 },
-                {"cumulative": pa.bool_(), "started": pa.date32()},
+                {"cumulative": "boolean", "started": "date"},
             ),
         },
         groups=measures,

@@ -233,11 +233,18 @@ CATEGORIES = ["", "a", "b", "c", "d", None, 1.0, "A"]
 NOTES = ["", " en note ", None, "n\x00", "x" * 1001, 5]
 
 
+@pytest.mark.parametrize("tables", ["lists", "arrow"])
 @pytest.mark.parametrize("cells", ["python", "sql"])
-def test_the_sql_rules_give_the_python_rules_figures_and_messages(synthetic, cells: str) -> None:
+def test_the_sql_rules_give_the_python_rules_figures_and_messages(
+    synthetic, cells: str, tables: str, monkeypatch
+) -> None:
     """The rules against the old Python engine, with the unreadable and distinct cells found
     both ways: in Python from stage_rows's cells (a few rows, as a form's or a month's), and in
-    SQL (queries/rules_cell_candidates.sql, rules_distinct.sql: a file DuckDB read)."""
+    SQL (queries/rules_cell_candidates.sql, rules_distinct.sql: a file DuckDB read); and with the
+    staged rows and the lookups as temp tables made from lists (few rows) or as registered Arrow
+    tables (many)."""
+    if tables == "arrow":
+        monkeypatch.setattr(rules, "_LIST_ROWS", 10)
     catalog, _ = synthetic
     measures = [m.id for m in catalog.measures[:20]] + ["s000.m1", "", None, "S000.M01", 3.0]
     rng = random.Random(9)
