@@ -38,6 +38,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -311,6 +312,7 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
     columns: list[dict[str, str]] = []
     sources: dict[tuple[tuple[str, str], ...], int] = {}
     objects: dict[str, object] = {}
+    object_keys: dict[tuple[type, object], str] = {}
     out: dict[str, list[Any]] = {name: [] for name in ("ord", "line", "src", "objs", *_FIELDS)}
     for ord_, row in enumerate(rows):
         key = tuple(row.columns.items())
@@ -326,8 +328,16 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
             elif raw is None and name != "value":
                 text = ""  # an empty cell: parse_month(None) and parse_month("") agree
             elif name in ("month", "value"):
-                text = f"#{len(objects)}"
-                objects[text] = raw
+                # equal values of one type share a key, so that the rules read each once
+                try:
+                    text = object_keys.get((type(raw), raw))
+                except TypeError:  # not hashable: a key of its own
+                    text = None
+                if text is None:
+                    text = f"#{len(objects)}"
+                    objects[text] = raw
+                    with suppress(TypeError):
+                        object_keys[type(raw), raw] = text
                 bits |= _OBJ_BIT[name]
             else:
                 text = _text(raw)
@@ -496,6 +506,10 @@ def _cell_candidates(cells: dict[str, list[Any]]) -> list[tuple[Any, ...]]:
     """queries/rules_cell_candidates.sql over stage_rows's cells: the rows (ord, line, src, objs,
     month, measure, category, value, note) with a cell that may be unreadable, in row order."""
     limits = [(name, MAX_NOTE_CHARS if name == "note" else MAX_KEY_CHARS) for name in _FIELDS]
+    if all(max(map(len, cells[name]), default=0) <= limit for name, limit in limits) and not any(
+        _CONTROL.search("".join(cells[name])) for name in _FIELDS
+    ):  # no cell is long or has a control character (the usual file): no row to look at
+        return []
     found = []
     for i, ord_ in enumerate(cells["ord"]):
         if any(
