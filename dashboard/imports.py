@@ -255,7 +255,7 @@ def _check_plan_save(
         ]
         return result
     if dry_run:
-        _plan(conn, result, catalog)
+        _plan(conn, result, catalog, staged)
         result.shown = conn.sql(
             "select month, measure, category, old_value as value from import_plan"
         ).to_arrow_table()
@@ -265,7 +265,7 @@ def _check_plan_save(
         result.status, result.conflicts = "conflict", conflicts
         result.errors = [c.problem() for c in conflicts]
         return result
-    _plan(conn, result, catalog)
+    _plan(conn, result, catalog, staged)
     if result.warnings and not accept_warnings:
         result.status = "needs_ack"
         return result
@@ -293,11 +293,17 @@ def _check_plan_save(
     return result
 
 
-def _plan(conn: duckdb.DuckDBPyConnection, result: ImportResult, catalog: Catalog) -> None:
+def _plan(
+    conn: duckdb.DuckDBPyConnection, result: ImportResult, catalog: Catalog, staged: Staged
+) -> None:
     """Sort the checked figures (rule_checked) into new / changed / unchanged against the store's
     current figures, on the store's connection inside its transaction, and find the warnings a
     save adds (queries/import_plan.sql). No Python object per figure: at most the samples."""
-    conn.execute(sql("import_plan"))
+    if staged.few:  # rule_valid is a table (rules.Staged.few)
+        found = {"months": "rule_valid", "series": "rule_valid"}
+    else:
+        found = {"months": "rule_months", "series": "rule_keys"}
+    conn.execute(sql("import_plan").format(**found))
     columns = "month, measure, category, value, note, line, change, old_value"
     if result.counts["figures"] <= _PLAN_ROWS:  # few figures: the whole plan in one query
         # sorted in Python: a sort operator costs a fresh process more than the few rows do

@@ -209,6 +209,13 @@ class Staged:
     cells: dict[str, list[Any]] | None = None
     table: pa.Table | None = None
 
+    @property
+    def few(self) -> bool:
+        """Whether few rows are staged (known, at most _TABLE_ROWS): `check` then makes rule_valid
+        a table, in which the plan finds the months and series of the file (a large file's
+        rule_valid is a view: the plan finds them in the lookups rule_months and rule_keys)."""
+        return self.rows is not None and self.rows <= _TABLE_ROWS
+
 
 # Up to this many staged rows, rule_valid is a table (its joins done once, not in each statement
 # of the plan that reads it); above, a view (a large file's copy would cost memory).
@@ -241,15 +248,6 @@ def _register(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> No
     except duckdb.CatalogException:
         _drop(conn, name)
         conn.register(name, table)
-
-
-def _view(conn: duckdb.DuckDBPyConnection, name: str, query: str) -> None:
-    """`conn`'s temp view `name` of `query`, in place of any relation of that name."""
-    try:
-        conn.execute(f"create or replace temp view {name} as {query}")
-    except duckdb.CatalogException:  # a temp table of that name
-        _drop(conn, name)
-        conn.execute(f"create temp view {name} as {query}")
 
 
 def _drop(conn: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -292,14 +290,38 @@ def _put(
         )  # fmt: skip
         _register(conn, name, table)
         return table
-    columns = ", ".join(f"unnest(${key}::{types.get(key, 'varchar')}[]) as {key}" for key in data)
-    query = f"create or replace temp table {name} as select {columns}"
-    try:
-        conn.execute(query, data)
-    except duckdb.CatalogException:  # a view of that name (registered, or made by SQL)
-        _drop(conn, name)
-        conn.execute(query, data)
+    query, params = _lists(name, data, types)
+    _create(conn, "table", name, query, params)
     return None
+
+
+def _lists(
+    name: str, data: dict[str, list[Any]], types: dict[str, str]
+) -> tuple[str, dict[str, list[Any]]]:
+    """A query of the columns `data` (`types`: SQL type by column, varchar unless given) and its
+    parameters: each column a list parameter named after `name` and the column, unnested."""
+    params = {f"{name}_{key}": items for key, items in data.items()}
+    columns = ", ".join(
+        f"unnest(${name}_{key}::{types.get(key, 'varchar')}[]) as {key}" for key in data
+    )
+    return f"select {columns}", params
+
+
+def _create(
+    conn: duckdb.DuckDBPyConnection,
+    kind: str,
+    name: str,
+    query: str,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """`conn`'s temp `kind` ("table" or "view") `name` as `query`, in place of any relation of
+    that name (a table, a view, a registered Arrow table)."""
+    statement = f"create or replace temp {kind} {name} as {query}"
+    try:
+        conn.execute(statement, params)
+    except duckdb.CatalogException:  # a relation of that name of another kind
+        _drop(conn, name)
+        conn.execute(statement, params)
 
 
 def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Staged:
@@ -367,7 +389,7 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     # 1. Cells no rule should read (control characters, overlong): the row is not read further.
     # The cells to look at, and below the distinct cells, are found in Python when stage_rows has
     # them and they are few (a statement less each), else in SQL.
-    cells = staged.cells if staged.rows is not None and staged.rows <= _TABLE_ROWS else None
+    cells = staged.cells if staged.few else None
     bad: list[int] = []
     for ord_, line, src, objs, *row in (
         _cell_candidates(cells) if cells is not None else conn.execute(
@@ -381,30 +403,19 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
             bad.append(ord_)
             found += [(ord_, 0, n, p, False) for n, p in enumerate(problems)]
     if cells is not None:
-        if not bad:
-            _view(conn, "rule_readable", "select * from staging")
-        elif staged.table is not None:
-            skip = set(bad)
-            keep = pa.array([o not in skip for o in cells["ord"]])
-            _register(conn, "rule_readable", staged.table.filter(keep))
-        else:
-            skip = set(bad)
-            keep = [i for i, o in enumerate(cells["ord"]) if o not in skip]
-            _put(
-                conn,
-                "rule_readable",
-                {name: [items[i] for i in keep] for name, items in cells.items()},
-                _STAGING_TYPES,
-            )
+        # rule_readable is made below, with the lookups
         distinct = _distinct_cells(cells, set(bad))
     else:
         if bad:
             _put(conn, "rule_bad_cells", {"ord": bad}, {"ord": "bigint"})
-            _view(
-                conn, "rule_readable", "select * from staging anti join rule_bad_cells using (ord)"
+            _create(
+                conn,
+                "view",
+                "rule_readable",
+                "select * from staging anti join rule_bad_cells using (ord)",
             )
         else:
-            _view(conn, "rule_readable", "select * from staging")
+            _create(conn, "view", "rule_readable", "select * from staging")
         distinct = conn.execute(sql("rules_distinct")).fetchall()
     # 2. Each distinct month, value, measure + category and note, read once in Python.
     months: dict[str, list[Any]] = {"raw": [], "obj": [], "month": [], "reason": []}
@@ -432,37 +443,61 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
         elif (note := _text(a)) != a:
             notes["raw"].append(a)
             notes["note"].append(note)
-    for name, data, types in (
-        ("rule_months", months, {"obj": "boolean", "month": "date"}),
-        ("rule_values", values, {"obj": "boolean", "number": "bigint"}),
-        ("rule_keys", keys, {}),
-        ("rule_notes", notes, {}),
-    ):
-        _put(conn, name, data, types)
-    # 3. Row errors and duplicates in SQL (each only when there may be one); the figures in
-    # rule_checked.
-    errors = []
-    if any(months["reason"]) or any(values["reason"]) or any(keys["reason"]):
-        errors += conn.execute(sql("rules_row_errors")).fetchall()
-    # The valid rows (queries/rules_valid.sql). When every staged row is valid and gives a
-    # figure of its own (no error so far, and no two rows read as the same figure: known in
-    # Python from the lookups), they stay a view, which the plan reads once, and they are the
-    # figures. Otherwise a table when few rows are staged (the count and the duplicate rules
-    # read it again), a view when many (a large file's copy would cost memory).
+    lookups = {
+        "rule_months": (months, {"obj": "boolean", "month": "date"}),
+        "rule_values": (values, {"obj": "boolean", "number": "bigint"}),
+        "rule_keys": (keys, {}),
+        "rule_notes": (notes, {}),
+    }
+    reasons = any(months["reason"]) or any(values["reason"]) or any(keys["reason"])
+    errors: list[tuple[Any, ...]] = []
+    # 3. The valid rows (queries/rules_valid.sql), row errors and duplicates in SQL (each only
+    # when there may be one); the figures in rule_checked.
+    # When every staged row is valid and gives a figure of its own (no reason in a lookup, and no
+    # two rows read as the same figure: known in Python from the lookups), they are the figures.
     simple = (
         cells is not None
         and not found
-        and not errors
+        and not reasons
         and _all_different(cells, set(bad), months, keys)
     )
-    valid, kind = sql("rules_valid"), "view"
-    if not simple and staged.rows is not None and staged.rows <= _TABLE_ROWS:
-        valid, kind = valid.replace("temp view rule_valid", "temp table rule_valid"), "table"
-    try:
-        conn.execute(valid)
-    except duckdb.CatalogException:  # an earlier check on this connection made the other kind
-        conn.execute(f"drop {'view' if kind == 'table' else 'table'} rule_valid")
-        conn.execute(valid)
+    valid = sql("rules_valid")
+    if simple and staged.table is None:
+        # A few rows (a month's, a form's): the valid rows are one table made by one statement,
+        # its lookups and readable rows given to it as lists (common table expressions), instead
+        # of six statements making each of them; the plan then finds the file's months and
+        # series in the valid rows themselves (Staged.few).
+        ctes, params = ["rule_readable as (select * from staging)"], {}
+        for name, (data, types) in lookups.items():
+            query, more = _lists(name, data, types)
+            ctes.append(f"{name} as ({query})")
+            params |= more
+        _create(conn, "table", "rule_valid", f"with {', '.join(ctes)}\n{valid}", params)
+    else:
+        if cells is not None:
+            if not bad:
+                _create(conn, "view", "rule_readable", "select * from staging")
+            elif staged.table is not None:
+                skip = set(bad)
+                keep = pa.array([o not in skip for o in cells["ord"]])
+                _register(conn, "rule_readable", staged.table.filter(keep))
+            else:
+                skip = set(bad)
+                keep = [i for i, o in enumerate(cells["ord"]) if o not in skip]
+                _put(
+                    conn,
+                    "rule_readable",
+                    {name: [items[i] for i in keep] for name, items in cells.items()},
+                    _STAGING_TYPES,
+                )
+        for name, (data, types) in lookups.items():
+            _put(conn, name, data, types)
+        if reasons:
+            errors += conn.execute(sql("rules_row_errors")).fetchall()
+        # A table when few rows are staged (the count and the duplicate rules read it again, and
+        # the plan finds the months and series in it), a view when many (a large file's copy
+        # would cost memory: the plan finds its months and series in the lookups).
+        _create(conn, "table" if staged.few else "view", "rule_valid", valid)
     if simple:
         rows = figures = len(cells["ord"])
     else:
