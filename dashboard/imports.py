@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -207,23 +207,22 @@ def _connection(store: Store, dry_run: bool) -> Iterator[duckdb.DuckDBPyConnecti
 
 
 def _import_staged(conn: duckdb.DuckDBPyConnection, staged: Staged, **what: Any) -> ImportResult:
-    """Check, plan and (unless a dry run) save the staged rows on the import's connection. A
-    few rows (a month's, a template's, a form's) are checked and planned on one of DuckDB's
-    threads: each statement then costs about a third less (no tasks handed between threads for
-    a few dozen rows); a large file keeps every thread. The setting is the database's, so it is
-    put back afterwards (another connection in this process may share the database)."""
-    if staged.rows is None or staged.rows > _FEW_ROWS:
-        return _check_plan_save(conn, staged, **what)
-    threads = conn.execute("select current_setting('threads')").fetchall()[0][0]
-    conn.execute("set threads = 1")
-    try:
-        return _check_plan_save(conn, staged, **what)
-    finally:
-        with suppress(duckdb.Error):  # a failed transaction refuses every statement until its end
-            conn.execute(f"set threads = {int(threads)}")
+    """Check, plan and (unless a dry run) save the staged rows on the import's connection.
+
+    A save of a few rows (a month's, a template's, a form's) runs on one of DuckDB's threads:
+    each statement then costs less (no tasks handed between threads for a few dozen rows); a
+    large file keeps every thread. The setting belongs to the database instance, which is the
+    writer's own and ends when its connection closes: it is not put back, since putting it back
+    starts the threads again, which cost the commit about 5 ms. Another writer's connection in
+    this process at the same moment (two uploads in the app) shares the instance and the setting
+    until both are closed. A dry run (a preview: a reader, whose instance the app's pages share)
+    keeps every thread."""
+    if not what.get("dry_run") and staged.rows is not None and staged.rows <= _FEW_ROWS:
+        conn.execute("set threads = 1")
+    return _check_plan_save(conn, staged, **what)
 
 
-# Up to this many staged rows, an import runs on one of DuckDB's threads (_import_staged).
+# Up to this many staged rows, a save runs on one of DuckDB's threads (_import_staged).
 _FEW_ROWS = 2_000
 
 
