@@ -298,8 +298,8 @@ def _plan(
     """Sort the checked figures (rule_checked) into new / changed / unchanged against the store's
     current figures, on the store's connection inside its transaction, and find the warnings a
     save adds (queries/import_plan.sql). No Python object per figure: at most the samples."""
-    if staged.few:  # rule_valid is a table (rules.Staged.few)
-        found = {"months": "rule_valid", "series": "rule_valid"}
+    if staged.few:  # rule_checked is a table or reads one (rules.Staged.few)
+        found = {"months": "rule_checked", "series": "rule_checked"}
     else:
         found = {"months": "rule_months", "series": "rule_keys"}
     conn.execute(sql("import_plan").format(**found))

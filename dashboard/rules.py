@@ -211,11 +211,15 @@ class Staged:
 
     @property
     def few(self) -> bool:
-        """Whether few rows are staged (known, at most _TABLE_ROWS): `check` then makes rule_valid
-        a table, in which the plan finds the months and series of the file (a large file's
-        rule_valid is a view: the plan finds them in the lookups rule_months and rule_keys)."""
+        """Whether few rows are staged (known, at most _TABLE_ROWS): `check` then makes
+        rule_checked a table or a view of the table rule_valid, in which the plan finds the months
+        and series of the file (a large file's rule_checked is a view of the view rule_valid: the
+        plan finds them in the lookups rule_months and rule_keys)."""
         return self.rows is not None and self.rows <= _TABLE_ROWS
 
+
+# rule_checked's columns: the figures the rows give
+_CHECKED = "ord, line, month, measure, category, value, note"
 
 # Up to this many staged rows, rule_valid is a table (its joins done once, not in each statement
 # of the plan that reads it); above, a view (a large file's copy would cost memory).
@@ -462,17 +466,19 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
         and _all_different(cells, set(bad), months, keys)
     )
     valid = sql("rules_valid")
+    checked = "view"  # rule_checked: a view of rule_valid unless made below
     if simple and staged.table is None:
-        # A few rows (a month's, a form's): the valid rows are one table made by one statement,
-        # its lookups and readable rows given to it as lists (common table expressions), instead
-        # of six statements making each of them; the plan then finds the file's months and
-        # series in the valid rows themselves (Staged.few).
+        # A few rows (a month's, a form's) that are all valid figures: rule_checked is one table
+        # made by one statement from the valid rows, their lookups and readable rows given to it
+        # as lists (common table expressions), instead of seven statements making each of them.
         ctes, params = ["rule_readable as (select * from staging)"], {}
         for name, (data, types) in lookups.items():
             query, more = _lists(name, data, types)
             ctes.append(f"{name} as ({query})")
             params |= more
-        _create(conn, "table", "rule_valid", f"with {', '.join(ctes)}\n{valid}", params)
+        query = f"with {', '.join(ctes)}\nselect {_CHECKED} from (\n{valid}\n)"
+        _create(conn, "table", "rule_checked", query, params)
+        checked = "table"
     else:
         if cells is not None:
             if not bad:
@@ -507,7 +513,11 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     staged.figures = figures
     if rows > figures:  # a figure given twice (or more)
         conn.execute(sql("rules_repeated"))
-        conn.execute(sql("rules_duplicates"))
+        try:
+            conn.execute(sql("rules_duplicates"))
+        except duckdb.CatalogException:  # rule_checked is a table of an earlier check
+            _drop(conn, "rule_checked")
+            conn.execute(sql("rules_duplicates"))
         for ord_, line, src, month, measure, category, first, first_line, value in conn.execute(
             "select ord, line, src, month, measure, category, first_value, first_line, value "
             "from rule_duplicate_errors"
@@ -520,11 +530,8 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
                 f"og {value} her)"
             )
             errors.append((ord_, 4, line, src, "value", reason))
-    else:
-        conn.execute(
-            "create or replace temp view rule_checked as "
-            "select ord, line, month, measure, category, value, note from rule_valid"
-        )
+    elif checked == "view":
+        _create(conn, "view", "rule_checked", f"select {_CHECKED} from rule_valid")
     for ord_, seq, line, src, field_name, reason in errors:
         columns = staged.columns[src]
         column = columns.get(field_name)

@@ -6,8 +6,8 @@
 -- import_after.sql and import_touched.sql.
 --
 -- Only a file without errors is planned: then every staged row is a valid one, and the months
--- and series of its figures are those of the valid rows ({months} and {series}: rule_valid
--- when it is a table of a few rows; for a large file the lookups the rules read its distinct
+-- and series of its figures are those of its figures ({months} and {series}: rule_checked for a
+-- few rows, a table or a view of one; for a large file the lookups the rules read its distinct
 -- cells into, rule_months and rule_keys of queries/rules_valid.sql, so that its rule_valid view
 -- and its joins are read once).
 -- The current figures are the latest revision of each figure, unless it withdrew the figure (the

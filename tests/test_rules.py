@@ -195,6 +195,23 @@ def test_a_connection_checks_a_large_staging_after_a_small_one_and_back(monkeypa
     assert found == [found[0]] * 5
 
 
+def test_a_connection_checks_valid_rows_after_repeated_ones_and_back() -> None:
+    """Rows that are all valid figures make rule_checked a table of its own, repeated ones a view:
+    checking each after the other on the same connection gives the figures each time."""
+    valid = [
+        row(3, "2025-01", "ungeteam.cases", "", 45),
+        row(4, "2025-02", "ungeteam.cases", "", 7),
+    ]
+    repeated = [*valid, row(5, "2025-01", "ungeteam.cases", "", 45)]
+    with work_connection() as conn:
+        found = []
+        for rows in (valid, repeated, valid, repeated):
+            errors = check(stage_rows(conn, rows), CATALOG, TODAY)
+            figures = conn.execute("select line, value from rule_checked order by ord").fetchall()
+            found.append((errors, figures))
+    assert found == [([], [(3, 45), (4, 7)])] * 4
+
+
 def rules_in(state: dict[tuple[date, str, str], int]) -> list[tuple[str, date, str]]:
     return [(w.rule, w.month, w.message) for w in find_warnings(state, CATALOG)]
 
