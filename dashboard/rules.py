@@ -828,7 +828,7 @@ class _RuleCatalog:
         category: str | None,
         value: int | None,
         total: int | None,
-        parts: list[int] | None,
+        parts: list[dict[str, int]] | None,
         since: date | None,
     ) -> str:
         """The Danish message of one warning (a row of queries/rules_warnings.sql)."""
@@ -848,7 +848,8 @@ class _RuleCatalog:
         if rule == "sum_equals":
             *part_ids, total_id = self.groups[grp]
             terms = " + ".join(
-                f"{self.label(m)} ({_fmt(v)})" for m, v in zip(part_ids, parts, strict=True)
+                f"{self.label(m)} ({_fmt(v)})"
+                for m, v in zip(part_ids, _in_order(parts), strict=True)
             )
             return f"{when}: {terms} = {_fmt(value)}, men {self.label(total_id)} er {_fmt(total)}"
         if rule == "before_start":
@@ -860,6 +861,11 @@ class _RuleCatalog:
             f"{when}: {self.label(measure, category)} er {_fmt(value)}, lavere end "
             f"{_fmt(total)} i {month_label(since)}; en løbende total bør ikke falde"
         )
+
+
+def _in_order(parts: list[dict[str, int]] | None) -> list[int]:
+    """A sum's parts ({pos, value}, as rules_warnings.sql lists them) as values in their order."""
+    return [part["value"] for part in sorted(parts or [], key=lambda part: part["pos"])]
 
 
 _RULE_CATALOGS: list[tuple[Catalog, _RuleCatalog]] = []  # the last catalog's, one per process
