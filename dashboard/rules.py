@@ -10,8 +10,9 @@ per row, and a form's three values go through the very same rules:
 - rows are staged in a table `staging` on a DuckDB connection: the store's own connection for
   an import (its temp tables, inside the write transaction: no second database), or a
   `work_connection()` for Python values. `stage_rows(conn, rows)` stages RawRows (a form, a
-  test, the csv module's or openpyxl's reading) as an Arrow table, `files.stage_figures` a file
-  (a large plain CSV straight from DuckDB's read_csv);
+  test, the csv module's or openpyxl's reading) as a temp table made from lists (a few rows;
+  an Arrow table for many: `_put`), `files.stage_figures` a file (a large plain CSV straight from
+  DuckDB's read_csv);
 - `check(staged, catalog, today) -> list[Problem]` is the entry point for the row rules: every
   row error in row order with its line, column and Danish reason, and the figures the rows give
   in the temp table `rule_checked`. The SQL finds (queries/rules_*.sql); Python says what SQL
@@ -24,7 +25,8 @@ per row, and a form's three values go through the very same rules:
 
 Small inputs (a month's dozens of rows, a form's few) cost DuckDB's fixed price per statement
 and per join, aggregate or window (about 0.5-1 ms each), not per row: so they go through as few
-statements as the rules need, and a statement whose input is empty is not run.
+statements as the rules need, a statement whose input is empty is not run, and their tables
+are made from Python lists rather than registered Arrow tables (`_put`).
 
 `validate_rows`, `find_warnings` and `new_warnings` are the same engine for Python values (lists
 of RawRows, dicts of figures); `imports.import_rows` (a dry run for the app's forms) puts rows
@@ -204,8 +206,9 @@ class Staged:
     objects: dict[str, object] = field(default_factory=dict)
     figures: int = 0  # after `check`: how many figures the rows give (rule_checked's rows)
     rows: int | None = None  # how many rows `staging` has, when known (stage_rows)
-    # stage_rows's cells by field (and ord, line, src, objs), and `staging`'s Arrow table: with
-    # at most _TABLE_ROWS rows, `check` finds the cells to read in these instead of in SQL
+    # stage_rows's cells by field (and ord, line, src, objs), and `staging`'s Arrow table when
+    # it is one (more than _LIST_ROWS rows): with at most _TABLE_ROWS rows, `check` finds the cells
+    # to read in these instead of in SQL
     cells: dict[str, list[Any]] | None = None
     table: pa.Table | None = None
 
