@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -205,7 +206,27 @@ def _connection(store: Store, dry_run: bool) -> Iterator[duckdb.DuckDBPyConnecti
         yield conn
 
 
-def _import_staged(
+def _import_staged(conn: duckdb.DuckDBPyConnection, staged: Staged, **what: Any) -> ImportResult:
+    """Check, plan and (unless a dry run) save the staged rows on the import's connection.
+
+    A save of a few rows (a month's, a template's, a form's) runs on one of DuckDB's threads:
+    each statement then costs less (no tasks handed between threads for a few dozen rows); a
+    large file keeps every thread. The setting belongs to the database instance, which is the
+    writer's own and ends when its connection closes: it is not put back, since putting it back
+    starts the threads again, which cost the commit about 5 ms. Another writer's connection in
+    this process at the same moment (two uploads in the app) shares the instance and the setting
+    until both are closed. A dry run (a preview: a reader, whose instance the app's pages share)
+    keeps every thread."""
+    if not what.get("dry_run") and staged.rows is not None and staged.rows <= _FEW_ROWS:
+        conn.execute("set threads = 1")
+    return _check_plan_save(conn, staged, **what)
+
+
+# Up to this many staged rows, a save runs on one of DuckDB's threads (_import_staged).
+_FEW_ROWS = 2_000
+
+
+def _check_plan_save(
     conn: duckdb.DuckDBPyConnection,
     staged: Staged,
     *,
@@ -233,7 +254,7 @@ def _import_staged(
         ]
         return result
     if dry_run:
-        _plan(conn, result, catalog)
+        _plan(conn, result, catalog, staged)
         result.shown = conn.sql(
             "select month, measure, category, old_value as value from import_plan"
         ).to_arrow_table()
@@ -243,16 +264,18 @@ def _import_staged(
         result.status, result.conflicts = "conflict", conflicts
         result.errors = [c.problem() for c in conflicts]
         return result
-    _plan(conn, result, catalog)
+    _plan(conn, result, catalog, staged)
     if result.warnings and not accept_warnings:
         result.status = "needs_ack"
         return result
     if not result.n_new and not result.n_changed:
         result.status = "no_change"
         return result
+    # a relation (registered as a view by insert_batch), not an Arrow table: no copy, and no
+    # Arrow scan (see rules._put)
     revisions = conn.sql(
         "select month, measure, category, value, note from import_plan where change <> 'unchanged'"
-    ).to_arrow_table()
+    )
     result.batch_id = insert_batch(
         conn,
         action=action,
@@ -269,14 +292,24 @@ def _import_staged(
     return result
 
 
-def _plan(conn: duckdb.DuckDBPyConnection, result: ImportResult, catalog: Catalog) -> None:
+def _plan(
+    conn: duckdb.DuckDBPyConnection, result: ImportResult, catalog: Catalog, staged: Staged
+) -> None:
     """Sort the checked figures (rule_checked) into new / changed / unchanged against the store's
     current figures, on the store's connection inside its transaction, and find the warnings a
     save adds (queries/import_plan.sql). No Python object per figure: at most the samples."""
-    conn.execute(sql("import_plan"))
+    if staged.few:  # rule_checked is a table or reads one (rules.Staged.few)
+        found = {"months": "rule_checked", "series": "rule_checked"}
+    else:
+        found = {"months": "rule_months", "series": "rule_keys"}
+    conn.execute(sql("import_plan").format(**found))
     columns = "month, measure, category, value, note, line, change, old_value"
     if result.counts["figures"] <= _PLAN_ROWS:  # few figures: the whole plan in one query
-        plan = conn.execute(f"select {columns} from import_plan order by ord").fetchall()
+        # sorted in Python: a sort operator costs a fresh process more than the few rows do
+        plan = [
+            p[1:]
+            for p in sorted(conn.execute(f"select ord, {columns} from import_plan").fetchall())
+        ]
         counts = {kind: sum(1 for p in plan if p[6] == kind) for kind in _CHANGES}
         touched = sum(1 for p in plan if p[7] is None or p[7] != p[3])
         changed = [p for p in plan if p[6] == "changed"][:CHANGED_SAMPLE]

@@ -10,8 +10,9 @@ per row, and a form's three values go through the very same rules:
 - rows are staged in a table `staging` on a DuckDB connection: the store's own connection for
   an import (its temp tables, inside the write transaction: no second database), or a
   `work_connection()` for Python values. `stage_rows(conn, rows)` stages RawRows (a form, a
-  test, the csv module's or openpyxl's reading) as an Arrow table, `files.stage_figures` a file
-  (a large plain CSV straight from DuckDB's read_csv);
+  test, the csv module's or openpyxl's reading) as a temp table made from lists (a few rows;
+  an Arrow table for many: `_put`), `files.stage_figures` a file (a large plain CSV straight from
+  DuckDB's read_csv);
 - `check(staged, catalog, today) -> list[Problem]` is the entry point for the row rules: every
   row error in row order with its line, column and Danish reason, and the figures the rows give
   in the temp table `rule_checked`. The SQL finds (queries/rules_*.sql); Python says what SQL
@@ -24,7 +25,8 @@ per row, and a form's three values go through the very same rules:
 
 Small inputs (a month's dozens of rows, a form's few) cost DuckDB's fixed price per statement
 and per join, aggregate or window (about 0.5-1 ms each), not per row: so they go through as few
-statements as the rules need, and a statement whose input is empty is not run.
+statements as the rules need, a statement whose input is empty is not run, and their tables
+are made from Python lists rather than registered Arrow tables (`_put`).
 
 `validate_rows`, `find_warnings` and `new_warnings` are the same engine for Python values (lists
 of RawRows, dicts of figures); `imports.import_rows` (a dry run for the app's forms) puts rows
@@ -38,6 +40,7 @@ import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -203,15 +206,29 @@ class Staged:
     objects: dict[str, object] = field(default_factory=dict)
     figures: int = 0  # after `check`: how many figures the rows give (rule_checked's rows)
     rows: int | None = None  # how many rows `staging` has, when known (stage_rows)
-    # stage_rows's cells by field (and ord, line, src, objs), and `staging`'s Arrow table: with
-    # at most _TABLE_ROWS rows, `check` finds the cells to read in these instead of in SQL
+    # stage_rows's cells by field (and ord, line, src, objs), and `staging`'s Arrow table when
+    # it is one (more than _LIST_ROWS rows): with at most _TABLE_ROWS rows, `check` finds the cells
+    # to read in these instead of in SQL
     cells: dict[str, list[Any]] | None = None
     table: pa.Table | None = None
 
+    @property
+    def few(self) -> bool:
+        """Whether few rows are staged (known, at most _TABLE_ROWS): `check` then makes
+        rule_checked a table or a view of the table rule_valid, in which the plan finds the months
+        and series of the file (a large file's rule_checked is a view of the view rule_valid: the
+        plan finds them in the lookups rule_months and rule_keys)."""
+        return self.rows is not None and self.rows <= _TABLE_ROWS
+
+
+# rule_checked's columns: the figures the rows give
+_CHECKED = "ord, line, month, measure, category, value, note"
 
 # Up to this many staged rows, rule_valid is a table (its joins done once, not in each statement
 # of the plan that reads it); above, a view (a large file's copy would cost memory).
 _TABLE_ROWS = 20_000
+
+_STAGING_TYPES = {"ord": "bigint", "line": "bigint", "src": "integer", "objs": "integer"}
 
 _WORK: list[duckdb.DuckDBPyConnection] = []
 _LOCK = threading.RLock()
@@ -236,11 +253,82 @@ def _register(conn: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> No
     try:
         conn.register(name, table)
     except duckdb.CatalogException:
-        try:
-            conn.execute(f"drop view {name}")
-        except duckdb.CatalogException:
-            conn.execute(f"drop table {name}")
+        _drop(conn, name)
         conn.register(name, table)
+
+
+def _drop(conn: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop `conn`'s view (a registered one too) or temp table `name`."""
+    try:
+        conn.execute(f"drop view {name}")
+    except duckdb.CatalogException:
+        conn.execute(f"drop table {name}")
+
+
+# Up to this many rows, a table the rules read is made from Python lists by one statement (a temp
+# table of unnest over list parameters) instead of registering an Arrow table: DuckDB scans a
+# registered Arrow table through pyarrow.dataset, whose first import costs a fresh process about
+# 15 ms (every `krimdash import` is one), and each scan costs more than a temp table's. Above it,
+# Arrow is cheaper per row.
+_LIST_ROWS = 2_000
+_ARROW_TYPES = {
+    "varchar": pa.string(),
+    "bigint": pa.int64(),
+    "integer": pa.int32(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+}
+
+
+def _put(
+    conn: duckdb.DuckDBPyConnection,
+    name: str,
+    data: dict[str, list[Any]],
+    types: dict[str, str] | None = None,
+) -> pa.Table | None:
+    """Columns of Python values (`types`: SQL type by column, varchar unless given) as the relation
+    `name` on `conn`, in place of any of that name: a temp table with at most _LIST_ROWS rows, else
+    a registered Arrow table (returned)."""
+    types = types or {}
+    if len(next(iter(data.values()))) > _LIST_ROWS:
+        table = pa.table(
+            {key: pa.array(items, _ARROW_TYPES[types.get(key, "varchar")])
+             for key, items in data.items()}
+        )  # fmt: skip
+        _register(conn, name, table)
+        return table
+    query, params = _lists(name, data, types)
+    _create(conn, "table", name, query, params)
+    return None
+
+
+def _lists(
+    name: str, data: dict[str, list[Any]], types: dict[str, str]
+) -> tuple[str, dict[str, list[Any]]]:
+    """A query of the columns `data` (`types`: SQL type by column, varchar unless given) and its
+    parameters: each column a list parameter named after `name` and the column, unnested."""
+    params = {f"{name}_{key}": items for key, items in data.items()}
+    columns = ", ".join(
+        f"unnest(${name}_{key}::{types.get(key, 'varchar')}[]) as {key}" for key in data
+    )
+    return f"select {columns}", params
+
+
+def _create(
+    conn: duckdb.DuckDBPyConnection,
+    kind: str,
+    name: str,
+    query: str,
+    params: dict[str, Any] | None = None,
+) -> None:
+    """`conn`'s temp `kind` ("table" or "view") `name` as `query`, in place of any relation of
+    that name (a table, a view, a registered Arrow table)."""
+    statement = f"create or replace temp {kind} {name} as {query}"
+    try:
+        conn.execute(statement, params)
+    except duckdb.CatalogException:  # a relation of that name of another kind
+        _drop(conn, name)
+        conn.execute(statement, params)
 
 
 def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Staged:
@@ -253,6 +341,7 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
     columns: list[dict[str, str]] = []
     sources: dict[tuple[tuple[str, str], ...], int] = {}
     objects: dict[str, object] = {}
+    object_keys: dict[tuple[type, object], str] = {}
     out: dict[str, list[Any]] = {name: [] for name in ("ord", "line", "src", "objs", *_FIELDS)}
     for ord_, row in enumerate(rows):
         key = tuple(row.columns.items())
@@ -268,8 +357,16 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
             elif raw is None and name != "value":
                 text = ""  # an empty cell: parse_month(None) and parse_month("") agree
             elif name in ("month", "value"):
-                text = f"#{len(objects)}"
-                objects[text] = raw
+                # equal values of one type share a key, so that the rules read each once
+                try:
+                    text = object_keys.get((type(raw), raw))
+                except TypeError:  # not hashable: a key of its own
+                    text = None
+                if text is None:
+                    text = f"#{len(objects)}"
+                    objects[text] = raw
+                    with suppress(TypeError):
+                        object_keys[type(raw), raw] = text
                 bits |= _OBJ_BIT[name]
             else:
                 text = _text(raw)
@@ -279,16 +376,8 @@ def stage_rows(conn: duckdb.DuckDBPyConnection, rows: Iterable[RawRow]) -> Stage
         out["line"].append(row.line)
         out["src"].append(src)
         out["objs"].append(bits)
-    table = pa.table(
-        {
-            "ord": pa.array(out["ord"], pa.int64()),
-            "line": pa.array(out["line"], pa.int64()),
-            "src": pa.array(out["src"], pa.int32()),
-            "objs": pa.array(out["objs"], pa.int32()),
-            **{name: pa.array(out[name], pa.string()) for name in _FIELDS},
-        }
-    )
-    _register(conn, "staging", table)  # the Arrow table itself (the types of Staged's docstring)
+    # the types of Staged's docstring
+    table = _put(conn, "staging", out, _STAGING_TYPES)  # the types of Staged's docstring
     return Staged(conn, columns, objects, rows=len(out["ord"]), cells=out, table=table)
 
 
@@ -307,7 +396,7 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     # 1. Cells no rule should read (control characters, overlong): the row is not read further.
     # The cells to look at, and below the distinct cells, are found in Python when stage_rows has
     # them and they are few (a statement less each), else in SQL.
-    cells = staged.cells if staged.rows is not None and staged.rows <= _TABLE_ROWS else None
+    cells = staged.cells if staged.few else None
     bad: list[int] = []
     for ord_, line, src, objs, *row in (
         _cell_candidates(cells) if cells is not None else conn.execute(
@@ -320,22 +409,20 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
         if problems:
             bad.append(ord_)
             found += [(ord_, 0, n, p, False) for n, p in enumerate(problems)]
-    if cells is not None and staged.table is not None:
-        readable = staged.table
-        if bad:
-            skip = set(bad)
-            readable = readable.filter(pa.array([o not in skip for o in cells["ord"]]))
-        _register(conn, "rule_readable", readable)
+    if cells is not None:
+        # rule_readable is made below, with the lookups
         distinct = _distinct_cells(cells, set(bad))
     else:
         if bad:
-            conn.register("rule_bad_cells", _arrow({"ord": bad}, {"ord": pa.int64()}))
-            conn.execute(
-                "create or replace temp view rule_readable as select * from staging "
-                "anti join rule_bad_cells using (ord)"
+            _put(conn, "rule_bad_cells", {"ord": bad}, {"ord": "bigint"})
+            _create(
+                conn,
+                "view",
+                "rule_readable",
+                "select * from staging anti join rule_bad_cells using (ord)",
             )
         else:
-            conn.execute("create or replace temp view rule_readable as select * from staging")
+            _create(conn, "view", "rule_readable", "select * from staging")
         distinct = conn.execute(sql("rules_distinct")).fetchall()
     # 2. Each distinct month, value, measure + category and note, read once in Python.
     months: dict[str, list[Any]] = {"raw": [], "obj": [], "month": [], "reason": []}
@@ -363,37 +450,63 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
         elif (note := _text(a)) != a:
             notes["raw"].append(a)
             notes["note"].append(note)
-    for name, data, types in (
-        ("rule_months", months, {"obj": pa.bool_(), "month": pa.date32()}),
-        ("rule_values", values, {"obj": pa.bool_(), "number": pa.int64()}),
-        ("rule_keys", keys, {}),
-        ("rule_notes", notes, {}),
-    ):
-        conn.register(name, _arrow(data, types))
-    # 3. Row errors and duplicates in SQL (each only when there may be one); the figures in
-    # rule_checked.
-    errors = []
-    if any(months["reason"]) or any(values["reason"]) or any(keys["reason"]):
-        errors += conn.execute(sql("rules_row_errors")).fetchall()
-    # The valid rows (queries/rules_valid.sql). When every staged row is valid and gives a
-    # figure of its own (no error so far, and no two rows read as the same figure: known in
-    # Python from the lookups), they stay a view, which the plan reads once, and they are the
-    # figures. Otherwise a table when few rows are staged (the count and the duplicate rules
-    # read it again), a view when many (a large file's copy would cost memory).
+    lookups = {
+        "rule_months": (months, {"obj": "boolean", "month": "date"}),
+        "rule_values": (values, {"obj": "boolean", "number": "bigint"}),
+        "rule_keys": (keys, {}),
+        "rule_notes": (notes, {}),
+    }
+    reasons = any(months["reason"]) or any(values["reason"]) or any(keys["reason"])
+    errors: list[tuple[Any, ...]] = []
+    # 3. The valid rows (queries/rules_valid.sql), row errors and duplicates in SQL (each only
+    # when there may be one); the figures in rule_checked.
+    # When every staged row is valid and gives a figure of its own (no reason in a lookup, and no
+    # two rows read as the same figure: known in Python from the lookups), they are the figures.
     simple = (
         cells is not None
         and not found
-        and not errors
+        and not reasons
         and _all_different(cells, set(bad), months, keys)
     )
-    valid, kind = sql("rules_valid"), "view"
-    if not simple and staged.rows is not None and staged.rows <= _TABLE_ROWS:
-        valid, kind = valid.replace("temp view rule_valid", "temp table rule_valid"), "table"
-    try:
-        conn.execute(valid)
-    except duckdb.CatalogException:  # an earlier check on this connection made the other kind
-        conn.execute(f"drop {'view' if kind == 'table' else 'table'} rule_valid")
-        conn.execute(valid)
+    valid = sql("rules_valid")
+    checked = "view"  # rule_checked: a view of rule_valid unless made below
+    if simple and staged.table is None:
+        # A few rows (a month's, a form's) that are all valid figures: rule_checked is one table
+        # made by one statement from the valid rows, their lookups and readable rows given to it
+        # as lists (common table expressions), instead of seven statements making each of them.
+        ctes, params = ["rule_readable as (select * from staging)"], {}
+        for name, (data, types) in lookups.items():
+            query, more = _lists(name, data, types)
+            ctes.append(f"{name} as ({query})")
+            params |= more
+        query = f"with {', '.join(ctes)}\nselect {_CHECKED} from (\n{valid}\n)"
+        _create(conn, "table", "rule_checked", query, params)
+        checked = "table"
+    else:
+        if cells is not None:
+            if not bad:
+                _create(conn, "view", "rule_readable", "select * from staging")
+            elif staged.table is not None:
+                skip = set(bad)
+                keep = pa.array([o not in skip for o in cells["ord"]])
+                _register(conn, "rule_readable", staged.table.filter(keep))
+            else:
+                skip = set(bad)
+                keep = [i for i, o in enumerate(cells["ord"]) if o not in skip]
+                _put(
+                    conn,
+                    "rule_readable",
+                    {name: [items[i] for i in keep] for name, items in cells.items()},
+                    _STAGING_TYPES,
+                )
+        for name, (data, types) in lookups.items():
+            _put(conn, name, data, types)
+        if reasons:
+            errors += conn.execute(sql("rules_row_errors")).fetchall()
+        # A table when few rows are staged (the count and the duplicate rules read it again, and
+        # the plan finds the months and series in it), a view when many (a large file's copy
+        # would cost memory: the plan finds its months and series in the lookups).
+        _create(conn, "table" if staged.few else "view", "rule_valid", valid)
     if simple:
         rows = figures = len(cells["ord"])
     else:
@@ -403,7 +516,11 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
     staged.figures = figures
     if rows > figures:  # a figure given twice (or more)
         conn.execute(sql("rules_repeated"))
-        conn.execute(sql("rules_duplicates"))
+        try:
+            conn.execute(sql("rules_duplicates"))
+        except duckdb.CatalogException:  # rule_checked is a table of an earlier check
+            _drop(conn, "rule_checked")
+            conn.execute(sql("rules_duplicates"))
         for ord_, line, src, month, measure, category, first, first_line, value in conn.execute(
             "select ord, line, src, month, measure, category, first_value, first_line, value "
             "from rule_duplicate_errors"
@@ -416,11 +533,8 @@ def check(staged: Staged, catalog: Catalog, today: date | None = None) -> list[P
                 f"og {value} her)"
             )
             errors.append((ord_, 4, line, src, "value", reason))
-    else:
-        conn.execute(
-            "create or replace temp view rule_checked as "
-            "select ord, line, month, measure, category, value, note from rule_valid"
-        )
+    elif checked == "view":
+        _create(conn, "view", "rule_checked", f"select {_CHECKED} from rule_valid")
     for ord_, seq, line, src, field_name, reason in errors:
         columns = staged.columns[src]
         column = columns.get(field_name)
@@ -437,6 +551,10 @@ def _cell_candidates(cells: dict[str, list[Any]]) -> list[tuple[Any, ...]]:
     """queries/rules_cell_candidates.sql over stage_rows's cells: the rows (ord, line, src, objs,
     month, measure, category, value, note) with a cell that may be unreadable, in row order."""
     limits = [(name, MAX_NOTE_CHARS if name == "note" else MAX_KEY_CHARS) for name in _FIELDS]
+    if all(max(map(len, cells[name]), default=0) <= limit for name, limit in limits) and not any(
+        _CONTROL.search("".join(cells[name])) for name in _FIELDS
+    ):  # no cell is long or has a control character (the usual file): no row to look at
+        return []
     found = []
     for i, ord_ in enumerate(cells["ord"]):
         if any(
@@ -496,13 +614,6 @@ def _distinct_cells(cells: dict[str, list[Any]], bad: set[int]) -> list[tuple[st
         found[("key", measure[i], category[i], False)] = None
         found[("note", note[i], "", False)] = None
     return list(found)
-
-
-def _arrow(data: dict[str, list[Any]], types: dict[str, pa.DataType]) -> pa.Table:
-    """An Arrow table of columns in Python (text unless `types` says other)."""
-    return pa.table(
-        {key: pa.array(items, types.get(key, pa.string())) for key, items in data.items()}
-    )
 
 
 def _month_or_reason(raw: object, latest: date) -> tuple[date | None, str | None]:
@@ -609,18 +720,18 @@ def _fmt(n: int) -> str:
 def find_warnings(state: State, catalog: Catalog) -> list[FigureWarning]:
     """Every warning rule of DOMAIN.md over `state`, sorted by month and rule."""
     with work_connection() as conn:
-        conn.register("rule_state", _state_table(state))
+        _put(conn, "rule_state", *_state_table(state))
         return _warnings(conn, catalog, ["rule_state"])[0]
 
 
 def new_warnings(before: State, after: State, catalog: Catalog) -> list[FigureWarning]:
     """Warnings that `after` has and `before` did not: what a save would add."""
     with work_connection() as conn:
-        conn.register("rule_before", _state_table(before))
-        conn.register("rule_after", _state_table(after))
+        _put(conn, "rule_before", *_state_table(before))
+        _put(conn, "rule_after", *_state_table(after))
         changed = {key for key, value in after.items() if before.get(key) != value}
         changed |= before.keys() - after.keys()
-        conn.register("rule_changed", _state_table(dict.fromkeys(changed, 0)))
+        _put(conn, "rule_changed", *_state_table(dict.fromkeys(changed, 0)))
         return added_warnings(conn, catalog, "rule_before", "rule_after", "rule_changed")
 
 
@@ -655,8 +766,8 @@ def _warnings(
     rule and message; with `touched`, only in the months and series that relation has (see
     added_warnings)."""
     rules = _rule_catalog(catalog)
-    for name, table in rules.tables.items():
-        conn.register(name, table)
+    for name, (data, types) in rules.tables.items():
+        _put(conn, name, data, types)
     # Each state and the touched figures once, as a CTE of their own (a query given in
     # parentheses is then bound once, not in each place that reads it).
     ctes = [f"warn_state{side} as (select * from {state})" for side, state in enumerate(states)]
@@ -684,24 +795,25 @@ def _warnings(
     return found
 
 
-def _state_table(state: State) -> pa.Table:
+def _state_table(state: State) -> tuple[dict[str, list[Any]], dict[str, str]]:
+    """A state's columns (month, measure, category, value) and their types, for _put."""
     months, measures, categories = zip(*state, strict=True) if state else ((), (), ())
-    return pa.table(
-        {
-            "month": pa.array(months, pa.date32()),
-            "measure": pa.array(measures, pa.string()),
-            "category": pa.array(categories, pa.string()),
-            "value": pa.array(list(state.values()), pa.int64()),
-        }
-    )
+    data = {
+        "month": list(months),
+        "measure": list(measures),
+        "category": list(categories),
+        "value": list(state.values()),
+    }
+    return data, {"month": "date", "value": "bigint"}
 
 
 @dataclass(frozen=True)
 class _RuleCatalog:
-    """The catalog as the warnings read it: Arrow tables for queries/rules_warnings.sql
-    (rule_groups, rule_measures), and what the messages name."""
+    """The catalog as the warnings read it: the tables of queries/rules_warnings.sql
+    (rule_groups, rule_measures: columns and their types, for _put), and what the messages
+    name."""
 
-    tables: dict[str, pa.Table]
+    tables: dict[str, tuple[dict[str, list[Any]], dict[str, str]]]
     groups: list[tuple[str, ...]]  # by grp: the measures (categories_vs_total: the one measure)
     labels: dict[str, str]  # measure id -> its Danish label
     initiatives: dict[str, str]  # measure id -> its initiative's Danish name
@@ -719,7 +831,7 @@ class _RuleCatalog:
         category: str | None,
         value: int | None,
         total: int | None,
-        parts: list[int] | None,
+        parts: list[dict[str, int]] | None,
         since: date | None,
     ) -> str:
         """The Danish message of one warning (a row of queries/rules_warnings.sql)."""
@@ -739,7 +851,8 @@ class _RuleCatalog:
         if rule == "sum_equals":
             *part_ids, total_id = self.groups[grp]
             terms = " + ".join(
-                f"{self.label(m)} ({_fmt(v)})" for m, v in zip(part_ids, parts, strict=True)
+                f"{self.label(m)} ({_fmt(v)})"
+                for m, v in zip(part_ids, _in_order(parts), strict=True)
             )
             return f"{when}: {terms} = {_fmt(value)}, men {self.label(total_id)} er {_fmt(total)}"
         if rule == "before_start":
@@ -751,6 +864,11 @@ class _RuleCatalog:
             f"{when}: {self.label(measure, category)} er {_fmt(value)}, lavere end "
             f"{_fmt(total)} i {month_label(since)}; en løbende total bør ikke falde"
         )
+
+
+def _in_order(parts: list[dict[str, int]] | None) -> list[int]:
+    """A sum's parts ({pos, value}, as rules_warnings.sql lists them) as values in their order."""
+    return [part["value"] for part in sorted(parts or [], key=lambda part: part["pos"])]
 
 
 _RULE_CATALOGS: list[tuple[Catalog, _RuleCatalog]] = []  # the last catalog's, one per process
@@ -797,14 +915,14 @@ def _rule_catalog(catalog: Catalog) -> _RuleCatalog:
     kinds = [m for m in catalog.measures if m.kind == "cumulative" or m.id in started]
     rules = _RuleCatalog(
         tables={
-            "rule_groups": _arrow(groups, {"grp": pa.int64(), "n": pa.int64(), "pos": pa.int64()}),
-            "rule_measures": _arrow(
+            "rule_groups": (groups, {"grp": "bigint", "n": "bigint", "pos": "bigint"}),
+            "rule_measures": (
                 {
                     "measure": [m.id for m in kinds],
                     "cumulative": [m.kind == "cumulative" for m in kinds],
                     "started": [started[m.id].started if m.id in started else None for m in kinds],
                 },
-                {"cumulative": pa.bool_(), "started": pa.date32()},
+                {"cumulative": "boolean", "started": "date"},
             ),
         },
         groups=measures,

@@ -6,8 +6,10 @@
 -- import_after.sql and import_touched.sql.
 --
 -- Only a file without errors is planned: then every staged row is a valid one, and the months
--- and series of its figures are those the rules read for its distinct cells (rule_months and
--- rule_keys, queries/rules_valid.sql), two small lookups, so that rule_checked is read once.
+-- and series of its figures are those of its figures ({months} and {series}: rule_checked for a
+-- few rows, a table or a view of one; for a large file the lookups the rules read its distinct
+-- cells into, rule_months and rule_keys of queries/rules_valid.sql, so that its rule_valid view
+-- and its joins are read once).
 -- The current figures are the latest revision of each figure, unless it withdrew the figure (the
 -- current_figures view's rule), read straight from figure_revisions with arg_max_null (which,
 -- unlike arg_max, keeps a withdrawal's null): the view's window and its join to batches cost a
@@ -21,8 +23,8 @@ select
     arg_max_null(note, batch_id) as note
 from figure_revisions
 where
-    month in (select month from rule_months)
-    or (measure_id, category) in (select measure, category from rule_keys)
+    month in (select month from {months})
+    or (measure_id, category) in (select measure, category from {series})
 group by month, measure_id, category
 having arg_max_null(value, batch_id) is not null;
 

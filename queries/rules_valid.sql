@@ -2,10 +2,11 @@
 -- typed columns. The lookups hold what Python found for each distinct cell: rule_months (the
 -- month, or why it is not one), rule_values (the number, or why it is not one), rule_keys (the
 -- measure and category ids, stripped, or why the catalog has no such figure) and rule_notes
--- (the notes that strip shorter, stripped). dashboard.rules.check makes it a temp table instead
--- when few rows are staged: the plan reads it several times, and the joins are then done once
--- (a large file's copy would cost memory, about 20 MB for 276,000 rows).
-create or replace temp view rule_valid as
+-- (the notes that strip shorter, stripped). dashboard.rules.check makes it the temp table or view
+-- rule_valid: a table when few rows are staged (the plan reads it several times, and the joins
+-- are then done once), a view when many (a large file's copy would cost memory, about 20 MB for
+-- 276,000 rows). A few rows that are all valid figures go straight into the table rule_checked,
+-- in one statement with the lookups and rule_readable given as common table expressions.
 select
     s.ord,
     s.line,

@@ -233,11 +233,18 @@ CATEGORIES = ["", "a", "b", "c", "d", None, 1.0, "A"]
 NOTES = ["", " en note ", None, "n\x00", "x" * 1001, 5]
 
 
+@pytest.mark.parametrize("tables", ["lists", "arrow"])
 @pytest.mark.parametrize("cells", ["python", "sql"])
-def test_the_sql_rules_give_the_python_rules_figures_and_messages(synthetic, cells: str) -> None:
+def test_the_sql_rules_give_the_python_rules_figures_and_messages(
+    synthetic, cells: str, tables: str, monkeypatch
+) -> None:
     """The rules against the old Python engine, with the unreadable and distinct cells found
     both ways: in Python from stage_rows's cells (a few rows, as a form's or a month's), and in
-    SQL (queries/rules_cell_candidates.sql, rules_distinct.sql: a file DuckDB read)."""
+    SQL (queries/rules_cell_candidates.sql, rules_distinct.sql: a file DuckDB read); and with the
+    staged rows and the lookups as temp tables made from lists (few rows) or as registered Arrow
+    tables (many)."""
+    if tables == "arrow":
+        monkeypatch.setattr(rules, "_LIST_ROWS", 10)
     catalog, _ = synthetic
     measures = [m.id for m in catalog.measures[:20]] + ["s000.m1", "", None, "S000.M01", 3.0]
     rng = random.Random(9)
@@ -322,6 +329,22 @@ def test_a_dry_run_of_rows_runs_the_same_rules_and_saves_nothing(store: Store) -
     assert (result.status, result.n_new, result.errors) == ("dry_run", 1, [])
     with store.reader() as conn:
         assert conn.execute("select count(*) from figure_revisions").fetchone() == (0,)
+
+
+def test_a_small_save_on_one_thread_leaves_duckdbs_threads_as_they_were(store: Store) -> None:
+    """A save of a few rows runs on one DuckDB thread (imports._import_staged); the setting ends
+    with the writer's connection: the next connection, and a dry run, have DuckDB's own."""
+    with duckdb.connect() as conn:
+        default = conn.execute("select current_setting('threads')").fetchone()[0]
+    rows = [RawRow(1, "januar 2025", "ungeteam.cases", "", "4", "")]
+    saved = import_rows(store, rows, user="FAS", role="analyst", today=TODAY)
+    assert saved.status == "saved"
+    with store.writer() as conn:
+        assert conn.execute("select current_setting('threads')").fetchone()[0] == default
+    preview = import_rows(store, rows[:0], user="FAS", role="analyst", dry_run=True, today=TODAY)
+    assert preview.status == "dry_run"
+    with store.reader() as conn:
+        assert conn.execute("select current_setting('threads')").fetchone()[0] == default
 
 
 @pytest.mark.parametrize("how", ["rejected", "dry_run", "needs_ack", "no_change"])

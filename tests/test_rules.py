@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import real_january
 
+from dashboard import rules
 from dashboard.catalog import load_catalog
 from dashboard.records import Figure, RawRow
 from dashboard.rules import (
@@ -168,9 +169,11 @@ def test_the_same_figure_twice_with_the_same_value_is_one_figure() -> None:
     assert figures == [Figure(JAN, "ungeteam.cases", "", 45, "", 3)]
 
 
-def test_a_connection_checks_a_large_staging_after_a_small_one_and_back() -> None:
-    """A few staged rows get their valid rows as a table, many as a view: checking one after the
-    other on the same connection gives the same figures and errors each time."""
+def test_a_connection_checks_a_large_staging_after_a_small_one_and_back(monkeypatch) -> None:
+    """A few staged rows get their valid rows as a table, many as a view, and the staged rows and
+    lookups are temp tables made from lists (few) or registered Arrow tables (more than
+    rules._LIST_ROWS): checking with each kind after the other on the same connection gives the
+    same figures and errors each time."""
     rows = [
         row(3, "2025-01", "ungeteam.cases", "", 45),
         row(4, "2025-01", "ungeteam.cases", "", 46),
@@ -178,7 +181,9 @@ def test_a_connection_checks_a_large_staging_after_a_small_one_and_back() -> Non
     ]
     with work_connection() as conn:
         found = []
-        for staged_rows in (3, None, 3, None):  # None: not known, as for DuckDB's read_csv
+        # None: not known, as for DuckDB's read_csv; 2: the rows and lookups as Arrow tables
+        for staged_rows, list_rows in ((3, 2_000), (None, 2), (3, 2), (None, 2_000), (3, 2_000)):
+            monkeypatch.setattr(rules, "_LIST_ROWS", list_rows)
             staged = stage_rows(conn, rows)
             staged.rows = staged_rows
             errors = [(e.line, e.column) for e in check(staged, CATALOG, TODAY)]
@@ -187,7 +192,24 @@ def test_a_connection_checks_a_large_staging_after_a_small_one_and_back() -> Non
             ).fetchall()
             found.append((errors, figures))
     assert found[0] == ([(4, "Værdi")], [(3, JAN, 45), (5, date(2025, 2, 1), 7)])
-    assert found == [found[0]] * 4
+    assert found == [found[0]] * 5
+
+
+def test_a_connection_checks_valid_rows_after_repeated_ones_and_back() -> None:
+    """Rows that are all valid figures make rule_checked a table of its own, repeated ones a view:
+    checking each after the other on the same connection gives the figures each time."""
+    valid = [
+        row(3, "2025-01", "ungeteam.cases", "", 45),
+        row(4, "2025-02", "ungeteam.cases", "", 7),
+    ]
+    repeated = [*valid, row(5, "2025-01", "ungeteam.cases", "", 45)]
+    with work_connection() as conn:
+        found = []
+        for rows in (valid, repeated, valid, repeated):
+            errors = check(stage_rows(conn, rows), CATALOG, TODAY)
+            figures = conn.execute("select line, value from rule_checked order by ord").fetchall()
+            found.append((errors, figures))
+    assert found == [([], [(3, 45), (4, 7)])] * 4
 
 
 def rules_in(state: dict[tuple[date, str, str], int]) -> list[tuple[str, date, str]]:
