@@ -215,6 +215,10 @@ class Store:
         self.path = Path(path) if path else Path(config.store_location())
         self.log_base = self.path  # the access log's default file sits beside it
 
+    # A writer's connection is a DuckDB instance of its own, ended when the write is: a setting
+    # made on it (imports: one thread for a few rows) goes with it. A LakeStore's is not.
+    own_instance = True
+
     @property
     def location(self) -> str:
         """Where the store is, as a plain string: the file's path (a cache key, and what

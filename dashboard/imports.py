@@ -132,6 +132,7 @@ def import_file(
             result = _import_staged(
                 conn,
                 staged,
+                own_instance=store.own_instance,
                 file_name=path.name,
                 file_sha256=hashlib.sha256(data).hexdigest(),
                 user=user,
@@ -181,6 +182,7 @@ def import_rows(
         return _import_staged(
             conn,
             stage_rows(conn, rows),
+            own_instance=store.own_instance,
             file_name=file_name,
             file_sha256=file_sha256,
             user=user,
@@ -206,7 +208,9 @@ def _connection(store: Store, dry_run: bool) -> Iterator[duckdb.DuckDBPyConnecti
         yield conn
 
 
-def _import_staged(conn: duckdb.DuckDBPyConnection, staged: Staged, **what: Any) -> ImportResult:
+def _import_staged(
+    conn: duckdb.DuckDBPyConnection, staged: Staged, *, own_instance: bool, **what: Any
+) -> ImportResult:
     """Check, plan and (unless a dry run) save the staged rows on the import's connection.
 
     A save of a few rows (a month's, a template's, a form's) runs on one of DuckDB's threads:
@@ -216,8 +220,14 @@ def _import_staged(conn: duckdb.DuckDBPyConnection, staged: Staged, **what: Any)
     starts the threads again, which cost the commit about 5 ms. Another writer's connection in
     this process at the same moment (two uploads in the app) shares the instance and the setting
     until both are closed. A dry run (a preview: a reader, whose instance the app's pages share)
-    keeps every thread."""
-    if not what.get("dry_run") and staged.rows is not None and staged.rows <= _FEW_ROWS:
+    keeps every thread, and so does a shared store's writer (a cursor of the process's one
+    connection, which every page of the app uses: the setting would stay for them all)."""
+    if (
+        not what.get("dry_run")
+        and own_instance
+        and staged.rows is not None
+        and staged.rows <= _FEW_ROWS
+    ):
         conn.execute("set threads = 1")
     return _check_plan_save(conn, staged, **what)
 

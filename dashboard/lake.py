@@ -147,6 +147,8 @@ def close_all() -> None:
 class LakeStore(db.Store):
     """krimdash's tables in a DuckLake: several processes on several machines read and write it."""
 
+    own_instance = False  # every cursor shares the process's one connection and its settings
+
     def __init__(self, location: Path | str | None = None):
         self.url = str(location or config.store_location())
         postgres_part(self.url)
