@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pandas as pd
@@ -129,10 +128,9 @@ def import_file(
     try:
         with _connection(store, dry_run) as conn:
             parsed, staged = stage_figures(data, path.name, conn)
-            result = _import_staged(
+            result = _check_plan_save(
                 conn,
                 staged,
-                own_instance=store.own_instance,
                 file_name=path.name,
                 file_sha256=hashlib.sha256(data).hexdigest(),
                 user=user,
@@ -179,10 +177,9 @@ def import_rows(
     require(role, "write_figures", "indlæse tal")
     catalog = catalog or load_catalog()  # before the store's lock is taken
     with _connection(store, dry_run) as conn:
-        return _import_staged(
+        return _check_plan_save(
             conn,
             stage_rows(conn, rows),
-            own_instance=store.own_instance,
             file_name=file_name,
             file_sha256=file_sha256,
             user=user,
@@ -205,35 +202,22 @@ def _connection(store: Store, dry_run: bool) -> Iterator[duckdb.DuckDBPyConnecti
     saved is exactly what was checked. A temp table never reaches the file: a rejected file,
     like a dry run, leaves the database as it was."""
     with store.reader() if dry_run else store.writer() as conn:
+        if not dry_run and store.own_instance:
+            # The writer's instance is its own and ends with the write: one thread and a memory
+            # limit beyond which DuckDB spills to <database>.tmp. On this 2-core machine that is
+            # as fast for a small file and faster for the largest (0.4 million rows: 1.6 s
+            # against 2.3 s), and keeps the whole import under 400 MB (614 MB without the
+            # limit); bench/README.md, "Large imports". Not put back: starting the threads again
+            # cost the commit about 5 ms. A dry run (a reader whose instance the app's pages
+            # share) and a shared store's writer (a cursor of the process's one connection)
+            # keep DuckDB's own settings.
+            conn.execute("set threads = 1")
+            conn.execute(f"set memory_limit = '{IMPORT_MEMORY_LIMIT}'")
         yield conn
 
 
-def _import_staged(
-    conn: duckdb.DuckDBPyConnection, staged: Staged, *, own_instance: bool, **what: Any
-) -> ImportResult:
-    """Check, plan and (unless a dry run) save the staged rows on the import's connection.
-
-    A save of a few rows (a month's, a template's, a form's) runs on one of DuckDB's threads:
-    each statement then costs less (no tasks handed between threads for a few dozen rows); a
-    large file keeps every thread. The setting belongs to the database instance, which is the
-    writer's own and ends when its connection closes: it is not put back, since putting it back
-    starts the threads again, which cost the commit about 5 ms. Another writer's connection in
-    this process at the same moment (two uploads in the app) shares the instance and the setting
-    until both are closed. A dry run (a preview: a reader, whose instance the app's pages share)
-    keeps every thread, and so does a shared store's writer (a cursor of the process's one
-    connection, which every page of the app uses: the setting would stay for them all)."""
-    if (
-        not what.get("dry_run")
-        and own_instance
-        and staged.rows is not None
-        and staged.rows <= _FEW_ROWS
-    ):
-        conn.execute("set threads = 1")
-    return _check_plan_save(conn, staged, **what)
-
-
-# Up to this many staged rows, a save runs on one of DuckDB's threads (_import_staged).
-_FEW_ROWS = 2_000
+# DuckDB's memory for an import's own writer instance (_connection): beyond it, it spills.
+IMPORT_MEMORY_LIMIT = "100MB"
 
 
 def _check_plan_save(

@@ -212,3 +212,20 @@ def test_the_embedded_file_keeps_its_constraints(tmp_path):
         conn.execute(
             "insert into figure_revisions values (?, date '2025-02-01', 'm', '', -1, '')", [batch]
         )
+
+
+def test_an_import_on_the_lake_leaves_the_process_connections_settings_alone(lake_env, tmp_path):
+    """The file's writer takes one thread and a memory limit for an import (its own instance);
+    the lake's writer is a cursor of the process's one connection, which the pages use too."""
+    from dashboard.imports import import_file
+
+    query = "select current_setting('threads'), current_setting('memory_limit')"
+    store = Store()
+    with store.reader() as conn:
+        before = conn.execute(query).fetchone()
+    month = tmp_path / "maaned.csv"
+    month.write_text("month,measure,category,value,note\n2025-01,ungeteam.cases,,4,\n")
+    result = import_file(store, month, user="FAS", role="analyst")
+    assert result.status == "saved", result.errors
+    with store.reader() as conn:
+        assert conn.execute(query).fetchone() == before

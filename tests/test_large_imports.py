@@ -331,20 +331,23 @@ def test_a_dry_run_of_rows_runs_the_same_rules_and_saves_nothing(store: Store) -
         assert conn.execute("select count(*) from figure_revisions").fetchone() == (0,)
 
 
-def test_a_small_save_on_one_thread_leaves_duckdbs_threads_as_they_were(store: Store) -> None:
-    """A save of a few rows runs on one DuckDB thread (imports._import_staged); the setting ends
-    with the writer's connection: the next connection, and a dry run, have DuckDB's own."""
+def test_a_save_on_one_thread_and_a_memory_limit_leaves_duckdbs_settings_as_they_were(
+    store: Store,
+) -> None:
+    """A save runs on one DuckDB thread with a memory limit (imports._connection); the settings
+    end with the writer's connection: the next connection, and a dry run, have DuckDB's own."""
+    query = "select current_setting('threads'), current_setting('memory_limit')"
     with duckdb.connect() as conn:
-        default = conn.execute("select current_setting('threads')").fetchone()[0]
+        default = conn.execute(query).fetchone()
     rows = [RawRow(1, "januar 2025", "ungeteam.cases", "", "4", "")]
     saved = import_rows(store, rows, user="FAS", role="analyst", today=TODAY)
     assert saved.status == "saved"
     with store.writer() as conn:
-        assert conn.execute("select current_setting('threads')").fetchone()[0] == default
+        assert conn.execute(query).fetchone() == default
     preview = import_rows(store, rows[:0], user="FAS", role="analyst", dry_run=True, today=TODAY)
     assert preview.status == "dry_run"
     with store.reader() as conn:
-        assert conn.execute("select current_setting('threads')").fetchone()[0] == default
+        assert conn.execute(query).fetchone() == default
 
 
 @pytest.mark.parametrize("how", ["rejected", "dry_run", "needs_ack", "no_change"])
