@@ -48,6 +48,9 @@ _VERSION_TTL_S = 0.2  # one snapshot query serves the data_version calls of one 
 _roots: dict[tuple[str, str], duckdb.DuckDBPyConnection] = {}
 _roots_lock = threading.Lock()
 _versions: dict[str, tuple[float, tuple[int, ...]]] = {}
+# Each store's address by its shown form: pages key their caches on `store.location` (the
+# password hidden) and open the store again from it, which must reach the same lake.
+_addresses: dict[str, str] = {}
 
 
 def extension_file(package: str, name: str) -> Path:
@@ -136,8 +139,10 @@ class LakeStore(db.Store):
     """krimdash's tables in a DuckLake: several processes on several machines read and write it."""
 
     def __init__(self, location: Path | str | None = None):
-        self.url = str(location or config.store_location())
+        url = str(location or config.store_location())
+        self.url = _addresses.get(url, url)  # a shown address: the store it was shown for
         postgres_part(self.url)
+        _addresses[shown(self.url)] = self.url
         data = config.lake_data_dir()
         if data is None:
             raise ValueError(
