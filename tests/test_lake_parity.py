@@ -61,12 +61,14 @@ class Pair:
         self.local = folder / "lake-machine" / "krimdash.duckdb"
         self.local.parent.mkdir()
 
+    def on_file(self, *args: str | Path, **env: str):
+        return self.krimdash("--db", self.file, *args, db=self.file, **env)
+
+    def on_lake(self, *args: str | Path, **env: str):
+        return self.krimdash("--store", self.url, *args, db=self.local, **{**self.lake_env, **env})
+
     def both(self, *args: str | Path, **env: str):
-        on_file = self.krimdash("--db", self.file, *args, db=self.file, **env)
-        on_lake = self.krimdash(
-            "--store", self.url, *args, db=self.local, **{**self.lake_env, **env}
-        )
-        return on_file, on_lake
+        return self.on_file(*args, **env), self.on_lake(*args, **env)
 
     def run(self, *args: str | Path, code: int | None = 0, **env: str) -> str:
         """Run the command on both stores; both exit alike (`code`, if given) and print the
@@ -147,8 +149,7 @@ def test_the_cli_says_the_same_on_the_file_and_on_the_lake(
     moments["approved"] = now()
     pair.run("month", "reopen", LAST, "--reason", "Tallene skal ses igen", "--user", "raadmand")
     pair.run("month", "history")
-    for moment in (moments["correction"], moments["approved"]):
-        pair.run("month", "list", "--as-of", moment)
+    pair.run("month", "list", "--as-of", moments["approved"])
 
     pair.run("user", "add", "ny@aarhus.dk", "--role", "viewer", "--user", "admin")
     assert "ny@aarhus.dk" in pair.run("user", "list")
@@ -156,7 +157,7 @@ def test_the_cli_says_the_same_on_the_file_and_on_the_lake(
     assert "ny@aarhus.dk" not in pair.run("user", "list")
     pair.run("user", "add", "ny@aarhus.dk", "--role", "sjov", "--user", "admin", code=2)
 
-    for action in ("off", "status", "on", "status"):
+    for action in ("off", "status", "on"):
         pair.run("public", action, "--user", "admin")
 
     # The month's text, an event and a target (the app's content pages; no CLI command)
@@ -194,16 +195,17 @@ def test_the_cli_says_the_same_on_the_file_and_on_the_lake(
     pair.run("export", "--public")
     pair.run("export", "--as-of", "2020-01-01")  # before anything: no figures
 
-    for kind in ("xlsx-export", "template"):
-        out_file, out_lake = tmp_path / f"{kind}-file.xlsx", tmp_path / f"{kind}-lake.xlsx"
-        args = (
-            ("export", "--format", "xlsx", "-o")
-            if kind == "xlsx-export"
-            else ("template", "--from", "2025-01", "--to", LAST, "-o")
-        )
-        on_file, on_lake = pair.both(*args, out_file), pair.both(*args, out_lake)
-        assert on_file[0].code == on_lake[1].code == 0, (on_file[0], on_lake[1])
-        assert cells(out_file.read_bytes()) == cells(out_lake.read_bytes())
+    # Files: the same path on both (the access log names it), read after each run
+    for args in (
+        ("export", "--format", "xlsx", "-o", tmp_path / "eksport.xlsx"),
+        ("template", "--from", "2025-01", "--to", LAST, "-o", tmp_path / "skabelon.xlsx"),
+    ):
+        books = []
+        for run in (pair.on_file, pair.on_lake):
+            done = run(*args)
+            assert done.code == 0, done
+            books.append(cells(args[-1].read_bytes()))
+        assert books[0] == books[1] and len(books[0][0]) > 20
 
     log = pair.run("log", "--limit", "200")
     # one batch per write of figures or content, numbered alike on both: 8 down to 1
@@ -212,10 +214,10 @@ def test_the_cli_says_the_same_on_the_file_and_on_the_lake(
     pair.run("check", code=None)
 
     reports = []
-    for store in ("file", "lake"):
-        out = tmp_path / f"notat-{store}.html"
-        done = pair.both("report", "--month", LAST, "--format", "html", "-o", out)
-        assert done[0 if store == "file" else 1].code == 0
+    for run in (pair.on_file, pair.on_lake):
+        out = tmp_path / "notat.html"
+        done = run("report", "--month", LAST, "--format", "html", "-o", out)
+        assert done.code == 0, done
         reports.append(normal(out.read_text("utf-8"), str(pair.file), lake.shown(pair.url)))
     assert reports[0] == reports[1]
     assert "50" in reports[0]
@@ -357,25 +359,20 @@ def test_a_backup_of_the_lake_restores_to_a_file_with_the_same_figures(
     pair.run("init", "--demo")
     pair.run("retract", "--month", LAST, "--measure", "top100.screened", "--category", "1",
              "--note", "Fejl")  # fmt: skip
-    on_file = pair.krimdash("--db", pair.file, "backup", tmp_path / "kopi", db=pair.file)
-    on_lake = pair.krimdash(
-        "--store", pair.url, "backup", tmp_path / "kopi-lake", db=pair.local, **pair.lake_env
-    )
+    on_file = pair.on_file("backup", tmp_path / "kopi")
+    on_lake = pair.on_lake("backup", tmp_path / "kopi-lake")
     assert on_file.code == on_lake.code == 0, (on_file, on_lake)
     manifest = json.loads((tmp_path / "kopi-lake" / "manifest.json").read_text("utf-8"))
     assert manifest["database"] == lake.shown(pair.url), "the lake by its address, not a file"
     # restore writes a database file: into the shared store it is refused, and nothing is written
-    refused = pair.krimdash(
-        "--store", pair.url, "restore", tmp_path / "kopi-lake", db=pair.local, **pair.lake_env
-    )
+    refused = pair.on_lake("restore", tmp_path / "kopi-lake")
     assert refused.code == 2 and "intet er skrevet" in refused.err, refused
     assert not list(ROOT.glob("ducklake:*")), "no file named like the address"
     restored = tmp_path / "gendannet.duckdb"
     done = pair.krimdash("restore", tmp_path / "kopi-lake", "--db", restored, db=restored)
     assert done.code == 0, done
-    exported = [pair.krimdash("export", db=where).out for where in (pair.file, restored)] + [
-        pair.krimdash("--store", pair.url, "export", db=pair.local, **pair.lake_env).out
-    ]
+    exported = [pair.on_file("export").out, pair.krimdash("export", db=restored).out]
+    exported.append(pair.on_lake("export").out)
     assert exported[0] == exported[1] == exported[2]
     assert "top100.screened,1," not in "".join(
         line for line in exported[0].splitlines() if line.startswith(LAST)
