@@ -391,3 +391,25 @@ def test_a_lake_with_a_password_opens_again_from_its_shown_address(
     again = Store(store.location)
     assert isinstance(again, lake.LakeStore) and again.url == url
     assert again.location == store.location
+
+
+def test_the_lakes_data_version_moves_with_a_write_from_another_process(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages key their caches on data_version (read from DuckLake's snapshot table in
+    PostgreSQL); it is DuckLake's own latest snapshot, and a CLI write elsewhere moves it."""
+    pair.run("init", "--demo")
+    _, store = pair.stores(monkeypatch)
+    assert store.exists()
+    before = store.data_version()
+    with store.reader() as conn:
+        (snapshot,) = conn.execute(
+            "select id from ducklake_current_snapshot('lake') as s(id)"
+        ).fetchone()
+    assert before == (snapshot,)
+    done = pair.on_lake(
+        "retract", "--month", LAST, "--measure", "top100.called_in", "--note", "Fejl"
+    )
+    assert done.code == 0, done
+    time.sleep(lake._VERSION_TTL_S + 0.05)
+    assert store.data_version() > before
