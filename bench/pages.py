@@ -3,6 +3,7 @@ nothing (speed is measured here, not asserted in tests). See bench/README.md.
 
     .venv/bin/python bench/pages.py [--quick] [--rounds N] [--pages overblik,top100,...]
                                     [--db PATH] [--json OUT] [--timeline PAGE] [--skip-...]
+                                    [--lake]
 
 One run does, in order:
 
@@ -13,6 +14,12 @@ One run does, in order:
    on 127.0.0.1 (tests/servers.py, shared with the browser tests), each page loaded in headless
    Chromium as a first visit and as a returning reader, and a timeline of one page;
 4. synthetic (synthetic.py): a large catalog, server side, then one browser round per mode.
+
+With --lake the same demo is also made in the shared store, DuckLake on a throwaway PostgreSQL
+(tests/pg.py start()/stop(); `krimdash --store URL init --demo`), timed server side, and served
+(`krimdash --store URL serve`) beside the file's app and the blank page: every page is loaded
+from both in the same rounds, and the printout gives each as a ratio to the blank page and the
+lake's median over the file's (lake/file).
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from urllib.parse import urlsplit
 
 import page_loads  # bench/ is on sys.path as the script's folder
 import script_runs
-from report import loadavg, ms, other_work, peak_rss_mb, ratio, say
+from report import loadavg, median, ms, other_work, peak_rss_mb, ratio, say
 
 ROOT = Path(__file__).resolve().parent.parent
 # tests/servers.py starts the servers and the browser, for the browser tests and for us alike.
@@ -89,40 +96,102 @@ def page_address(url_pathname: str) -> str:
     return f"/?side={url_pathname}"
 
 
+LAKE = "/lake"  # the lake's pages are named like the file's, with this after the name
+
+
+def lake_serve(url: str):
+    """`krimdash --store URL serve` on 127.0.0.1:port (servers.krimdash_serve, on the lake)."""
+
+    def command(port: int) -> list[str]:
+        plain = servers.krimdash_serve(port)
+        return [*plain[:3], "--store", url, *plain[3:]]
+
+    return command
+
+
+@contextlib.contextmanager
+def lake_demo(tmp: Path) -> Any:
+    """A throwaway PostgreSQL (tests/pg.py) with the demo in a DuckLake on it
+    (`krimdash --store URL init --demo`); yields the environment that reaches it."""
+    import pg
+
+    server = pg.start()
+    try:
+        (tmp / "lake").mkdir()
+        env = {
+            "KRIMDASH_STORE": pg.lake_url(server.new_database("bench")),
+            "KRIMDASH_LAKE_DATA": str(tmp / "lake"),
+            "KRIMDASH_DB": str(tmp / "lake-machine" / "krimdash.duckdb"),  # its access log
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "dashboard.cli", "--store", env["KRIMDASH_STORE"], "init",
+             "--demo"],
+            cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, **env},
+        )  # fmt: skip
+        if done.returncode != 0:
+            raise RuntimeError(
+                f"krimdash --store … init --demo failed:\n{done.stdout}{done.stderr}"
+            )
+        yield env
+    finally:
+        pg.stop(server)
+
+
 def browser_demo(
-    args: argparse.Namespace, db: Path, targets: list[dict[str, str]], tmp: Path, report: dict
+    args: argparse.Namespace,
+    db: Path,
+    targets: list[dict[str, str]],
+    tmp: Path,
+    report: dict,
+    lake_env: dict[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """The app and the blank page side by side; the visits per target (paths, not full URLs)."""
+    """The app and the blank page side by side (and the app on the lake, given `lake_env`); the
+    visits per target (paths, not full URLs)."""
     from playwright.sync_api import sync_playwright
 
     timeout_ms = int(args.timeout * 1000)
     env = {**SERVER_ENV, "KRIMDASH_DB": str(db)}
-    with (
-        servers.serving(servers.krimdash_serve, env, tmp / "app.log") as app,
-        servers.serving(
-            partial(servers.streamlit_run, BLANK), SERVER_ENV, tmp / "blank.log"
-        ) as blank,
-        sync_playwright() as p,
-    ):
-        ours = {app.process.pid, blank.process.pid}
+    with contextlib.ExitStack() as stack:
+        app = stack.enter_context(servers.serving(servers.krimdash_serve, env, tmp / "app.log"))
+        blank = stack.enter_context(
+            servers.serving(partial(servers.streamlit_run, BLANK), SERVER_ENV, tmp / "blank.log")
+        )
+        named = {"app": app, "blank": blank}
+        if lake_env:
+            named["lake"] = stack.enter_context(
+                servers.serving(
+                    lake_serve(lake_env["KRIMDASH_STORE"]), {**SERVER_ENV, **lake_env},
+                    tmp / "lake-app.log",
+                )
+            )  # fmt: skip
+        p = stack.enter_context(sync_playwright())
+        ours = {server.process.pid for server in named.values()}
         report["other_work_at_start"] = other_work(ours)
         report["loadavg_at_start"] = loadavg()
         browser = servers.launch_chromium(p)
+        on_lake = (
+            [{"name": t["name"] + LAKE, "url": named["lake"].url + t["url"]} for t in targets]
+            if lake_env
+            else []
+        )
         try:
             report["machine"]["chromium"] = browser.version
             res = page_loads.measure(
                 browser,
                 [{"name": "blank", "url": blank.url + "/"}]
-                + [{"name": t["name"], "url": app.url + t["url"]} for t in targets],
+                + [{"name": t["name"], "url": app.url + t["url"]} for t in targets]
+                + on_lake,
                 args.rounds,
                 timeout_ms,
                 "demo",
-                _alive({"app": app, "blank": blank}),
+                _alive(named),
             )
         finally:
             browser.close()
         report["app_server_peak_rss_mb"] = peak_rss_mb(app.process.pid)
         report["blank_server_peak_rss_mb"] = peak_rss_mb(blank.process.pid)
+        if lake_env:
+            report["lake_server_peak_rss_mb"] = peak_rss_mb(named["lake"].process.pid)
         report["loadavg_at_end"] = loadavg()
         report["other_work_at_end"] = other_work(ours)
     for r in res.values():
@@ -185,6 +254,30 @@ def browser_synthetic(
     return lines
 
 
+def lake_lines(summary: dict[str, dict[str, Any]], targets: list[dict[str, str]]) -> list[str]:
+    """Per page and mode: the file's and the lake's median, each as a ratio to the blank page,
+    and lake/file."""
+    head = f"{'page':<14} {'mode':<9} {'file ms':>8} {'lake ms':>8} {'file':>6} {'lake':>6} {'lake/file':>9}"
+    lines = [
+        "",
+        "THE SHARED STORE: the same pages from the file's app and the lake's app "
+        "(`krimdash --store URL serve`), in the same rounds; file and lake as ratios to the "
+        "blank page, and lake/file",
+        head,
+        "-" * len(head),
+    ]
+    for t in targets:
+        for mode in page_loads.MODES:
+            f = summary.get(t["name"], {}).get(mode, {})
+            k = summary.get(t["name"] + LAKE, {}).get(mode, {})
+            fm, km = f.get("median_ms"), k.get("median_ms")
+            lines.append(
+                f"{t['name']:<14} {mode:<9} {ms(fm):>8} {ms(km):>8} {ratio(f.get('ratio')):>6} "
+                f"{ratio(k.get('ratio')):>6} {ratio(km / fm if fm and km else None):>9}"
+            )
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Page speed vs a blank Streamlit page (prints only).")
     ap.add_argument("--rounds", type=int, default=5, help="browser loads per page and mode")
@@ -192,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pages", default=",".join(DEFAULT_PAGES), help="comma list of url paths")
     ap.add_argument("--timeline", default="overblik", help="the page whose timeline is printed")
     ap.add_argument("--db", help="use this database (read only) instead of a fresh demo one")
+    ap.add_argument(
+        "--lake",
+        action="store_true",
+        help="also the same demo in DuckLake on a throwaway PostgreSQL: lake/file per page",
+    )
     ap.add_argument("--json", help="also write every figure to this JSON file")
     ap.add_argument("--server-runs", type=int, default=5, help="warm AppTest runs per page")
     ap.add_argument("--timeout", type=float, default=60, help="seconds per page load")
@@ -211,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     names = [p.strip().strip("/") for p in args.pages.split(",") if p.strip().strip("/")]
     if args.rounds < 1:
         ap.error("--rounds must be at least 1")
+    if args.lake and args.db:
+        ap.error("--lake compares against a fresh demo database: leave out --db")
     if not args.skip_browser and (missing := servers.chromium_missing()):
         say(f"{missing}: browser part skipped")
         args.skip_browser = True
@@ -244,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             printed.append(line.rstrip())
             say(line.rstrip())
 
+    stack = contextlib.ExitStack()
     try:
         # 1. the database
         if args.db:
@@ -261,6 +362,12 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"krimdash init --demo failed:\n{done.stdout}{done.stderr}")
                 return 1
         report["db"] = str(db) if args.db else "demo (krimdash init --demo, temp dir)"
+        lake_env: dict[str, str] | None = None
+        if args.lake:
+            say("the lake: PostgreSQL (tests/pg.py) and krimdash --store … init --demo ...")
+            t0 = time.perf_counter()
+            lake_env = stack.enter_context(lake_demo(tmp))
+            report["lake"] = {"made_s": time.perf_counter() - t0}
         db_label = f"db {db.name}" if args.db else "demo db"
 
         # 2. server side (always registers the pages; times them unless skipped)
@@ -272,12 +379,20 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         report["server_side"] = ss
         targets, missing = resolve_pages(names, ss)
+        lake_ss: dict[str, Any] = {}
+        if lake_env:
+            say("server side, the lake: AppTest runs in a child process ...")
+            lake_ss = script_runs.run(
+                lake_env, ",".join(names), -1 if args.skip_server_side else args.server_runs,
+                tmp / "serverside-lake.log", timeout_s=900,
+            )  # fmt: skip
+            report["server_side_lake"] = lake_ss
 
         # 3. browser
         res: dict[str, dict[str, Any]] = {}
         summary: dict[str, dict[str, Any]] = {}
         if not args.skip_browser:
-            res = browser_demo(args, db, targets, tmp, report)
+            res = browser_demo(args, db, targets, tmp, report, lake_env)
             report["blank_median_ms"] = {
                 m: page_loads.summarize(res["blank"][m])["median_ms"] for m in page_loads.MODES
             }
@@ -313,6 +428,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         emit("=" * 100)
         emit(script_runs.table(ss, f"SERVER SIDE (AppTest, {db_label})"))
+        if lake_env:
+            emit(script_runs.table(lake_ss, "SERVER SIDE (AppTest, the demo in DuckLake)"))
         if missing:
             emit(["", "Missing pages:"] + [f"  {m}" for m in missing])
         if res:
@@ -340,7 +457,14 @@ def main(argv: list[str] | None = None) -> int:
             emit(
                 f"server peak RSS: app {ms(report['app_server_peak_rss_mb'])} MB, "
                 f"blank {ms(report['blank_server_peak_rss_mb'])} MB"
+                + (
+                    f", app on the lake {ms(report['lake_server_peak_rss_mb'])} MB"
+                    if lake_env
+                    else ""
+                )
             )
+            if lake_env:
+                emit(lake_lines(summary, targets))
             focus = args.timeline if args.timeline in res else next(iter(targets), {}).get("name")
             if focus:
                 for mode in ("returning", "first"):
@@ -363,6 +487,20 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_server_side and "error" not in ss:
             emit(["", f"GOAL: a warm script run (AppTest) <= {script_runs.GOAL_MS} ms per page."])
             emit(script_runs.goal_lines(ss))
+            if lake_env and "error" not in lake_ss:
+                emit("  the same on the lake (lake/file: the warm medians' ratio):")
+                file_warm = {
+                    p["name"]: median(p["warm_ms"]) for p in ss["pages"] if p.get("warm_ms")
+                }
+                for line, p in zip(
+                    script_runs.goal_lines(lake_ss),
+                    [p for p in lake_ss["pages"] if p.get("warm_ms")],
+                    strict=True,
+                ):
+                    base = file_warm.get(p["name"])
+                    emit(
+                        f"{line}  lake/file {ratio(median(p['warm_ms']) / base if base else None)}"
+                    )
         if not args.skip_synthetic:
             emit(
                 [
@@ -388,6 +526,7 @@ def main(argv: list[str] | None = None) -> int:
             say(f"\nJSON: {args.json}")
         return 0
     finally:
+        stack.close()  # the lake's PostgreSQL
         if args.keep:
             say(f"kept: {tmp}")
         else:

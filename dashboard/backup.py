@@ -129,9 +129,8 @@ def backup(store: db.Store, folder: Path | str) -> BackupResult:
             "created_at": snapshot_at.isoformat(),
             "schema_version": version,
             "duckdb_version": duckdb.__version__,
-            "database": store.location
-            if store.location != str(store.path)
-            else str(store.path.resolve()),
+            # a file by its full path; a shared store by its address (its path is only a name)
+            "database": str(store.path.resolve()) if type(store) is db.Store else store.location,
             "tables": {name: {"rows": n, "file": f"{name}.parquet"} for name, n in tables.items()},
             "access_log": None if log_rows is None else {"file": ACCESS_LOG_FILE, "rows": log_rows},
             "files": files,

@@ -667,7 +667,13 @@ def cmd_backup(args: argparse.Namespace, store: Store) -> int:
 
 def cmd_restore(args: argparse.Namespace, store: Store) -> int:
     from .backup import restore
+    from .lake import LakeStore
 
+    if isinstance(store, LakeStore) and not args.target_db:  # never a file named like the address
+        raise ValueError(
+            f"krimdash restore gendanner en databasefil, ikke det delte lager {store.location}; "
+            "intet er skrevet. Gendan til en fil: krimdash restore MAPPE --db FIL"
+        )
     target = Path(args.target_db) if args.target_db else store.path
     result = restore(Path(args.folder), target, force=args.force)
     rows = sum(result.tables.values())

@@ -48,6 +48,13 @@ _VERSION_TTL_S = 0.2  # one snapshot query serves the data_version calls of one 
 _roots: dict[tuple[str, str], duckdb.DuckDBPyConnection] = {}
 _roots_lock = threading.Lock()
 _versions: dict[str, tuple[float, tuple[int, ...]]] = {}
+# Each store's address by its shown form: pages key their caches on `store.location` (the
+# password hidden) and open the store again from it, which must reach the same lake.
+_addresses: dict[str, str] = {}
+# The lakes this process has seen krimdash's schema in: `exists` runs on every page run, and
+# asking the lake costs a round trip to PostgreSQL (listing the tables, tens of ms); krimdash
+# never removes its schema, so a lake that had it has it.
+_made: set[str] = set()
 
 
 def extension_file(package: str, name: str) -> Path:
@@ -142,6 +149,7 @@ def close_all() -> None:
                 conn.close()
         _roots.clear()
         _versions.clear()
+        _made.clear()
 
 
 class LakeStore(db.Store):
@@ -150,8 +158,10 @@ class LakeStore(db.Store):
     own_instance = False  # every cursor shares the process's one connection and its settings
 
     def __init__(self, location: Path | str | None = None):
-        self.url = str(location or config.store_location())
+        url = str(location or config.store_location())
+        self.url = _addresses.get(url, url)  # a shown address: the store it was shown for
         postgres_part(self.url)
+        _addresses[shown(self.url)] = self.url
         data = config.lake_data_dir()
         if data is None:
             raise ValueError(
@@ -209,30 +219,39 @@ class LakeStore(db.Store):
 
     def exists(self) -> bool:
         """The lake has krimdash's schema (made by `krimdash init --store …`). Every reader and
-        writer asks first: a look at the one table costs a few ms, where duckdb_tables() lists
-        every attached catalog's tables (the PostgreSQL one's too) in 70-250 ms."""
+        writer asks first, so a lake once seen with it is remembered (a schema is never taken
+        away); before that, a look at the one table costs a few ms, where duckdb_tables() would
+        list every attached catalog's tables (the PostgreSQL one's too) in 70-250 ms."""
+        if self.url in _made:
+            return True
         cur = self._cursor()
         try:
             cur.execute(f"select 1 from {CATALOG}.main.schema_version limit 0").fetchall()
-            return True
+            made = True
         except duckdb.CatalogException:
-            return False
+            made = False
         except duckdb.Error as exc:
             if _gone(exc):
                 raise _unreachable(self.url, exc) from None
             raise
         finally:
             cur.close()
+        if made:
+            _made.add(self.url)
+        return made
 
     def data_version(self) -> tuple[int, ...]:
         """DuckLake's latest snapshot id: every commit from any process makes a new one."""
         now = time.monotonic()
         if (seen := _versions.get(self.url)) and now - seen[0] < _VERSION_TTL_S:
             return seen[1]
-        cur = self._cursor()
+        # Read from DuckLake's own catalog table in PostgreSQL: about 1 ms, where
+        # ducklake_current_snapshot() costs a DuckLake transaction (about 10 ms, on every run).
+        cur = _root(self.url, self.data).cursor()
         try:
             (snapshot,) = cur.execute(
-                f"select id from ducklake_current_snapshot({_sql_string(CATALOG)}) as s(id)"
+                f"select * from postgres_query('{CATALOG}_pg', "
+                "'select max(snapshot_id) from ducklake_snapshot')"
             ).fetchone()
         except duckdb.Error as exc:
             if _gone(exc):
