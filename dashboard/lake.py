@@ -141,6 +141,17 @@ def _gone(exc: BaseException) -> bool:
     return isinstance(exc, duckdb.Error) and any(words in str(exc) for words in _GONE)
 
 
+@contextmanager
+def _answering(url: str) -> Iterator[None]:
+    """Around anything that reaches the catalog: its PostgreSQL gone is StoreUnreachable."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        if _gone(exc):
+            raise _unreachable(url, exc) from None
+        raise
+
+
 def close_all() -> None:
     """Let go of every lake connection of this process (tests, and a process that is ending)."""
     with _roots_lock:
@@ -186,34 +197,23 @@ class LakeStore(db.Store):
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """As the file's reader; a catalog that stopped answering is StoreUnreachable (a busy
         store: "try again"), not a damaged database."""
-        try:
-            with super().reader() as conn:
-                yield conn
-        except duckdb.Error as exc:
-            if _gone(exc):
-                raise _unreachable(self.url, exc) from None
-            raise
+        with _answering(self.url), super().reader() as conn:
+            yield conn
 
     @contextmanager
     def writer(self, *, init: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """As the file's writer (one transaction, rolled back on error); a catalog that stopped
         answering is StoreUnreachable, with nothing saved."""
-        try:
-            with super().writer(init=init) as conn:
-                yield conn
-        except duckdb.Error as exc:
-            if _gone(exc):
-                raise _unreachable(self.url, exc) from None
-            raise
+        with _answering(self.url), super().writer(init=init) as conn:
+            yield conn
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         cur = _root(self.url, self.data).cursor()
         try:
-            cur.execute(f"use {CATALOG}")
-        except duckdb.Error as exc:
+            with _answering(self.url):
+                cur.execute(f"use {CATALOG}")
+        except BaseException:
             cur.close()
-            if _gone(exc):
-                raise _unreachable(self.url, exc) from None
             raise
         return cur
 
@@ -226,14 +226,11 @@ class LakeStore(db.Store):
             return True
         cur = self._cursor()
         try:
-            cur.execute(f"select 1 from {CATALOG}.main.schema_version limit 0").fetchall()
+            with _answering(self.url):
+                cur.execute(f"select 1 from {CATALOG}.main.schema_version limit 0").fetchall()
             made = True
         except duckdb.CatalogException:
             made = False
-        except duckdb.Error as exc:
-            if _gone(exc):
-                raise _unreachable(self.url, exc) from None
-            raise
         finally:
             cur.close()
         if made:
@@ -249,14 +246,11 @@ class LakeStore(db.Store):
         # ducklake_current_snapshot() costs a DuckLake transaction (about 10 ms, on every run).
         cur = _root(self.url, self.data).cursor()
         try:
-            (snapshot,) = cur.execute(
-                f"select * from postgres_query('{CATALOG}_pg', "
-                "'select max(snapshot_id) from ducklake_snapshot')"
-            ).fetchone()
-        except duckdb.Error as exc:
-            if _gone(exc):
-                raise _unreachable(self.url, exc) from None
-            raise
+            with _answering(self.url):
+                (snapshot,) = cur.execute(
+                    f"select * from postgres_query('{CATALOG}_pg', "
+                    "'select max(snapshot_id) from ducklake_snapshot')"
+                ).fetchone()
         finally:
             cur.close()
         _versions[self.url] = (now, (snapshot,))
