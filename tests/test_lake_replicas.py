@@ -82,16 +82,15 @@ def test_both_lake_apps_show_the_figures_the_embedded_file_shows(browser, lake, 
                 page, _ = open_sticky(browser, f"{proxy.url}/{address}", key)
                 _settled(page)
                 assert page.locator("[data-testid='stException']").count() == 0
-                shown.append(
-                    (_main(page), [t.strip() for t in page.locator(".tile").all_inner_texts()])
-                )
+                tiles = [t.strip() for t in page.locator(".tile").all_inner_texts()]
+                shown.append((_main(page), _all_text(page), tiles))
                 page.context.close()
             lake_a, lake_b, file_ = shown
             assert "DEMO – fiktive tal" in lake_a[0]
             assert lake_a == lake_b, f"the two lake apps differ on /{address}"
             assert lake_a == file_, f"the lake and the embedded file differ on /{address}"
             if address == "":
-                assert lake_a[1], "the overview shows no key figures"
+                assert lake_a[2], "the overview shows no key figures"
         for key, app in zip(keys, apps, strict=True):
             assert proxy.served_by(key, "/_stcore/stream") == {_address(app)}
 
