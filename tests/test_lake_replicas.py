@@ -29,6 +29,8 @@ from servers import (
     open_sticky,
 )
 
+from dashboard.db import Store
+
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 MONTH, MEASURE = "2025-12", "ungesporet.visits"  # the demo's latest month: a draft
@@ -133,13 +135,25 @@ def _correction(krimdash, url: str, env: dict[str, str], folder: Path) -> Path:
     return path
 
 
+def _snapshot(url: str) -> int:
+    """The lake's latest snapshot as a replica reads it (LakeStore.data_version, not memoised)."""
+    from dashboard import lake
+
+    lake._versions.clear()
+    return Store(url).data_version()[0]
+
+
 def test_an_import_by_a_third_process_shows_on_both_apps_next_run_and_a_sign_in_holds(
-    browser, krimdash, lake, tmp_path
+    browser, krimdash, lake, tmp_path, monkeypatch, request
 ):
+    from dashboard import lake as lake_store
     from dashboard import testlogin
 
     url, envs = lake
     store_env = {"KRIMDASH_LAKE_DATA": envs[0]["KRIMDASH_LAKE_DATA"]}
+    monkeypatch.setenv("KRIMDASH_LAKE_DATA", store_env["KRIMDASH_LAKE_DATA"])
+    monkeypatch.setenv("KRIMDASH_DB", str(tmp_path / "test.duckdb"))
+    request.addfinalizer(lake_store.close_all)  # this process's lake connection
     with oidc_provider(tmp_path / "provider.log") as provider:
         port = free_port()  # nginx's: the redirect_uri readers come back to
         secrets = testlogin.write_secrets(tmp_path / "secrets.toml", port, provider)
@@ -182,11 +196,13 @@ def test_an_import_by_a_third_process_shows_on_both_apps_next_run_and_a_sign_in_
             # A page run without a write in between queries nothing: the caches' key, the lake's
             # snapshot, has not moved.
             misses = [_misses(app) for app in apps]
+            snapshot = _snapshot(url)
             for page in pages:
                 page.reload()
                 _settled(page)
             assert [_all_text(page) for page in pages] == before
             assert [_misses(app) for app in apps] == misses, "a rerun without a write queried"
+            assert _snapshot(url) == snapshot
 
             # (b) A third process imports a changed figure into the store.
             correction = _correction(krimdash, url, store_env, tmp_path)
@@ -196,6 +212,7 @@ def test_an_import_by_a_third_process_shows_on_both_apps_next_run_and_a_sign_in_
             )  # fmt: skip
             assert code == 0, out + err
             assert f"{MEASURE}: " in out and f"→ {NEW_VALUE}" in out
+            assert _snapshot(url) > snapshot  # the caches' key moved
 
             # Each app's next run shows it, without a restart.
             for page in pages:
