@@ -229,3 +229,15 @@ def test_an_import_on_the_lake_leaves_the_process_connections_settings_alone(lak
     assert result.status == "saved", result.errors
     with store.reader() as conn:
         assert conn.execute(query).fetchone() == before
+
+
+def test_the_start_up_check_reads_every_table_once_per_process_then_the_version(lake_env):
+    """After the first full check in a process, a new snapshot's check asks the schema version
+    only; a schema from a newer krimdash is still found and said."""
+    store = Store()
+    assert store.check() == db.latest_version()
+    assert store.url in lake._checked
+    with store.writer() as conn:
+        conn.execute("insert into schema_version values (999, 'fra fremtiden', now()::timestamp)")
+    with pytest.raises(db.DatabaseBroken, match="nyere krimdash"):
+        store.check()
