@@ -94,10 +94,6 @@ def _fsync_file(path: Path) -> None:
         os.fsync(f.fileno())
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 # --- backup ----------------------------------------------------------------------------------
 
 
@@ -166,10 +162,10 @@ def _export(store: db.Store, work: Path) -> tuple[dict[str, int], int, datetime]
             ).fetchall()
         ]
         tables = {
-            name: conn.execute(f"select count(*) from {_quote(name)}").fetchone()[0]
+            name: conn.execute(f"select count(*) from {db.quote_name(name)}").fetchone()[0]
             for name in names
         }
-        conn.execute(f"export database {_sql_string(str(work))} (format parquet)")
+        conn.execute(f"export database {db.sql_string(str(work))} (format parquet)")
     exported = {p.stem for p in work.glob("*.parquet")}
     if exported != set(tables):
         raise BackupRejected(
@@ -177,10 +173,6 @@ def _export(store: db.Store, work: Path) -> tuple[dict[str, int], int, datetime]
             f"(tabeller: {sorted(tables)}, filer: {sorted(exported)})."
         )
     return tables, version, snapshot_at
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _copy_access_log(source: Path, target: Path) -> int | None:
@@ -335,9 +327,9 @@ def _build(folder: Path, manifest: dict, temp: Path) -> dict[str, int]:
         for name, entry in sorted(manifest["tables"].items()):
             parquet = folder / f"{name}.parquet"
             conn.execute(
-                f"insert into {_quote(name)} select * from read_parquet({_sql_string(str(parquet))})"
+                f"insert into {db.quote_name(name)} select * from read_parquet({db.sql_string(str(parquet))})"
             )
-            counts[name] = conn.execute(f"select count(*) from {_quote(name)}").fetchone()[0]
+            counts[name] = conn.execute(f"select count(*) from {db.quote_name(name)}").fetchone()[0]
             if counts[name] != entry["rows"]:
                 raise BackupRejected(
                     f"Tabellen {name} fik {counts[name]} rækker, men manifestet siger "

@@ -160,6 +160,17 @@ def _disk_trouble(exc: BaseException) -> str | None:
     return None
 
 
+def sql_string(text: str) -> str:
+    """`text` as an SQL string literal (for statements that take no parameters: ATTACH, LOAD,
+    EXPORT DATABASE)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def quote_name(name: str) -> str:
+    """A table or column name as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 @cache
 def sql(name: str) -> str:
     """The text of queries/<name>.sql; SQL lives in files, one query per file."""

@@ -77,6 +77,28 @@ def extension_file(package: str, name: str) -> Path:
     return path
 
 
+# The two extensions a lake needs, each from its PyPI package, in the order they are loaded.
+EXTENSIONS = (
+    ("duckdb_extension_postgres_scanner", "postgres_scanner"),
+    ("duckdb_extension_ducklake", "ducklake"),
+)
+
+
+def connect_offline() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection that downloads nothing (autoinstall and autoload off),
+    with the PostgreSQL and DuckLake extensions loaded from their packages' files."""
+    conn = duckdb.connect(
+        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+    )
+    try:
+        for package, name in EXTENSIONS:
+            conn.execute(f"load {db.sql_string(str(extension_file(package, name)))}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 def postgres_part(url: str) -> str:
     """The libpq connection string of a `ducklake:postgres:` address."""
     if not url.startswith(PREFIX) or not url[len(PREFIX) :].strip():
@@ -92,33 +114,24 @@ def shown(url: str) -> str:
     return re.sub(r"(password\s*=\s*)(\S+)", r"\1***", url)
 
 
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _root(url: str, data: Path) -> duckdb.DuckDBPyConnection:
     """The process's connection to the lake (made on first use)."""
     key = (url, str(data))
     with _roots_lock:
         if (conn := _roots.get(key)) is not None:
             return conn
-        conn = duckdb.connect(
-            config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-        )
         try:
-            conn.execute(
-                f"load {_sql_string(str(extension_file('duckdb_extension_postgres_scanner', 'postgres_scanner')))}"
-            )
-            conn.execute(
-                f"load {_sql_string(str(extension_file('duckdb_extension_ducklake', 'ducklake')))}"
-            )
+            conn = connect_offline()
+        except duckdb.Error as exc:
+            raise _unreachable(url, exc) from None
+        try:
             pg = postgres_part(url)
             data.mkdir(parents=True, exist_ok=True)
             conn.execute(
-                f"attach {_sql_string('ducklake:postgres:' + pg)} as {CATALOG} "
-                f"(data_path {_sql_string(str(data) + '/')})"
+                f"attach {db.sql_string('ducklake:postgres:' + pg)} as {CATALOG} "
+                f"(data_path {db.sql_string(str(data) + '/')})"
             )
-            conn.execute(f"attach {_sql_string(pg)} as {CATALOG}_pg (type postgres)")
+            conn.execute(f"attach {db.sql_string(pg)} as {CATALOG}_pg (type postgres)")
         except duckdb.Error as exc:
             conn.close()
             raise _unreachable(url, exc) from None
@@ -356,10 +369,6 @@ def _existing(conn: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
     return out
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 @contextmanager
 def _latest_schema() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB with every migration applied: the embedded file's schema."""
@@ -387,7 +396,7 @@ def lake_schema(conn: duckdb.DuckDBPyConnection) -> list[str]:
         ).fetchall()
         tables: dict[str, list[tuple[str, str]]] = {}
         for table, column, kind, default, nullable in columns:
-            ddl = f"{_quote(column)} {kind}"
+            ddl = f"{db.quote_name(column)} {kind}"
             if default is not None and "nextval" not in default:
                 ddl += f" default {default}"
             if not nullable:
@@ -396,11 +405,11 @@ def lake_schema(conn: duckdb.DuckDBPyConnection) -> list[str]:
         for table, cols in tables.items():
             if table not in have:
                 statements.append(
-                    f"create table {_quote(table)} ({', '.join(ddl for _, ddl in cols)})"
+                    f"create table {db.quote_name(table)} ({', '.join(ddl for _, ddl in cols)})"
                 )
             else:
                 statements += [
-                    f"alter table {_quote(table)} add column {ddl}"
+                    f"alter table {db.quote_name(table)} add column {ddl}"
                     for column, ddl in cols
                     if column not in have[table]
                 ]
@@ -428,7 +437,7 @@ def lake_schema(conn: duckdb.DuckDBPyConnection) -> list[str]:
         if version not in known:
             statements.append(
                 "insert into schema_version values "
-                f"({int(version)}, {_sql_string(name)}, timestamp '{db.utc_now().isoformat()}')"
+                f"({int(version)}, {db.sql_string(name)}, timestamp '{db.utc_now().isoformat()}')"
             )
     if "store_clock" not in have:
         statements += [

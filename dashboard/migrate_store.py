@@ -97,10 +97,6 @@ class MigrateResult:
         return all(t.ok for t in self.tables) and all(e.ok for e in self.exports)
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """The base tables of the connection's default catalog (main schema), by name."""
     return [
@@ -194,7 +190,9 @@ def migrate(source: db.Store, target: db.Store) -> MigrateResult:
     # to the file since the exports above shows as a difference in the checks below.
     with source.reader() as conn:
         names = _tables(conn)
-        snapshot = {t: conn.execute(f"select * from {_quote(t)}").to_arrow_table() for t in names}
+        snapshot = {
+            t: conn.execute(f"select * from {db.quote_name(t)}").to_arrow_table() for t in names
+        }
 
     with target.writer() as conn:
         lake_tables = set(_tables(conn)) - LAKE_ONLY
@@ -206,13 +204,13 @@ def migrate(source: db.Store, target: db.Store) -> MigrateResult:
         if found := _not_empty(conn):  # written by another process since the look above
             raise _refusal(target, found)
         for table in names:
-            columns = ", ".join(_quote(c) for c in _columns(conn, table))
+            columns = ", ".join(db.quote_name(c) for c in _columns(conn, table))
             # What init made (the catalog, events, its reference batch): the file's rows replace it.
-            conn.execute(f"delete from {_quote(table)}")
+            conn.execute(f"delete from {db.quote_name(table)}")
             conn.register("migrate_rows", snapshot[table])
             try:
                 conn.execute(
-                    f"insert into {_quote(table)} ({columns}) select {columns} from migrate_rows"
+                    f"insert into {db.quote_name(table)} ({columns}) select {columns} from migrate_rows"
                 )
             finally:
                 conn.unregister("migrate_rows")
@@ -220,14 +218,14 @@ def migrate(source: db.Store, target: db.Store) -> MigrateResult:
     # Read back from the lake: counts, rows, exports.
     with target.reader() as conn:
         for table in names:
-            columns = ", ".join(_quote(c) for c in _columns(conn, table))
-            (n,) = conn.execute(f"select count(*) from {_quote(table)}").fetchone()
+            columns = ", ".join(db.quote_name(c) for c in _columns(conn, table))
+            (n,) = conn.execute(f"select count(*) from {db.quote_name(table)}").fetchone()
             conn.register("migrate_rows", snapshot[table])
             try:
                 (differ,) = conn.execute(
                     f"select count(*) from ((select {columns} from migrate_rows except all "
-                    f"select {columns} from {_quote(table)}) union all (select {columns} from "
-                    f"{_quote(table)} except all select {columns} from migrate_rows))"
+                    f"select {columns} from {db.quote_name(table)}) union all (select {columns} from "
+                    f"{db.quote_name(table)} except all select {columns} from migrate_rows))"
                 ).fetchone()
             finally:
                 conn.unregister("migrate_rows")

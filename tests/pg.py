@@ -17,7 +17,6 @@ tests/conftest.py turns this into the session fixture `postgres`.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import itertools
 import os
 import pwd
@@ -242,37 +241,10 @@ def cluster(folder: Path | None = None) -> Iterator[Postgres]:
         stop(pg)
 
 
-def extension_file(package: str, name: str) -> Path:
-    """A DuckDB extension shipped in a PyPI package (duckdb-extension-ducklake,
-    duckdb-extension-postgres-scanner): <package>/extensions/v<duckdb version>/<name>.duckdb_extension."""
-    import duckdb
-
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(
-            f"the package {package} is not installed (pip install -r requirements.lock)"
-        )
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    path = folder / "extensions" / f"v{duckdb.__version__}" / f"{name}.duckdb_extension"
-    if not path.is_file():
-        raise RuntimeError(f"{path} is missing: the package is not for DuckDB {duckdb.__version__}")
-    return path
-
-
-EXTENSIONS = (
-    ("duckdb_extension_postgres_scanner", "postgres_scanner"),
-    ("duckdb_extension_ducklake", "ducklake"),
-)
-
-
 def lake_connection():
     """An in-memory DuckDB connection that downloads nothing, with the PostgreSQL and DuckLake
-    extensions loaded from their packages' files; ATTACH a lake_url() on it."""
-    import duckdb
+    extensions loaded from their packages' files (krimdash's own: dashboard.lake.connect_offline);
+    ATTACH a lake_url() on it."""
+    from dashboard.lake import connect_offline
 
-    con = duckdb.connect(
-        config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}
-    )
-    for package, name in EXTENSIONS:
-        con.execute(f"LOAD '{extension_file(package, name)}'")
-    return con
+    return connect_offline()
