@@ -154,16 +154,9 @@ def _export(store: db.Store, work: Path) -> tuple[dict[str, int], int, datetime]
         version = db._schema_version(conn)
         if version == 0:
             raise BackupRejected(f"{store.path} er ikke en krimdash-database (ingen skemaversion).")
-        names = [
-            row[0]
-            for row in conn.execute(
-                "select table_name from duckdb_tables() where database_name = current_database() "
-                "and schema_name = 'main' and not temporary order by table_name"
-            ).fetchall()
-        ]
         tables = {
             name: conn.execute(f"select count(*) from {db.quote_name(name)}").fetchone()[0]
-            for name in names
+            for name in db.table_names(conn)
         }
         conn.execute(f"export database {db.sql_string(str(work))} (format parquet)")
     exported = {p.stem for p in work.glob("*.parquet")}

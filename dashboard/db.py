@@ -202,6 +202,11 @@ def _is_lock_error(exc: Exception) -> bool:
     return isinstance(exc, duckdb.IOException) and _LOCK_MESSAGE in str(exc)
 
 
+def table_names(conn: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every table of the connection's database, by name (queries/table_names.sql)."""
+    return [name for (name,) in conn.execute(sql("table_names")).fetchall()]
+
+
 def _schema_version(conn: duckdb.DuckDBPyConnection) -> int:
     """The highest migration applied; 0 for a file krimdash has not set up."""
     try:
@@ -374,7 +379,7 @@ class Store:
                         f"skemaversion {version} er ukendt for denne udgave af krimdash (som "
                         f"kender op til {latest_version()}); den er lavet af en nyere krimdash",
                     )
-                for (table,) in conn.execute(sql("startup_tables")).fetchall():
+                for table in table_names(conn):
                     read = "count(hash(t))" if full else "count(*)"
                     conn.execute(f'select {read} from "{table}" as t').fetchone()
             except duckdb.Error as exc:

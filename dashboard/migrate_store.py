@@ -97,17 +97,6 @@ class MigrateResult:
         return all(t.ok for t in self.tables) and all(e.ok for e in self.exports)
 
 
-def _tables(conn: duckdb.DuckDBPyConnection) -> list[str]:
-    """The base tables of the connection's default catalog (main schema), by name."""
-    return [
-        name
-        for (name,) in conn.execute(
-            "select table_name from duckdb_tables() where database_name = current_database() "
-            "and schema_name = 'main' and not temporary order by table_name"
-        ).fetchall()
-    ]
-
-
 def _columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [
         name
@@ -122,7 +111,7 @@ def _columns(conn: duckdb.DuckDBPyConnection, table: str) -> list[str]:
 def _not_empty(conn: duckdb.DuckDBPyConnection) -> list[str]:
     """What the lake holds beyond what `krimdash init` makes, in Danish ([] when nothing)."""
     found = []
-    have = set(_tables(conn))
+    have = set(db.table_names(conn))
     if "batches" in have:
         n = conn.execute(
             "select count(*) from batches where action not in "
@@ -189,13 +178,13 @@ def migrate(source: db.Store, target: db.Store) -> MigrateResult:
     # One snapshot of every table (one read-only connection: no write lands meanwhile). A write
     # to the file since the exports above shows as a difference in the checks below.
     with source.reader() as conn:
-        names = _tables(conn)
+        names = db.table_names(conn)
         snapshot = {
             t: conn.execute(f"select * from {db.quote_name(t)}").to_arrow_table() for t in names
         }
 
     with target.writer() as conn:
-        lake_tables = set(_tables(conn)) - LAKE_ONLY
+        lake_tables = set(db.table_names(conn)) - LAKE_ONLY
         if lake_tables != set(names):
             raise MigrateRefused(
                 f"Tabellerne passer ikke sammen: kun i filen {sorted(set(names) - lake_tables)}, "
