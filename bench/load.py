@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import stsession  # bench/ is on sys.path as the script's folder
-from report import loadavg, other_work, say
+from report import loadavg, other_work, percentile, say
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT / "tests"))
@@ -366,16 +366,6 @@ def _mb(x: float | None) -> str:
     return "-" if x is None else f"{x:.0f}"
 
 
-def pct(xs: list[float], q: float) -> float | None:
-    if not xs:
-        return None
-    s = sorted(xs)
-    k = q * (len(s) - 1)
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
-
-
 def runs_table(res: dict[str, Any]) -> list[str]:
     """Per page and overall: reads, failures, Locust's p50/p95/max, and ours from the raw times."""
     runs = res["runs"]
@@ -388,8 +378,8 @@ def runs_table(res: dict[str, Any]) -> list[str]:
         xs = [r["ms"] for r in runs if name in ("ALL", r["page"]) and r["finished"]]
         lines.append(
             f"  {name:<14} {e['n']:>6} {e['failures']:>6} {_ms(e['p50_ms']):>7} "
-            f"{_ms(e['p95_ms']):>7} {_ms(e['max_ms']):>7}   {_ms(pct(xs, 0.5)):>7} "
-            f"{_ms(pct(xs, 0.95)):>7}"
+            f"{_ms(e['p95_ms']):>7} {_ms(e['max_ms']):>7}   {_ms(percentile(xs, 0.5)):>7} "
+            f"{_ms(percentile(xs, 0.95)):>7}"
         )
     lines.append(
         "  ms per page run: from the BackMsg rerun_script sent to the script_finished received. "
@@ -399,7 +389,9 @@ def runs_table(res: dict[str, Any]) -> list[str]:
     by_what = {}
     for what in ("page", "period"):
         xs = [r["ms"] for r in runs if r["what"] == what and r["finished"]]
-        by_what[what] = f"{len(xs)} reads, p50 {_ms(pct(xs, 0.5))}, p95 {_ms(pct(xs, 0.95))}"
+        by_what[what] = (
+            f"{len(xs)} reads, p50 {_ms(percentile(xs, 0.5))}, p95 {_ms(percentile(xs, 0.95))}"
+        )
     lines.append(f"  another page: {by_what['page']}; another period: {by_what['period']}")
     return lines
 
@@ -596,7 +588,7 @@ def summary_lines(args: argparse.Namespace, report: dict, res: dict, ttl: int) -
     if solo:
         cpu_line += (
             f"\nALONE (before the load, the same kind of walk by one reader): {len(solo)} reads, "
-            f"p50 {_ms(pct(solo, 0.5))}, p95 {_ms(pct(solo, 0.95))}, max {_ms(max(solo))} ms"
+            f"p50 {_ms(percentile(solo, 0.5))}, p95 {_ms(percentile(solo, 0.95))}, max {_ms(max(solo))} ms"
         )
     lines += [
         "",

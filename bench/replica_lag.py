@@ -50,7 +50,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from report import loadavg, other_work, say
+from report import loadavg, other_work, percentile, say
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.append(str(ROOT / "tests"))
@@ -93,17 +93,6 @@ WATCHER_JS = """
 def shown(value: int) -> str:
     """A count as the Danish page shows it: 5013 -> "5.013"."""
     return f"{value:,}".replace(",", ".")
-
-
-def percentile(xs: list[float], q: float) -> float | None:
-    """Linear-interpolated q-th percentile (0..1)."""
-    if not xs:
-        return None
-    s = sorted(xs)
-    k = q * (len(s) - 1)
-    lo = int(k)
-    hi = min(lo + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 def cli(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess:

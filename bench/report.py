@@ -13,15 +13,20 @@ def median(xs: list[float]) -> float | None:
     return statistics.median(xs) if xs else None
 
 
-def p90(xs: list[float]) -> float | None:
-    """Linear-interpolated 90th percentile (with 5 samples it sits between the two largest)."""
+def percentile(xs: list[float], q: float) -> float | None:
+    """Linear-interpolated q-th percentile (0..1)."""
     if not xs:
         return None
     s = sorted(xs)
-    k = 0.9 * (len(s) - 1)
+    k = q * (len(s) - 1)
     lo = int(k)
     hi = min(lo + 1, len(s) - 1)
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
+
+
+def p90(xs: list[float]) -> float | None:
+    """The 90th percentile (with 5 samples it sits between the two largest)."""
+    return percentile(xs, 0.9)
 
 
 def ms(x: float | None) -> str:
