@@ -295,13 +295,13 @@ class LakeStore(db.Store):
 
     def _release(self, conn: duckdb.DuckDBPyConnection) -> None:
         lock = self._locks.pop(id(conn), None)
-        if lock is not None:
+        if lock is not None:  # a write (or init) ends: this process's next look is fresh
             with suppress(duckdb.Error):
                 lock.execute("rollback")  # ends the lock's PostgreSQL transaction: lets go
             lock.close()
+            _versions.pop(self.url, None)
         with suppress(duckdb.Error):
             conn.close()
-        _versions.pop(self.url, None)
 
     def _lock(self, conn: duckdb.DuckDBPyConnection) -> None:
         """Wait for the store's write lock (a PostgreSQL advisory lock held by a transaction on a
