@@ -708,7 +708,7 @@ def cmd_migrate_store(args: argparse.Namespace, store: Store) -> int:
         )
     if not args.to.startswith(config.LAKE_PREFIX):
         raise ValueError(
-            f"--to «{shown(args.to)}» er ikke et delt lager; skriv fx --to "
+            f"--to «{shown(args.to)[:200]}» er ikke et delt lager; skriv fx --to "
             '"ducklake:postgres:dbname=krimdash host=… port=5432 user=…"'
         )
     target = Store(args.to)  # a lake without KRIMDASH_LAKE_DATA: ValueError (exit 2)

@@ -103,15 +103,24 @@ def postgres_part(url: str) -> str:
     """The libpq connection string of a `ducklake:postgres:` address."""
     if not url.startswith(PREFIX) or not url[len(PREFIX) :].strip():
         raise ValueError(
-            f"Ukendt lager «{shown(url)}»: et delt lager skrives som ducklake:postgres:dbname=… "
+            f"Ukendt lager «{_cut(shown(url))}»: et delt lager skrives som ducklake:postgres:dbname=… "
             "host=… port=… user=… (se README, «Several app processes (DuckLake)»)."
         )
     return url[len(PREFIX) :].strip()
 
 
 def shown(url: str) -> str:
-    """The address with any password hidden, for messages and cache keys."""
-    return re.sub(r"(password\s*=\s*)(\S+)", r"\1***", url)
+    """The address with any password hidden and every control character escaped (a typed or
+    pasted address cannot move the terminal's cursor or fake a line), for messages and cache
+    keys."""
+    from .rules import printable
+
+    return printable(re.sub(r"(password\s*=\s*)(\S+)", r"\1***", url))
+
+
+def _cut(text: str, most: int = 200) -> str:
+    """A long address cut for a message (the whole of it is what the user typed)."""
+    return text if len(text) <= most else text[:most] + f"… ({len(text):,} tegn)".replace(",", ".")
 
 
 def _root(url: str, data: Path) -> duckdb.DuckDBPyConnection:
@@ -145,7 +154,7 @@ _GONE = ("Unable to connect to Postgres", "server closed the connection", "conne
 
 def _unreachable(url: str, exc: BaseException) -> db.StoreUnreachable:
     return db.StoreUnreachable(
-        f"Det delte lager {shown(url)} kan ikke nås: {shown(str(exc).splitlines()[0])[:300]}. Intet er "
+        f"Det delte lager {_cut(shown(url))} kan ikke nås: {shown(str(exc).splitlines()[0])[:300]}. Intet er "
         "læst eller skrevet. Tjek at PostgreSQL kører og at adressen og KRIMDASH_LAKE_DATA er "
         "rigtige, og prøv igen."
     )

@@ -7,6 +7,7 @@ that does not answer is a Danish message, never a traceback or a "damaged databa
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -241,3 +242,40 @@ def test_the_start_up_check_reads_every_table_once_per_process_then_the_version(
         conn.execute("insert into schema_version values (999, 'fra fremtiden', now()::timestamp)")
     with pytest.raises(db.DatabaseBroken, match="nyere krimdash"):
         store.check()
+
+
+HOSTILE_ADDRESSES = {  # (address, exit code of `--store A export`)
+    "control characters": "ducklake:sqlite:x\x1b[2K\rGemt som batch 12.\x07",
+    "huge": "ducklake:sqlite:" + "x" * 100_000,
+    "markup": "ducklake:<script>alert(1)</script>",
+    "formula": '=HYPERLINK("http://x")',  # no ducklake: prefix: a file's path, which is missing
+    "mis-encoded": "ducklake:sqlite:\udcff",  # the byte 0xff, as the shell passes it
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_ADDRESSES)
+@pytest.mark.parametrize("option", ["--store", "migrate-store --to"])
+def test_a_hostile_store_address_is_a_short_danish_message_and_nothing_is_made(
+    name, option, tmp_path
+):
+    """`--store` and `migrate-store --to` are ways in: what an attacker would type there is a
+    short Danish message with nothing raw for the terminal, and no database or lake is made."""
+    address = HOSTILE_ADDRESSES[name]
+    source = tmp_path / "kilde.duckdb"
+    Store(source).upgrade()
+    before = source.read_bytes()
+    env = {"KRIMDASH_DB": str(source), "KRIMDASH_LAKE_DATA": str(tmp_path / "lake")}
+    if option == "--store":
+        done = _cli("--store", address, "export", env=env)
+        expected = 4 if name == "formula" else 2  # a missing file, else not a store address
+    else:
+        done = _cli("migrate-store", "--to", address, env=env)
+        expected = 2
+    assert done.returncode == expected, done.stderr
+    assert "Traceback" not in done.stderr
+    assert re.search(r"delt lager|ducklake:postgres|ingen database", done.stderr)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", done.stderr)  # nothing raw for a terminal
+    assert len(done.stderr) < 2_000
+    # no lake folder, no other database; the attempt may be in the file's access log
+    assert {p.name for p in tmp_path.iterdir()} <= {"kilde.duckdb", "kilde.duckdb.access.sqlite"}
+    assert source.read_bytes() == before
